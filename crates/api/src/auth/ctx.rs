@@ -1,0 +1,163 @@
+//! `Ctx`: the authenticated caller with the request's tenant-scoped transaction.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use db::TenantTx;
+use db::audit::{Actor, Change};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use super::principal::Principal;
+use super::secrets;
+use crate::http::{ApiError, request_id};
+use crate::state::AppState;
+
+/// The caller of a request, in good standing, with its open transaction.
+pub struct Ctx {
+    pub tx: TenantTx,
+    pub principal: Principal,
+    pub actor: Actor,
+    /// The casbin subject: the user id, or the API key's role.
+    subject: String,
+    state: AppState,
+}
+
+fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_owned());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip().to_string())
+}
+
+/// The client's IP: the peer address, or the first `X-Forwarded-For` hop when trusted.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            client_ip(parts, state.config.trust_forwarded_for)
+                .unwrap_or_else(|| "unknown".to_owned()),
+        ))
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let principal = parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or_else(|| ApiError::unauthorized("Authentication required."))?;
+        let (tx, subject, actor_kind, actor_id) = match &principal {
+            Principal::User {
+                tenant,
+                user,
+                session,
+            } => {
+                let tx = TenantTx::begin_as_user(&state.db, *tenant, *user, *session)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::unauthorized(
+                            "The session has ended, or the user or tenant is no longer active.",
+                        )
+                    })?;
+                (tx, user.to_string(), "user", *user)
+            }
+            Principal::ApiKey {
+                tenant,
+                key,
+                secret,
+            } => {
+                let mut tx = TenantTx::begin(&state.db, *tenant).await?;
+                let live = db::principal::live_api_key(&mut tx, *key).await?;
+                let valid = live.as_ref().is_some_and(|k| {
+                    bool::from(k.secret_hash.as_slice().ct_eq(&secrets::digest(secret)))
+                });
+                match live {
+                    Some(k) if valid => (tx, k.role_name, "api_key", *key),
+                    _ => return Err(ApiError::unauthorized("The API key is invalid or revoked.")),
+                }
+            }
+        };
+        let span = tracing::Span::current();
+        span.record("tenant_id", tracing::field::display(principal.tenant()));
+        span.record("user_id", tracing::field::display(actor_id));
+        let actor = Actor {
+            kind: actor_kind,
+            id: Some(actor_id),
+            ip: client_ip(parts, state.config.trust_forwarded_for),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(512).collect()),
+            request_id: request_id::current(),
+        };
+        Ok(Self {
+            tx,
+            principal,
+            actor,
+            subject,
+            state: state.clone(),
+        })
+    }
+}
+
+impl Ctx {
+    pub fn tenant(&self) -> Uuid {
+        self.tx.tenant_id()
+    }
+
+    /// The signed-in user, when the caller is a user rather than an API key.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self.principal {
+            Principal::User { user, .. } => Some(user),
+            Principal::ApiKey { .. } => None,
+        }
+    }
+
+    /// Fails with 403 unless the caller holds `permission`.
+    pub fn require(&self, permission: &str) -> Result<(), ApiError> {
+        if self
+            .state
+            .authz
+            .allowed(&self.subject, self.tenant(), permission)
+        {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(permission))
+        }
+    }
+
+    /// Writes the audit row of a change, in this request's transaction.
+    pub async fn audit(&mut self, change: Change<'_>) -> Result<(), ApiError> {
+        db::audit::record(&mut self.tx, &self.actor, change).await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), ApiError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,163 @@
+//! The JSON body extractor: content type, size, syntax and unknown fields, each its own problem.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::problem::{ApiError, FieldError};
+
+/// A JSON request body (types deny unknown fields) or a JSON response.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "Send the body as `Content-Type: application/json`.",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload-too-large",
+                    "Request body too large",
+                    "The body exceeds the size limit of this endpoint.",
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable-body",
+                    "Unreadable body",
+                    rejection.body_text(),
+                )
+            }
+        })?;
+        parse(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON body, naming the field that failed by JSON pointer.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let pointer = pointer_of(err.path());
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed-json",
+                    "Malformed JSON",
+                    format!("The body is not valid JSON: {inner}"),
+                )
+            }
+            _ => {
+                let message = inner.to_string();
+                let message = message
+                    .split(" at line")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_owned();
+                if message.starts_with("unknown field") {
+                    let mut e = ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "unknown-field",
+                        "Unknown field",
+                        "The body has a field this endpoint does not accept.",
+                    );
+                    e.errors = vec![FieldError::body(&pointer, message)];
+                    e
+                } else if let Some(field) = missing_field(&message) {
+                    ApiError::validation(vec![FieldError::body(
+                        &format!("{pointer}/{field}"),
+                        "is required",
+                    )])
+                } else {
+                    ApiError::validation(vec![FieldError::body(&pointer, message)])
+                }
+            }
+        }
+    })
+}
+
+/// serde names a missing field only in its message: "missing field `email`".
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                out.push('/');
+                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn classifies_errors() {
+        let e = parse::<Body>(b"{").expect_err("error");
+        assert_eq!(e.code, "malformed-json");
+        let e = parse::<Body>(br#"{"name":"a","extra":1}"#).expect_err("error");
+        assert_eq!(e.code, "unknown-field");
+        let e = parse::<Body>(br#"{"name":"a","inner":{"count":"x"}}"#).expect_err("error");
+        assert_eq!(e.code, "validation-failed");
+        assert_eq!(e.errors[0].pointer, "/inner/count");
+        assert!(parse::<Body>(br#"{"name":"a"}"#).is_ok());
+        let e = parse::<Body>(br#"{}"#).expect_err("error");
+        assert_eq!(e.errors[0].pointer, "/name");
+    }
+}

@@ -1,0 +1,13 @@
+//! HTTP conventions shared by every module: problems, JSON bodies, pagination, ETags,
+//! request ids, idempotency.
+
+pub mod etag;
+pub mod idempotency;
+pub mod json;
+pub mod pagination;
+pub mod problem;
+pub mod request_id;
+
+pub use json::ApiJson;
+pub use pagination::{Page, PageQuery};
+pub use problem::{ApiError, FieldError};

@@ -1,0 +1,280 @@
+//! The HTTP API: routers per module, authentication and authorization, problems, OpenAPI,
+//! metrics. `run` serves it until the shutdown future resolves.
+
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod metrics;
+pub mod provisioning;
+pub mod rate_limit;
+pub mod redis;
+pub mod routes;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use futures::StreamExt;
+use sqlx::postgres::PgPoolOptions;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::ServeDir;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+pub use config::ApiConfig;
+use http::ApiError;
+use state::{AppState, Inner};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "CRM API", description = "The hosted CRM's JSON API. Errors are RFC 9457 problems."),
+    modifiers(&BearerScheme)
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or API key")
+                    .build(),
+            ),
+        );
+    }
+}
+
+impl AppState {
+    /// After a committed change to roles or assignments: reload here at once, and tell every
+    /// other process through Redis (they also reload periodically, should the message be lost).
+    pub async fn policies_changed(&self) {
+        if let Err(e) = self.authz.reload(&self.db).await {
+            tracing::error!(error = %e, "authorization reload failed");
+        }
+        self.redis
+            .publish(auth::authz::RELOAD_CHANNEL, "changed")
+            .await;
+    }
+}
+
+/// Connects to Postgres and Redis and loads keys and policies.
+pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
+    let db = PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(config.database_url.expose())
+        .await
+        .context("cannot connect to Postgres (DATABASE_URL)")?;
+    let tokens = auth::tokens::TokenKeys::new(
+        config.jwt_private_key_pem.expose(),
+        &config.jwt_previous_public_keys_pem,
+        &config.jwt_issuer,
+        &config.jwt_audience,
+        config.access_token_ttl,
+    )?;
+    let rows = db::authz::load_policy_rows(&db)
+        .await
+        .context("cannot read authorization policies: has `crm migrate` run?")?;
+    let authz = auth::authz::Authorizer::new(auth::authz::build(rows).await?);
+    let redis = redis::Redis::new(config.redis_url.expose());
+    Ok(AppState(Arc::new(Inner {
+        config,
+        db,
+        redis,
+        tokens,
+        authz,
+        metrics: metrics::Metrics::new()?,
+        limiter: rate_limit::RateLimiter::default(),
+        draining: AtomicBool::new(false),
+        openapi_json: Default::default(),
+    })))
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "This resource does not support that method.",
+    )
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    ApiError::internal("handler panicked").into_response()
+}
+
+/// The API router with every module, its middleware and its OpenAPI document.
+pub fn app(state: AppState) -> Router {
+    let protected = OpenApiRouter::new()
+        .merge(routes::me::router())
+        .merge(routes::users::router())
+        .merge(routes::roles::router())
+        .merge(routes::api_keys::router())
+        .merge(routes::audit::router())
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            http::idempotency::middleware,
+        ))
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            auth::principal::authenticate,
+        ));
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1/auth", routes::auth::router())
+        .nest("/api/v1", protected)
+        .split_for_parts();
+    let _ = state
+        .openapi_json
+        .set(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
+    let assets = ServeDir::new(&state.config.assets_dir);
+    api.route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .route("/.well-known/jwks.json", get(routes::auth::jwks))
+        .route("/api/v1/openapi.json", get(routes::docs::openapi))
+        .route("/docs", get(routes::docs::page))
+        .route("/assets/docs/init.js", get(routes::docs::init_js))
+        .nest_service("/assets", assets)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn(http::request_id::middleware))
+        .with_state(state)
+}
+
+/// The metrics port's router.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::render))
+        .with_state(state)
+}
+
+/// Keeps the authorization policies fresh: on every Redis message, and on a timer.
+fn spawn_policy_reloaders(state: &AppState, mut stop: watch::Receiver<bool>) {
+    let s = state.clone();
+    let mut stop_timer = stop.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(s.config.authz_reload_every);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => reload(&s, "timer").await,
+                _ = stop_timer.changed() => break,
+            }
+        }
+    });
+    let s = state.clone();
+    tokio::spawn(async move {
+        loop {
+            let listen = listen_for_policy_changes(&s);
+            tokio::select! {
+                result = listen => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "policy subscription lost; retrying");
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => break,
+            }
+        }
+    });
+}
+
+async fn reload(state: &AppState, trigger: &str) {
+    let outcome = match state.authz.reload(&state.db).await {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::warn!(error = %e, trigger, "authorization reload failed");
+            "error"
+        }
+    };
+    state
+        .metrics
+        .authz_reloads
+        .with_label_values(&[trigger, outcome])
+        .inc();
+}
+
+async fn listen_for_policy_changes(state: &AppState) -> anyhow::Result<()> {
+    let client = deadpool_redis::redis::Client::open(state.redis.url())?;
+    let mut pubsub = client.get_async_pubsub().await?;
+    pubsub.subscribe(auth::authz::RELOAD_CHANNEL).await?;
+    // Messages may have been missed while unsubscribed.
+    reload(state, "resubscribe").await;
+    let mut messages = pubsub.on_message();
+    while messages.next().await.is_some() {
+        reload(state, "pubsub").await;
+    }
+    anyhow::bail!("subscription closed")
+}
+
+/// Serves the API on `listener` and metrics on `metrics_listener` until `shutdown` resolves;
+/// then readiness answers 503, in-flight requests finish, and it returns within the grace period.
+pub async fn run(
+    state: AppState,
+    listener: TcpListener,
+    metrics_listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    spawn_policy_reloaders(&state, stop_rx.clone());
+    let grace = state.config.shutdown_grace;
+    let draining_state = state.clone();
+    let stop_tx = Arc::new(stop_tx);
+    let stop_signal = stop_tx.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        draining_state.draining.store(true, Ordering::SeqCst);
+        tracing::info!("shutting down: draining in-flight requests");
+        let _ = stop_signal.send(true);
+    });
+    let wait_stop = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|v| *v).await;
+    };
+
+    let api = axum::serve(
+        listener,
+        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(wait_stop(stop_rx.clone()));
+    let metrics = axum::serve(metrics_listener, metrics_app(state))
+        .with_graceful_shutdown(wait_stop(stop_rx.clone()));
+    let metrics = tokio::spawn(async move { metrics.await });
+
+    let deadline = async {
+        wait_stop(stop_rx.clone()).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = api => result.context("API server failed")?,
+        _ = deadline => tracing::warn!("grace period over; closing remaining connections"),
+    }
+    metrics.abort();
+    Ok(())
+}

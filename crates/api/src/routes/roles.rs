@@ -1,0 +1,267 @@
+//! Roles: the built-in ones (read-only) and the tenant's custom roles.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use db::audit::Change;
+use domain::{BuiltinRole, Permission, RoleName};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Ctx;
+use crate::http::problem::{ApiResult, Problem};
+use crate::http::{ApiError, ApiJson, FieldError, etag};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_roles, create_role))
+        .routes(routes!(get_role, update_role, delete_role))
+        .routes(routes!(list_permissions))
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoleOut {
+    pub name: String,
+    pub description: String,
+    pub permissions: Vec<String>,
+    pub built_in: bool,
+}
+
+fn builtin_out(r: BuiltinRole) -> RoleOut {
+    RoleOut {
+        name: r.name().to_owned(),
+        description: r.description().to_owned(),
+        permissions: r.permissions().into_iter().map(str::to_owned).collect(),
+        built_in: true,
+    }
+}
+
+fn custom_out(r: db::roles::CustomRole) -> RoleOut {
+    RoleOut {
+        name: r.name,
+        description: r.description,
+        permissions: r.permissions,
+        built_in: false,
+    }
+}
+
+fn built_in_is_fixed() -> ApiError {
+    ApiError::conflict(
+        "built-in-role",
+        "Built-in roles cannot be changed or deleted; create a custom role.",
+    )
+}
+
+/// Every role of the tenant, built-in first.
+#[utoipa::path(get, path = "/roles", tag = "roles", security(("bearer" = [])),
+    responses((status = 200, body = Vec<RoleOut>), (status = 403, body = Problem)))]
+async fn list_roles(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<RoleOut>>> {
+    ctx.require("users.view")?;
+    let mut out: Vec<RoleOut> = BuiltinRole::ALL.into_iter().map(builtin_out).collect();
+    out.extend(
+        db::roles::list(&mut ctx.tx)
+            .await?
+            .into_iter()
+            .map(custom_out),
+    );
+    ctx.commit().await?;
+    Ok(ApiJson(out))
+}
+
+/// The permission catalogue.
+#[utoipa::path(get, path = "/permissions", tag = "roles", security(("bearer" = [])),
+    responses((status = 200, body = Vec<String>)))]
+async fn list_permissions(ctx: Ctx) -> ApiResult<ApiJson<Vec<&'static str>>> {
+    ctx.require("users.view")?;
+    ctx.commit().await?;
+    Ok(ApiJson(domain::permissions::ALL.to_vec()))
+}
+
+fn check_permissions(pointer: &str, raw: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, p) in raw.iter().enumerate() {
+        match Permission::parse(p) {
+            Ok(p) => out.push(p.as_str().to_owned()),
+            Err(e) => errors.push(FieldError::body(&format!("{pointer}/{i}"), e.0)),
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn check_description(raw: Option<&str>, errors: &mut Vec<FieldError>) -> String {
+    let d = raw.unwrap_or("").trim().to_owned();
+    if d.chars().count() > 500 {
+        errors.push(FieldError::body(
+            "/description",
+            "must be at most 500 characters",
+        ));
+    }
+    d
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRole {
+    pub name: String,
+    pub description: Option<String>,
+    pub permissions: Vec<String>,
+}
+
+/// Creates a custom role.
+#[utoipa::path(post, path = "/roles", tag = "roles", request_body = CreateRole, security(("bearer" = [])),
+    responses((status = 201, body = RoleOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_role(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    ApiJson(body): ApiJson<CreateRole>,
+) -> ApiResult<impl IntoResponse> {
+    ctx.require("roles.manage")?;
+    let mut errors = Vec::new();
+    let name = RoleName::parse_custom(&body.name)
+        .map_err(|e| errors.push(FieldError::body("/name", e.0)))
+        .ok();
+    let description = check_description(body.description.as_deref(), &mut errors);
+    let permissions = check_permissions("/permissions", &body.permissions, &mut errors);
+    let Some(name) = name.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    let role = match db::roles::insert(&mut ctx.tx, name.as_str(), &description, &permissions).await
+    {
+        Err(e) if db::constraint_of(&e) == Some("roles_pkey") => {
+            return Err(ApiError::conflict(
+                "role-exists",
+                "A role with this name already exists.",
+            ));
+        }
+        other => other?,
+    };
+    let version = role.version;
+    let out = custom_out(role);
+    ctx.audit(Change {
+        action: "role.created",
+        target_type: "role",
+        target_id: Some(out.name.clone()),
+        before: None,
+        after: serde_json::to_value(&out).ok(),
+    })
+    .await?;
+    ctx.commit().await?;
+    state.policies_changed().await;
+    Ok((
+        StatusCode::CREATED,
+        [(header::ETAG, etag::header_value(version))],
+        ApiJson(out),
+    ))
+}
+
+/// One role.
+#[utoipa::path(get, path = "/roles/{name}", tag = "roles", security(("bearer" = [])),
+    params(("name" = String, Path)), responses((status = 200, body = RoleOut), (status = 404, body = Problem)))]
+async fn get_role(mut ctx: Ctx, Path(name): Path<String>) -> ApiResult<impl IntoResponse> {
+    ctx.require("users.view")?;
+    if let Some(b) = BuiltinRole::from_name(&name) {
+        ctx.commit().await?;
+        return Ok((
+            [(header::ETAG, etag::header_value(0))],
+            ApiJson(builtin_out(b)),
+        ));
+    }
+    let role = db::roles::get(&mut ctx.tx, &name)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    ctx.commit().await?;
+    Ok((
+        [(header::ETAG, etag::header_value(role.version))],
+        ApiJson(custom_out(role)),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRole {
+    pub description: Option<String>,
+    pub permissions: Option<Vec<String>>,
+}
+
+/// Changes a custom role's description or permissions (`If-Match` honoured).
+#[utoipa::path(patch, path = "/roles/{name}", tag = "roles", request_body = UpdateRole, security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, body = RoleOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
+async fn update_role(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<UpdateRole>,
+) -> ApiResult<impl IntoResponse> {
+    ctx.require("roles.manage")?;
+    if BuiltinRole::from_name(&name).is_some() {
+        return Err(built_in_is_fixed());
+    }
+    let before = db::roles::get(&mut ctx.tx, &name)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    etag::check_if_match(&headers, before.version)?;
+    let mut errors = Vec::new();
+    let description = match body.description.as_deref() {
+        Some(d) => check_description(Some(d), &mut errors),
+        None => before.description.clone(),
+    };
+    let permissions = match &body.permissions {
+        Some(p) => check_permissions("/permissions", p, &mut errors),
+        None => before.permissions.clone(),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let role = db::roles::update(&mut ctx.tx, &name, &description, &permissions).await?;
+    let version = role.version;
+    let out = custom_out(role);
+    ctx.audit(Change {
+        action: "role.updated",
+        target_type: "role",
+        target_id: Some(name),
+        before: serde_json::to_value(custom_out(before)).ok(),
+        after: serde_json::to_value(&out).ok(),
+    })
+    .await?;
+    ctx.commit().await?;
+    state.policies_changed().await;
+    Ok(([(header::ETAG, etag::header_value(version))], ApiJson(out)))
+}
+
+/// Deletes a custom role and removes it from every user.
+#[utoipa::path(delete, path = "/roles/{name}", tag = "roles", security(("bearer" = [])),
+    params(("name" = String, Path)), responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn delete_role(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    ctx.require("roles.manage")?;
+    if BuiltinRole::from_name(&name).is_some() {
+        return Err(built_in_is_fixed());
+    }
+    let before = db::roles::get(&mut ctx.tx, &name)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    etag::check_if_match(&headers, before.version)?;
+    db::roles::delete(&mut ctx.tx, &name).await?;
+    ctx.audit(Change {
+        action: "role.deleted",
+        target_type: "role",
+        target_id: Some(name),
+        before: serde_json::to_value(custom_out(before)).ok(),
+        after: None,
+    })
+    .await?;
+    ctx.commit().await?;
+    state.policies_changed().await;
+    Ok(StatusCode::NO_CONTENT)
+}

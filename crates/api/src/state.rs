@@ -1,0 +1,38 @@
+//! The one shared state of the API.
+
+use std::ops::Deref;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
+
+use crate::auth::authz::Authorizer;
+use crate::auth::tokens::TokenKeys;
+use crate::config::ApiConfig;
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
+use crate::redis::Redis;
+
+pub struct Inner {
+    pub config: ApiConfig,
+    pub db: db::PgPool,
+    pub redis: Redis,
+    pub tokens: TokenKeys,
+    pub authz: Authorizer,
+    pub metrics: Metrics,
+    pub limiter: RateLimiter,
+    /// Set at SIGTERM: readiness answers 503 while in-flight requests finish.
+    pub draining: AtomicBool,
+    /// The OpenAPI document, generated from the routes when the router is built.
+    pub openapi_json: OnceLock<String>,
+}
+
+/// Cheap to clone; every handler gets it.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

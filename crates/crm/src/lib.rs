@@ -1,0 +1,4 @@
+//! The `crm` binary's library: settings from the environment and the subcommands.
+
+pub mod commands;
+pub mod settings;

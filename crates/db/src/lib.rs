@@ -1,0 +1,25 @@
+//! Postgres access: the tenant-scoped transaction and one repository module per aggregate.
+
+pub mod api_keys;
+pub mod audit;
+pub mod authz;
+pub mod heartbeats;
+pub mod idempotency;
+pub mod migrate;
+pub mod principal;
+pub mod roles;
+pub mod sessions;
+pub mod tenants;
+mod tx;
+pub mod users;
+
+pub use sqlx::PgPool;
+pub use tx::TenantTx;
+
+/// A uniqueness or check constraint a caller may want to turn into a 409 or 422.
+pub fn constraint_of(err: &sqlx::Error) -> Option<&str> {
+    match err {
+        sqlx::Error::Database(db) => db.constraint(),
+        _ => None,
+    }
+}

@@ -1,0 +1,62 @@
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+/// A transaction bound to one tenant: `app.tenant_id` is set before anything else runs,
+/// so row-level security confines every statement to that tenant.
+///
+/// Repository functions take this type, so tenant data cannot be reached without a tenant.
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+    tenant_id: Uuid,
+}
+
+impl TenantTx {
+    #[tracing::instrument(name = "db.begin", skip(pool))]
+    pub async fn begin(pool: &PgPool, tenant_id: Uuid) -> Result<Self, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        sqlx::query!(
+            "SELECT set_config('app.tenant_id', $1, true)",
+            tenant_id.to_string()
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(Self { tx, tenant_id })
+    }
+
+    /// Begins a transaction as a signed-in user: None unless tenant, user and session are live.
+    /// One round trip sets the tenant and checks all three.
+    #[tracing::instrument(name = "db.begin_as_user", skip(pool))]
+    pub async fn begin_as_user(
+        pool: &PgPool,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        let live = sqlx::query_scalar!(
+            r#"SELECT enter_tenant_as_user($1, $2, $3) AS "live!""#,
+            tenant_id,
+            user_id,
+            session_id
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(live.then_some(Self { tx, tenant_id }))
+    }
+
+    pub fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}

@@ -1,0 +1,234 @@
+//! Users of a tenant.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::TenantTx;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub status: String,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What sign-in needs of a user.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub id: Uuid,
+    pub status: String,
+    pub password_hash: Option<String>,
+}
+
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub status: &'a str,
+    pub invite_hash: Option<&'a [u8]>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn insert(tx: &mut TenantTx, new: &NewUser<'_>) -> Result<User, sqlx::Error> {
+    let tenant = tx.tenant_id();
+    sqlx::query_as!(
+        User,
+        "INSERT INTO users (tenant_id, id, email, display_name, password_hash, status, invite_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING id, email, display_name, status, version, created_at, updated_at",
+        tenant,
+        new.id,
+        new.email,
+        new.display_name,
+        new.password_hash,
+        new.status,
+        new.invite_hash
+    )
+    .fetch_one(tx.conn())
+    .await
+}
+
+#[tracing::instrument(skip(tx))]
+pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "SELECT id, email, display_name, status, version, created_at, updated_at
+         FROM users WHERE id = $1 AND deleted_at IS NULL",
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+#[tracing::instrument(skip(tx))]
+pub async fn credentials_by_email(
+    tx: &mut TenantTx,
+    email: &str,
+) -> Result<Option<Credentials>, sqlx::Error> {
+    sqlx::query_as!(
+        Credentials,
+        "SELECT id, status, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL",
+        email
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// One page of users by id (ids are UUIDv7, so this is creation order).
+#[tracing::instrument(skip(tx))]
+pub async fn list(
+    tx: &mut TenantTx,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "SELECT id, email, display_name, status, version, created_at, updated_at
+         FROM users
+         WHERE deleted_at IS NULL AND ($1::uuid IS NULL OR id > $1)
+         ORDER BY id LIMIT $2",
+        after,
+        limit
+    )
+    .fetch_all(tx.conn())
+    .await
+}
+
+/// Changes name and status; bumps the version used for `ETag`.
+#[tracing::instrument(skip(tx))]
+pub async fn update(
+    tx: &mut TenantTx,
+    id: Uuid,
+    display_name: &str,
+    status: &str,
+) -> Result<User, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "UPDATE users SET display_name = $2, status = $3, version = version + 1, updated_at = now()
+         WHERE id = $1 AND deleted_at IS NULL
+         RETURNING id, email, display_name, status, version, created_at, updated_at",
+        id,
+        display_name,
+        status
+    )
+    .fetch_one(tx.conn())
+    .await
+}
+
+#[tracing::instrument(skip(tx))]
+pub async fn soft_delete(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET deleted_at = now(), status = 'disabled', version = version + 1,
+                password_hash = NULL, invite_hash = NULL
+         WHERE id = $1 AND deleted_at IS NULL",
+        id
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Accepts an invitation: sets the password and activates; None when the token is unknown.
+#[tracing::instrument(skip_all)]
+pub async fn accept_invite(
+    tx: &mut TenantTx,
+    invite_hash: &[u8],
+    password_hash: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "UPDATE users SET password_hash = $2, status = 'active', invite_hash = NULL,
+                version = version + 1, updated_at = now()
+         WHERE invite_hash = $1 AND status = 'invited' AND deleted_at IS NULL
+         RETURNING id",
+        invite_hash,
+        password_hash
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// The roles assigned to each of the given users.
+#[tracing::instrument(skip(tx))]
+pub async fn roles_of(
+    tx: &mut TenantTx,
+    user_ids: &[Uuid],
+) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT user_id, role_name FROM user_roles WHERE user_id = ANY($1) ORDER BY role_name",
+        user_ids
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.user_id, r.role_name)).collect())
+}
+
+/// Replaces a user's role assignments.
+#[tracing::instrument(skip(tx))]
+pub async fn set_roles(
+    tx: &mut TenantTx,
+    user_id: Uuid,
+    roles: &[String],
+) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant_id();
+    sqlx::query!("DELETE FROM user_roles WHERE user_id = $1", user_id)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query!(
+        "INSERT INTO user_roles (tenant_id, user_id, role_name) SELECT $1, $2, unnest($3::text[])",
+        tenant,
+        user_id,
+        roles
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The signed-in user with their tenant and roles, in one query.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub tenant_id: Uuid,
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    pub time_zone: String,
+    pub currency: String,
+    pub locale: String,
+    pub roles: Vec<String>,
+}
+
+#[tracing::instrument(skip(tx))]
+pub async fn me(tx: &mut TenantTx, id: Uuid) -> Result<Option<Me>, sqlx::Error> {
+    sqlx::query_as!(
+        Me,
+        r#"SELECT u.id, u.email, u.display_name, t.id AS tenant_id, t.slug AS tenant_slug,
+                  t.name AS tenant_name, t.time_zone, t.currency AS "currency!", t.locale,
+                  coalesce((SELECT array_agg(r.role_name ORDER BY r.role_name)
+                              FROM user_roles r WHERE r.user_id = u.id), '{}') AS "roles!"
+             FROM users u JOIN tenants t ON t.id = u.tenant_id
+            WHERE u.id = $1 AND u.deleted_at IS NULL"#,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// Active users holding a role (to keep at least one owner).
+#[tracing::instrument(skip(tx))]
+pub async fn count_active_with_role(tx: &mut TenantTx, role: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM user_roles r
+             JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
+            WHERE r.role_name = $1 AND u.status = 'active' AND u.deleted_at IS NULL"#,
+        role
+    )
+    .fetch_one(tx.conn())
+    .await
+}

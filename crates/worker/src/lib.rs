@@ -1,0 +1,165 @@
+//! Background jobs on apalis with Postgres storage: at-least-once, so every job is idempotent.
+//! Jobs are one serde-tagged enum; `run_job` runs one, for the runtime and for tests.
+
+mod metrics;
+pub mod queue;
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Context;
+use apalis::prelude::*;
+use apalis_postgres::{Config as QueueConfig, PostgresStorage};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use uuid::Uuid;
+
+pub use metrics::WorkerMetrics;
+
+/// Every kind of background job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Proves the queue works end to end: records that `worker_id` is alive.
+    Heartbeat { worker_id: String },
+    /// Deletes idempotency keys older than 24 hours, tenant by tenant.
+    PurgeIdempotencyKeys,
+}
+
+impl Job {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Heartbeat { .. } => "heartbeat",
+            Self::PurgeIdempotencyKeys => "purge_idempotency_keys",
+        }
+    }
+
+    /// The tenant the job works for; `None` for platform jobs.
+    pub fn tenant_id(&self) -> Option<Uuid> {
+        match self {
+            Self::Heartbeat { .. } | Self::PurgeIdempotencyKeys => None,
+        }
+    }
+}
+
+/// What jobs need: the database (as the app role) and metrics.
+#[derive(Clone)]
+pub struct WorkerCtx {
+    pub db: PgPool,
+    pub metrics: std::sync::Arc<WorkerMetrics>,
+}
+
+/// Runs one job. Idempotent: running it twice has the effect of running it once.
+pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
+    match job {
+        Job::Heartbeat { worker_id } => {
+            db::heartbeats::beat(&ctx.db, worker_id).await?;
+        }
+        Job::PurgeIdempotencyKeys => {
+            for tenant in db::tenants::list_ids(&ctx.db).await? {
+                let mut tx = db::TenantTx::begin(&ctx.db, tenant).await?;
+                db::idempotency::purge_expired(&mut tx).await?;
+                tx.commit().await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Settings of `crm worker`.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub worker_id: String,
+    pub concurrency: usize,
+    pub heartbeat_every: Duration,
+    pub purge_every: Duration,
+    pub shutdown_grace: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            worker_id: format!("worker-{}", Uuid::now_v7().simple()),
+            concurrency: 4,
+            heartbeat_every: Duration::from_secs(30),
+            purge_every: Duration::from_secs(3600),
+            shutdown_grace: Duration::from_secs(20),
+        }
+    }
+}
+
+async fn handle(job: Job, ctx: Data<WorkerCtx>) -> Result<(), BoxDynError> {
+    let started = std::time::Instant::now();
+    let result = run_job(&ctx, &job).await;
+    ctx.metrics
+        .observe(job.kind(), result.is_ok(), started.elapsed());
+    result.map_err(|e| {
+        tracing::warn!(kind = job.kind(), error = %e, "job failed; it will be retried");
+        e.into()
+    })
+}
+
+/// Enqueues the periodic jobs on their schedule until shutdown.
+async fn schedule(pool: PgPool, config: WorkerConfig) {
+    let mut heartbeat = tokio::time::interval(config.heartbeat_every);
+    let mut purge = tokio::time::interval(config.purge_every);
+    loop {
+        let job = tokio::select! {
+            _ = heartbeat.tick() => Job::Heartbeat { worker_id: config.worker_id.clone() },
+            _ = purge.tick() => Job::PurgeIdempotencyKeys,
+        };
+        // One purge per period across all workers: the queue drops a repeated key.
+        let key = match &job {
+            Job::PurgeIdempotencyKeys => Some(format!(
+                "purge-idempotency-{}",
+                chrono::Utc::now().timestamp() / config.purge_every.as_secs().max(1) as i64
+            )),
+            Job::Heartbeat { .. } => None,
+        };
+        if let Err(e) = queue::enqueue_on_pool(&pool, &job, key).await {
+            tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a scheduled job");
+        }
+    }
+}
+
+/// Runs the job runtime until `shutdown` resolves, finishing running jobs within the grace.
+pub async fn run(
+    pool: PgPool,
+    config: WorkerConfig,
+    metrics_listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let metrics = std::sync::Arc::new(WorkerMetrics::new()?);
+    let ctx = WorkerCtx {
+        db: pool.clone(),
+        metrics: metrics.clone(),
+    };
+    let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));
+    let metrics_server = tokio::spawn(metrics::serve(metrics_listener, metrics, pool.clone()));
+    let storage: PostgresStorage<Job> =
+        PostgresStorage::new(&pool).with_config(QueueConfig::default().queue(queue::QUEUE));
+    let worker_id = config.worker_id.clone();
+    let concurrency = config.concurrency;
+    let monitor = Monitor::new()
+        .shutdown_timeout(config.shutdown_grace)
+        .register(move |_| {
+            WorkerBuilder::new(worker_id.clone())
+                .backend(storage.clone())
+                .data(ctx.clone())
+                .concurrency(concurrency)
+                .build(handle)
+        });
+    tracing::info!(worker_id = %config.worker_id, "worker started");
+    let result = monitor
+        .run_with_signal(async move {
+            shutdown.await;
+            tracing::info!("worker shutting down: finishing running jobs");
+            Ok(())
+        })
+        .await
+        .context("job runtime failed");
+    scheduler.abort();
+    metrics_server.abort();
+    result
+}

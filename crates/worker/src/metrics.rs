@@ -1,0 +1,109 @@
+//! Metrics of `crm worker` on its own port: jobs by kind and outcome, durations, queue depth.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+pub struct WorkerMetrics {
+    registry: Registry,
+    jobs: IntCounterVec,
+    duration: HistogramVec,
+    queue_pending: IntGauge,
+    oldest_pending_age: IntGauge,
+    resident: IntGauge,
+}
+
+impl WorkerMetrics {
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let jobs = IntCounterVec::new(
+            Opts::new("worker_jobs_total", "Jobs run, by kind and outcome"),
+            &["kind", "outcome"],
+        )?;
+        let duration = HistogramVec::new(
+            HistogramOpts::new("worker_job_duration_seconds", "Job run time")
+                .buckets(vec![0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0]),
+            &["kind"],
+        )?;
+        let queue_pending = IntGauge::new("worker_queue_pending_jobs", "Jobs waiting to run")?;
+        let oldest_pending_age = IntGauge::new(
+            "worker_queue_oldest_pending_seconds",
+            "Age of the oldest job waiting to run",
+        )?;
+        let resident = IntGauge::new(
+            "process_resident_memory_bytes",
+            "Resident memory of this process",
+        )?;
+        for c in [
+            Box::new(jobs.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(duration.clone()),
+            Box::new(queue_pending.clone()),
+            Box::new(oldest_pending_age.clone()),
+            Box::new(resident.clone()),
+        ] {
+            registry.register(c)?;
+        }
+        Ok(Self {
+            registry,
+            jobs,
+            duration,
+            queue_pending,
+            oldest_pending_age,
+            resident,
+        })
+    }
+
+    pub fn observe(&self, kind: &str, ok: bool, took: Duration) {
+        let outcome = if ok { "ok" } else { "error" };
+        self.jobs.with_label_values(&[kind, outcome]).inc();
+        self.duration
+            .with_label_values(&[kind])
+            .observe(took.as_secs_f64());
+    }
+}
+
+async fn render(State((m, pool)): State<(Arc<WorkerMetrics>, PgPool)>) -> String {
+    let depth: Result<(i64, Option<f64>), sqlx::Error> = sqlx::query_as(
+        "SELECT count(*), extract(epoch FROM now() - min(run_at))::float8
+           FROM apalis.jobs WHERE status = 'Pending' AND job_type = $1",
+    )
+    .bind(crate::queue::QUEUE)
+    .fetch_one(&pool)
+    .await;
+    if let Ok((n, age)) = depth {
+        m.queue_pending.set(n);
+        m.oldest_pending_age.set(age.unwrap_or(0.0).max(0.0) as i64);
+    }
+    m.resident.set(
+        std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| {
+                s.split_whitespace()
+                    .nth(1)
+                    .and_then(|p| p.parse::<i64>().ok())
+            })
+            .map(|pages| pages * 4096)
+            .unwrap_or(0),
+    );
+    let mut buf = Vec::new();
+    let _ = TextEncoder::new().encode(&m.registry.gather(), &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+pub async fn serve(listener: TcpListener, metrics: Arc<WorkerMetrics>, pool: PgPool) {
+    let app = Router::new()
+        .route("/metrics", get(render))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state((metrics, pool));
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::error!(error = %e, "worker metrics server failed");
+    }
+}
