@@ -1,1 +1,383 @@
+//! Test harness: a fresh database per test (copied from a migrated template), the real API on
+//! port 0, real Redis, and helpers to sign in and call endpoints.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use api::ApiConfig;
+use api::provisioning::{self, TenantSpec};
+use api::state::AppState;
+use domain::Secret;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
+pub const REDIS: &str = "redis://127.0.0.1:6379";
+
+fn pg_admin_base() -> String {
+    std::env::var("CRM_TEST_PG").unwrap_or_else(|_| PG.to_owned())
+}
+
+/// The hash of every migration this build applies: the template database's name.
+fn template_name() -> String {
+    let mut h = Sha256::new();
+    for m in db::migrate::MIGRATOR.iter() {
+        h.update(m.version.to_le_bytes());
+        h.update(&m.checksum);
+    }
+    for m in worker::queue::migrations().iter() {
+        h.update(m.version.to_le_bytes());
+        h.update(&m.checksum);
+    }
+    format!("crm_tpl_{}", &hex::encode(h.finalize())[..16])
+}
+
+/// Creates a database migrated to this build's schema, returning its name.
+pub async fn fresh_database() -> String {
+    let admin_url = format!("{}/postgres", pg_admin_base());
+    let mut admin = PgConnection::connect(&admin_url)
+        .await
+        .expect("connect as postgres");
+    let template = template_name();
+    // One test process builds the template; the others wait on the lock and copy it.
+    sqlx::query("SELECT pg_advisory_lock(727274)")
+        .execute(&mut admin)
+        .await
+        .expect("lock");
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut admin)
+            .await
+            .expect("query");
+    if !exists {
+        let building = format!("{template}_building");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {building}"
+        )))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
+            .execute(&mut admin)
+            .await
+            .expect("create template");
+        let pool = PgPool::connect(&format!("{}/{building}", pg_admin_base()))
+            .await
+            .expect("connect template");
+        db::migrate::run(&pool, &worker::queue::migrations())
+            .await
+            .expect("migrate template");
+        pool.close().await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {building} RENAME TO {template}"
+        )))
+        .execute(&mut admin)
+        .await
+        .expect("rename template");
+    }
+    sqlx::query("SELECT pg_advisory_unlock(727274)")
+        .execute(&mut admin)
+        .await
+        .expect("unlock");
+    let name = format!("crm_t_{}", Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE {template}"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("create test database");
+    name
+}
+
+pub fn owner_url(db: &str) -> String {
+    format!("{}/{db}", pg_admin_base())
+}
+
+pub fn app_url(db: &str) -> String {
+    let base = pg_admin_base();
+    let host = base
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or("127.0.0.1:5432");
+    format!("postgres://crm_app@{host}/{db}")
+}
+
+/// A signing key shared by the whole test process (tests forge tokens with it).
+pub fn test_key_pem() -> String {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(api::auth::tokens::generate_private_key_pem)
+        .clone()
+}
+
+/// A running API with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    pub db_name: String,
+    /// Connected as the schema owner (superuser): for setup and inspection only.
+    pub owner: PgPool,
+    /// Connected as the application role.
+    pub app_pool: PgPool,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A tenant with its owner signed in.
+#[derive(Debug, Clone)]
+pub struct TenantFixture {
+    pub id: Uuid,
+    pub slug: String,
+    pub owner_email: String,
+    pub owner_token: String,
+}
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+pub fn config_for(db: &str) -> ApiConfig {
+    let mut c = ApiConfig::new(
+        Secret::new(app_url(db)),
+        Secret::new(std::env::var("CRM_TEST_REDIS").unwrap_or_else(|_| REDIS.to_owned())),
+        Secret::new(test_key_pem()),
+    );
+    c.login_per_ip_per_minute = 1_000_000;
+    c.login_per_account_per_minute = 1_000;
+    c.authz_reload_every = Duration::from_secs(60);
+    c.shutdown_grace = Duration::from_secs(2);
+    c.assets_dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/dist"));
+    c
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    let db_name = fresh_database().await;
+    spawn_on(&db_name, tweak).await
+}
+
+/// Starts another API process-equivalent on an existing database.
+pub async fn spawn_on(db_name: &str, tweak: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    let mut config = config_for(db_name);
+    tweak(&mut config);
+    let state = api::build_state(config).await.expect("state");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let metrics = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind metrics");
+    let addr = listener.local_addr().expect("addr");
+    let metrics_addr = metrics.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(api::run(state.clone(), listener, metrics, async move {
+        let _ = rx.await;
+    }));
+    let owner = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&owner_url(db_name))
+        .await
+        .expect("owner pool");
+    let app_pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&app_url(db_name))
+        .await
+        .expect("app pool");
+    TestApp {
+        addr,
+        metrics_addr,
+        db_name: db_name.to_owned(),
+        owner,
+        app_pool,
+        state,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client"),
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+/// A response read whole: status, headers, JSON body (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The problem `type` code, e.g. `validation-failed`.
+    pub fn problem(&self) -> &str {
+        self.body["type"]
+            .as_str()
+            .and_then(|t| t.strip_prefix("/problems/"))
+            .unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends a request; `body` is JSON when Some.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("request");
+        read(res).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body), &[])
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, path, Some(token), Some(body), &[])
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::DELETE, path, Some(token), None, &[])
+            .await
+    }
+
+    /// Signs in; panics unless it works.
+    pub async fn login(&self, tenant: &str, email: &str, password: &str) -> Value {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({ "tenant": tenant, "email": email, "password": password })),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login failed: {}", r.text);
+        r.body
+    }
+
+    /// Creates a tenant with an owner and signs the owner in.
+    pub async fn tenant(&self, slug: &str) -> TenantFixture {
+        let email = format!("owner@{slug}.example");
+        let id = provisioning::create_tenant(
+            &self.app_pool,
+            &TenantSpec::new(slug, &format!("{slug} S.L.")),
+            &email,
+            PASSWORD,
+        )
+        .await
+        .expect("tenant");
+        self.state
+            .authz
+            .reload(&self.state.db)
+            .await
+            .expect("reload");
+        let tokens = self.login(slug, &email, PASSWORD).await;
+        TenantFixture {
+            id,
+            slug: slug.to_owned(),
+            owner_email: email,
+            owner_token: tokens["access_token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    /// Adds an active user with the given roles to a tenant; returns (user id, access token).
+    pub async fn user_with_roles(
+        &self,
+        t: &TenantFixture,
+        name: &str,
+        roles: &[&str],
+    ) -> (Uuid, String) {
+        let email = format!("{name}@{}.example", t.slug);
+        let mut tx = db::TenantTx::begin(&self.app_pool, t.id).await.expect("tx");
+        let id = provisioning::add_user(&mut tx, &email, name, PASSWORD, roles)
+            .await
+            .expect("user");
+        tx.commit().await.expect("commit");
+        self.state
+            .authz
+            .reload(&self.state.db)
+            .await
+            .expect("reload");
+        let tokens = self.login(&t.slug, &email, PASSWORD).await;
+        (
+            id,
+            tokens["access_token"].as_str().expect("token").to_owned(),
+        )
+    }
+
+    /// Counts rows of a table in one tenant, as the owner (bypassing nothing: RLS is forced,
+    /// but the superuser is exempt, so this sees the truth).
+    pub async fn count(&self, table: &str, tenant: Uuid) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM {table} WHERE tenant_id = $1"
+        )))
+        .bind(tenant)
+        .fetch_one(&self.owner)
+        .await
+        .expect("count")
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        }
+    }
+}
+
+pub async fn read(res: reqwest::Response) -> Reply {
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+/// A unique tenant slug for a test.
+pub fn slug(prefix: &str) -> String {
+    format!("{prefix}-{}", &Uuid::new_v4().simple().to_string()[..8])
+}

@@ -83,6 +83,19 @@ pub async fn worker(
     worker::run(pool, settings.worker.clone(), metrics, shutdown).await
 }
 
+/// Tells every running API process to reload authorization policies now.
+async fn announce_policy_change(settings: &Settings) {
+    let redis = api::redis::Redis::new(settings.api.redis_url.expose());
+    if !redis
+        .publish(api::auth::authz::RELOAD_CHANNEL, "changed")
+        .await
+    {
+        tracing::warn!(
+            "Redis unreachable: running servers pick up the change at their next periodic reload"
+        );
+    }
+}
+
 pub async fn tenant_create(
     settings: &Settings,
     spec: &TenantSpec,
@@ -90,7 +103,9 @@ pub async fn tenant_create(
     admin_password: &str,
 ) -> anyhow::Result<uuid::Uuid> {
     let pool = connect(&settings.database_url, "DATABASE_URL").await?;
-    Ok(provisioning::create_tenant(&pool, spec, admin_email, admin_password).await?)
+    let id = provisioning::create_tenant(&pool, spec, admin_email, admin_password).await?;
+    announce_policy_change(settings).await;
+    Ok(id)
 }
 
 pub async fn tenant_set_status(
@@ -109,6 +124,9 @@ pub async fn tenant_set_status(
 pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let pool = connect(&settings.database_url, "DATABASE_URL").await?;
     let created = provisioning::seed_demo(&pool).await?;
+    if created {
+        announce_policy_change(settings).await;
+    }
     println!(
         "{} demo tenant `demo`. Sign in with tenant `demo` and one of:",
         if created { "Created the" } else { "Found the" }

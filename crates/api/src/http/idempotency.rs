@@ -2,7 +2,7 @@
 //! another body is 422, a concurrent duplicate is 409. Keys are kept 24 hours.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -71,7 +71,13 @@ async fn run(
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str());
     hasher.update(b" ");
-    hasher.update(parts.uri.path());
+    // Nested routers see a shortened path; hash the one the client sent.
+    let path = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|u| u.0.path().to_owned())
+        .unwrap_or_else(|| parts.uri.path().to_owned());
+    hasher.update(path.as_bytes());
     hasher.update(b"\n");
     hasher.update(&bytes);
     let hash = hasher.finalize().to_vec();

@@ -8,6 +8,6 @@ pub mod pagination;
 pub mod problem;
 pub mod request_id;
 
-pub use json::ApiJson;
+pub use json::{ApiJson, ApiQuery};
 pub use pagination::{Page, PageQuery};
 pub use problem::{ApiError, FieldError};

@@ -1,6 +1,6 @@
 //! API keys for machine clients: shown once, stored hashed, scoped to a role, revocable.
 
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use super::{check_assignable_roles, parse_id};
 use crate::auth::principal::API_KEY_PREFIX;
 use crate::auth::{Ctx, secrets};
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, FieldError, Page, PageQuery};
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -52,7 +52,7 @@ fn out(k: db::api_keys::ApiKey) -> ApiKeyOut {
     responses((status = 200, body = Page<ApiKeyOut>), (status = 403, body = Problem)))]
 async fn list_keys(
     mut ctx: Ctx,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<ApiJson<Page<ApiKeyOut>>> {
     ctx.require("api_keys.manage")?;
     let page = q.request()?;

@@ -1,6 +1,5 @@
 //! `GET /api/v1/audit-events`: the tenant's audit log, newest first, filtered.
 
-use axum::extract::Query;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -9,7 +8,7 @@ use uuid::Uuid;
 
 use crate::auth::Ctx;
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, FieldError, Page, PageQuery};
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -71,7 +70,7 @@ pub struct AuditEventOut {
     responses((status = 200, body = Page<AuditEventOut>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list_audit_events(
     mut ctx: Ctx,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<ApiJson<Page<AuditEventOut>>> {
     ctx.require("audit.view")?;
     let mut errors = Vec::new();

@@ -1,6 +1,6 @@
 //! Users of the tenant: invite, list, read, change (name, status, roles), delete.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use super::{check_assignable_roles, parse_id};
 use crate::auth::{Ctx, password};
 use crate::http::pagination::PageRequest;
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, FieldError, Page, PageQuery, etag};
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery, etag};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -72,7 +72,10 @@ fn with_etag(version: i32, status: StatusCode, body: UserOut) -> impl IntoRespon
 /// Lists users, oldest first.
 #[utoipa::path(get, path = "/users", tag = "users", params(PageQuery), security(("bearer" = [])),
     responses((status = 200, body = Page<UserOut>), (status = 403, body = Problem)))]
-async fn list_users(mut ctx: Ctx, Query(q): Query<PageQuery>) -> ApiResult<ApiJson<Page<UserOut>>> {
+async fn list_users(
+    mut ctx: Ctx,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<ApiJson<Page<UserOut>>> {
     ctx.require("users.view")?;
     let page: PageRequest = q.request()?;
     let rows = db::users::list(&mut ctx.tx, page.after, page.fetch_limit()).await?;

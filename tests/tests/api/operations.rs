@@ -1,0 +1,139 @@
+//! Operations: health, readiness, metrics labels, and role changes reaching every process.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tests::*;
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("ops")).await;
+    let r = app.call(Method::GET, "/healthz", None, None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app.call(Method::GET, "/readyz", None, None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["postgres"], "ok");
+
+    let uid = app.get("/api/v1/me", &t.owner_token).await.body["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.get(&format!("/api/v1/users/{uid}"), &t.owner_token)
+        .await;
+    let text = app
+        .http
+        .get(format!("http://{}/metrics", app.metrics_addr))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        text.contains(
+            r#"http_requests_total{method="GET",route="/api/v1/users/{id}",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+    assert!(text.contains("db_pool_connections"));
+    assert!(text.contains("redis_up 1"));
+    assert!(!text.contains(&uid), "raw ids in metric labels");
+    assert!(
+        !text.contains(&t.id.to_string()),
+        "tenant ids in metric labels"
+    );
+
+    // A schema newer than this build makes the process unready.
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (99991231000000, 'from the future', true, '\\x00', 0)",
+    )
+    .execute(&app.owner)
+    .await
+    .expect("insert");
+    let r = app.call(Method::GET, "/readyz", None, None, &[]).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.body["postgres"], "schema newer than this build");
+    app.stop().await;
+}
+
+async fn wait_until_allowed(app: &TestApp, token: &str, deadline: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < deadline {
+        if app.get("/api/v1/audit-events", token).await.status == StatusCode::OK {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn role_changes_reach_other_processes_through_redis_and_without_it() {
+    let first = spawn_app().await;
+    // Same database, its own enforcer; its timer is too slow to explain a quick change.
+    let second = spawn_on(&first.db_name, |c| {
+        c.authz_reload_every = Duration::from_secs(60)
+    })
+    .await;
+    // Same database, Redis unreachable, reloading on its timer only.
+    let third = spawn_on(&first.db_name, |c| {
+        c.redis_url = domain::Secret::new("redis://127.0.0.1:1");
+        c.authz_reload_every = Duration::from_secs(1);
+    })
+    .await;
+    let t = first.tenant(&slug("prop")).await;
+    let (uid, token) = first.user_with_roles(&t, "pat", &["viewer"]).await;
+    // Let the other processes subscribe and learn the user exists.
+    second
+        .state
+        .authz
+        .reload(&second.state.db)
+        .await
+        .expect("reload");
+    third
+        .state
+        .authz
+        .reload(&third.state.db)
+        .await
+        .expect("reload");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        second.get("/api/v1/audit-events", &token).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        third.get("/api/v1/audit-events", &token).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let r = first
+        .patch(
+            &format!("/api/v1/users/{uid}"),
+            &t.owner_token,
+            json!({ "roles": ["admin"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        first.get("/api/v1/audit-events", &token).await.status,
+        StatusCode::OK
+    );
+    let via_redis = wait_until_allowed(&second, &token, Duration::from_secs(5)).await;
+    assert!(
+        via_redis.is_some(),
+        "the change never reached the second process"
+    );
+    let via_timer = wait_until_allowed(&third, &token, Duration::from_secs(10)).await;
+    assert!(
+        via_timer.is_some(),
+        "the change never reached the process without Redis"
+    );
+    eprintln!("propagation: pubsub {via_redis:?}, timer {via_timer:?}");
+    third.stop().await;
+    second.stop().await;
+    first.stop().await;
+}

@@ -1,0 +1,109 @@
+//! Redis is a helper, not a dependency: stopped mid-test, requests keep succeeding; when it
+//! returns, the product uses it again.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tests::*;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn start_redis(port: u16) -> Child {
+    Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server must be installed (scripts/services.sh installs it)")
+}
+
+async fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "redis did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn readiness(app: &TestApp) -> serde_json::Value {
+    app.call(Method::GET, "/readyz", None, None, &[]).await.body
+}
+
+#[tokio::test]
+async fn requests_succeed_while_redis_is_down_and_it_comes_back() {
+    let port = free_port();
+    let mut redis = start_redis(port);
+    wait_for_port(port).await;
+    let app =
+        spawn_app_with(|c| c.redis_url = domain::Secret::new(format!("redis://127.0.0.1:{port}")))
+            .await;
+    let t = app.tenant(&slug("redis")).await;
+    assert_eq!(readiness(&app).await["redis"], "ok");
+
+    redis.kill().expect("kill redis");
+    redis.wait().expect("reap");
+
+    // Sign-in (rate limits fall back to local counters), reads and writes all still work.
+    let s = app.login(&t.slug, &t.owner_email, PASSWORD).await;
+    let token = s["access_token"].as_str().expect("at").to_owned();
+    assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::OK);
+    let r = app
+        .post(
+            "/api/v1/roles",
+            &token,
+            json!({ "name": "while_down", "permissions": ["users.view"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (_, user) = app.user_with_roles(&t, "dora", &["while_down"]).await;
+    assert_eq!(app.get("/api/v1/users", &user).await.status, StatusCode::OK);
+    let ready = app.call(Method::GET, "/readyz", None, None, &[]).await;
+    assert_eq!(
+        ready.status,
+        StatusCode::OK,
+        "Redis down must not fail readiness"
+    );
+    assert_eq!(ready.body["redis"], "degraded");
+    let metrics = app
+        .http
+        .get(format!("http://{}/metrics", app.metrics_addr))
+        .send()
+        .await
+        .expect("metrics");
+    assert!(metrics.text().await.expect("text").contains("redis_up 0"));
+
+    let mut redis = start_redis(port);
+    wait_for_port(port).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if readiness(&app).await["redis"] == "ok" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "redis never came back into use");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::OK);
+    let _ = redis.kill();
+    let _ = redis.wait();
+    app.stop().await;
+}
