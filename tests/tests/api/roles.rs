@@ -5,123 +5,141 @@ use serde_json::{Value, json};
 use tests::*;
 use uuid::Uuid;
 
-/// The permission each endpoint needs, and the answer when it is granted.
-fn endpoints() -> Vec<(
-    Method,
-    String,
-    Option<Value>,
-    Option<&'static str>,
-    StatusCode,
-)> {
+/// One endpoint: how to call it, the permission it needs, the answer when it is granted.
+struct Case {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    permission: Option<&'static str>,
+    when_allowed: StatusCode,
+}
+
+fn case(
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    permission: Option<&'static str>,
+    when_allowed: StatusCode,
+) -> Case {
+    Case {
+        method,
+        path,
+        body,
+        permission,
+        when_allowed,
+    }
+}
+
+fn endpoints() -> Vec<Case> {
     let id = Uuid::now_v7();
     vec![
-        (Method::GET, "/api/v1/me".into(), None, None, StatusCode::OK),
-        (
+        case(Method::GET, "/api/v1/me".into(), None, None, StatusCode::OK),
+        case(
             Method::GET,
             "/api/v1/users".into(),
             None,
             Some("users.view"),
             StatusCode::OK,
         ),
-        (
+        case(
             Method::POST,
             "/api/v1/users".into(),
             Some(json!({ "email": "not-an-email", "display_name": "x" })),
             Some("users.manage"),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        (
+        case(
             Method::GET,
             format!("/api/v1/users/{id}"),
             None,
             Some("users.view"),
             StatusCode::NOT_FOUND,
         ),
-        (
+        case(
             Method::PATCH,
             format!("/api/v1/users/{id}"),
             Some(json!({ "display_name": "x" })),
             Some("users.manage"),
             StatusCode::NOT_FOUND,
         ),
-        (
+        case(
             Method::DELETE,
             format!("/api/v1/users/{id}"),
             None,
             Some("users.manage"),
             StatusCode::NOT_FOUND,
         ),
-        (
+        case(
             Method::GET,
             "/api/v1/roles".into(),
             None,
             Some("users.view"),
             StatusCode::OK,
         ),
-        (
+        case(
             Method::POST,
             "/api/v1/roles".into(),
             Some(json!({ "name": "Bad Name", "permissions": [] })),
             Some("roles.manage"),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        (
+        case(
             Method::GET,
             "/api/v1/roles/nope".into(),
             None,
             Some("users.view"),
             StatusCode::NOT_FOUND,
         ),
-        (
+        case(
             Method::PATCH,
             "/api/v1/roles/nope".into(),
             Some(json!({ "description": "x" })),
             Some("roles.manage"),
             StatusCode::NOT_FOUND,
         ),
-        (
+        case(
             Method::DELETE,
             "/api/v1/roles/nope".into(),
             None,
             Some("roles.manage"),
             StatusCode::NOT_FOUND,
         ),
-        (
+        case(
             Method::GET,
             "/api/v1/permissions".into(),
             None,
             Some("users.view"),
             StatusCode::OK,
         ),
-        (
+        case(
             Method::GET,
             "/api/v1/api-keys".into(),
             None,
             Some("api_keys.manage"),
             StatusCode::OK,
         ),
-        (
+        case(
             Method::POST,
             "/api/v1/api-keys".into(),
             Some(json!({ "name": "", "role": "viewer" })),
             Some("api_keys.manage"),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        (
+        case(
             Method::GET,
             format!("/api/v1/api-keys/{id}"),
             None,
             Some("api_keys.manage"),
             StatusCode::NOT_FOUND,
         ),
-        (
+        case(
             Method::DELETE,
             format!("/api/v1/api-keys/{id}"),
             None,
             Some("api_keys.manage"),
             StatusCode::NOT_FOUND,
         ),
-        (
+        case(
             Method::GET,
             "/api/v1/audit-events".into(),
             None,
@@ -150,7 +168,14 @@ async fn every_endpoint_for_every_builtin_role() {
     let mut failures = Vec::new();
     for role in ["owner", "admin", "sales", "support", "marketing", "viewer"] {
         let (_, token) = app.user_with_roles(&t, &format!("u-{role}"), &[role]).await;
-        for (method, path, body, permission, when_allowed) in endpoints() {
+        for Case {
+            method,
+            path,
+            body,
+            permission,
+            when_allowed,
+        } in endpoints()
+        {
             let r = app
                 .call(method.clone(), &path, Some(&token), body, &[])
                 .await;
