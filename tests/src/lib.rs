@@ -152,6 +152,7 @@ pub fn config_for(db: &str) -> ApiConfig {
     c.login_per_account_per_minute = 1_000;
     c.authz_reload_every = Duration::from_secs(60);
     c.shutdown_grace = Duration::from_secs(2);
+    c.shutdown_delay = Duration::ZERO;
     c.assets_dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/dist"));
     c
 }
@@ -380,4 +381,26 @@ pub async fn read(res: reqwest::Response) -> Reply {
 /// A unique tenant slug for a test.
 pub fn slug(prefix: &str) -> String {
     format!("{prefix}-{}", &Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// An empty database (no schema), for testing migrations themselves.
+pub async fn empty_database() -> String {
+    let mut admin = PgConnection::connect(&format!("{}/postgres", pg_admin_base()))
+        .await
+        .expect("connect as postgres");
+    let name = format!("crm_t_{}", Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    name
+}
+
+/// A TCP port free at the time of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }

@@ -24,6 +24,9 @@ pub struct ApiConfig {
     pub login_per_ip_per_minute: u32,
     pub max_body_bytes: usize,
     pub shutdown_grace: Duration,
+    /// After SIGTERM, how long to keep accepting requests with readiness at 503, so load
+    /// balancers stop sending traffic before the listener closes (at most half the grace).
+    pub shutdown_delay: Duration,
     /// How often each process reloads authorization policies even without a Redis message.
     pub authz_reload_every: Duration,
     /// Where the built browser assets are (`scripts/assets.sh` writes them).
@@ -49,6 +52,7 @@ impl ApiConfig {
             login_per_ip_per_minute: 60,
             max_body_bytes: 1024 * 1024,
             shutdown_grace: Duration::from_secs(20),
+            shutdown_delay: Duration::from_secs(5),
             authz_reload_every: Duration::from_secs(30),
             assets_dir: PathBuf::from("assets/dist"),
             trust_forwarded_for: false,

@@ -245,14 +245,18 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     spawn_policy_reloaders(&state, stop_rx.clone());
     let grace = state.config.shutdown_grace;
+    let delay = state.config.shutdown_delay.min(grace / 2);
     let draining_state = state.clone();
-    let stop_tx = Arc::new(stop_tx);
-    let stop_signal = stop_tx.clone();
     tokio::spawn(async move {
         shutdown.await;
         draining_state.draining.store(true, Ordering::SeqCst);
-        tracing::info!("shutting down: draining in-flight requests");
-        let _ = stop_signal.send(true);
+        tracing::info!(
+            delay_ms = delay.as_millis() as u64,
+            "shutting down: readiness is 503"
+        );
+        tokio::time::sleep(delay).await;
+        tracing::info!("closing the listener; finishing in-flight requests");
+        let _ = stop_tx.send(true);
     });
     let wait_stop = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
@@ -269,7 +273,7 @@ pub async fn run(
 
     let deadline = async {
         wait_stop(stop_rx.clone()).await;
-        tokio::time::sleep(grace).await;
+        tokio::time::sleep(grace.saturating_sub(delay)).await;
     };
     tokio::select! {
         result = api => result.context("API server failed")?,

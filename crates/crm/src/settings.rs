@@ -201,6 +201,18 @@ impl Settings {
         api.max_body_bytes = env.parse("CRM_MAX_BODY_BYTES", 1024 * 1024, "a number of bytes")?;
         api.database_max_connections = env.parse("CRM_DB_MAX_CONNECTIONS", 20, "a whole number")?;
         api.shutdown_grace = env.secs("CRM_SHUTDOWN_GRACE", 20)?;
+        let delay: u64 = env.parse(
+            "CRM_SHUTDOWN_DELAY",
+            if dev { 0 } else { 5 },
+            "a whole number of seconds",
+        )?;
+        api.shutdown_delay = Duration::from_secs(delay);
+        if api.shutdown_delay * 2 > api.shutdown_grace {
+            return Err(SettingError {
+                name: "CRM_SHUTDOWN_DELAY",
+                reason: "must be at most half of CRM_SHUTDOWN_GRACE".into(),
+            });
+        }
         api.authz_reload_every = env.secs("CRM_AUTHZ_RELOAD_SECS", 30)?;
         if api.authz_reload_every > Duration::from_secs(60) {
             return Err(SettingError {

@@ -137,8 +137,12 @@ pub async fn run(
     };
     let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));
     let metrics_server = tokio::spawn(metrics::serve(metrics_listener, metrics, pool.clone()));
-    let storage: PostgresStorage<Job> =
-        PostgresStorage::new(&pool).with_config(QueueConfig::default().queue(queue::QUEUE));
+    // LISTEN/NOTIFY wakes the worker when a job is pushed; polling every second catches
+    // anything a lost notification would miss (scheduled retries, restarts).
+    let storage = PostgresStorage::<Job>::new(&pool)
+        .with_config(QueueConfig::default().queue(queue::QUEUE))
+        .with_pubsub()
+        .poll_with_strategy(Strategy::new().interval(Duration::from_secs(1)));
     let worker_id = config.worker_id.clone();
     let concurrency = config.concurrency;
     let monitor = Monitor::new()

@@ -3,6 +3,7 @@
 
 mod audit;
 mod conventions;
+mod jobs;
 mod operations;
 mod redis_outage;
 mod roles;
