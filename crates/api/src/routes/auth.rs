@@ -58,8 +58,16 @@ fn invalid_credentials() -> ApiError {
     )
 }
 
-fn actor(user: Uuid, ip: &str, headers: &HeaderMap) -> Actor {
-    Actor {
+/// Audits a sign-in event of `user` on a target (the user or the session).
+async fn audit(
+    tx: &mut TenantTx,
+    user: Uuid,
+    ip: &str,
+    headers: &HeaderMap,
+    action: &str,
+    target: (&str, Uuid),
+) -> ApiResult<()> {
+    let actor = Actor {
         kind: "user",
         id: Some(user),
         ip: Some(ip.to_owned()),
@@ -68,7 +76,16 @@ fn actor(user: Uuid, ip: &str, headers: &HeaderMap) -> Actor {
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(512).collect()),
         request_id: request_id::current(),
-    }
+    };
+    let change = Change {
+        action,
+        target_type: target.0,
+        target_id: Some(target.1.to_string()),
+        before: None,
+        after: None,
+    };
+    db::audit::record(tx, &actor, change).await?;
+    Ok(())
 }
 
 /// Starts a session for a user: a new refresh-token family and an access token.
@@ -162,16 +179,13 @@ async fn login(
         return Err(invalid_credentials());
     };
     let tokens = start_session(&state, &mut tx, user_id).await?;
-    db::audit::record(
+    audit(
         &mut tx,
-        &actor(user_id, &ip, &headers),
-        Change {
-            action: "auth.login",
-            target_type: "user",
-            target_id: Some(user_id.to_string()),
-            before: None,
-            after: None,
-        },
+        user_id,
+        &ip,
+        &headers,
+        "auth.login",
+        ("user", user_id),
     )
     .await?;
     tx.commit().await?;
@@ -211,16 +225,13 @@ async fn refresh(
     if token.used {
         // Reuse: someone holds a stolen copy. End the whole family, then refuse.
         if db::sessions::revoke(&mut tx, token.session_id, "refresh token reuse").await? {
-            db::audit::record(
+            audit(
                 &mut tx,
-                &actor(token.user_id, &ip, &headers),
-                Change {
-                    action: "auth.refresh_reuse_detected",
-                    target_type: "session",
-                    target_id: Some(token.session_id.to_string()),
-                    before: None,
-                    after: None,
-                },
+                token.user_id,
+                &ip,
+                &headers,
+                "auth.refresh_reuse_detected",
+                ("session", token.session_id),
             )
             .await?;
         }
@@ -259,16 +270,13 @@ async fn logout(
         db::sessions::find_refresh_token(&mut tx, &secrets::digest(&body.refresh_token)).await?
         && db::sessions::revoke(&mut tx, token.session_id, "logout").await?
     {
-        db::audit::record(
+        audit(
             &mut tx,
-            &actor(token.user_id, &ip, &headers),
-            Change {
-                action: "auth.logout",
-                target_type: "session",
-                target_id: Some(token.session_id.to_string()),
-                before: None,
-                after: None,
-            },
+            token.user_id,
+            &ip,
+            &headers,
+            "auth.logout",
+            ("session", token.session_id),
         )
         .await?;
     }
@@ -303,16 +311,13 @@ async fn accept_invite(
     let user = db::users::accept_invite(&mut tx, &secrets::digest(&body.token), &hash)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    db::audit::record(
+    audit(
         &mut tx,
-        &actor(user, &ip, &headers),
-        Change {
-            action: "user.invite_accepted",
-            target_type: "user",
-            target_id: Some(user.to_string()),
-            before: None,
-            after: None,
-        },
+        user,
+        &ip,
+        &headers,
+        "user.invite_accepted",
+        ("user", user),
     )
     .await?;
     let tokens = start_session(&state, &mut tx, user).await?;
