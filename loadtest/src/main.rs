@@ -1,1 +1,143 @@
-fn main() {}
+//! `loadtest`: closed-loop HTTP load against the CRM API on this machine (see README.md).
+
+mod client;
+mod report;
+mod setup;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use client::Target;
+use report::{Report, Stats};
+
+#[derive(Parser)]
+#[command(about = "Closed-loop HTTP load tests against a scratch database on 127.0.0.1")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// GET /api/v1/me through the real API versus a bare axum + sqlx one-row endpoint.
+    MeVsBare(MeVsBare),
+}
+
+#[derive(Args)]
+struct MeVsBare {
+    /// Measured seconds per endpoint.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    duration: u64,
+    /// Unmeasured seconds per endpoint before measuring.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=60))]
+    warmup: u64,
+    /// Concurrent closed-loop workers (each keeps one request in flight).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    concurrency: u64,
+    /// Postgres connections of each server (the API's and the bare endpoint's).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=80))]
+    pool_size: u32,
+    /// Upper bound on requests per phase, whatever the duration.
+    #[arg(long, default_value_t = 5_000_000)]
+    max_requests: u64,
+    /// Directory that receives me-vs-bare.json and me-vs-bare.md.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results"))]
+    out: PathBuf,
+    /// Postgres on this machine (superuser `postgres`, trust auth).
+    #[arg(long, default_value = "127.0.0.1:5432")]
+    pg_addr: String,
+    /// Redis on this machine.
+    #[arg(long, default_value = "127.0.0.1:6379")]
+    redis_addr: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::MeVsBare(args) => me_vs_bare(args).await,
+    }
+}
+
+fn ensure_local(addr: &str, what: &str) -> anyhow::Result<()> {
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    anyhow::ensure!(
+        matches!(host, "127.0.0.1" | "localhost"),
+        "{what} must be on 127.0.0.1, got {addr}"
+    );
+    Ok(())
+}
+
+/// Sets up a scratch database, runs the comparison, and drops the database whatever happened.
+async fn me_vs_bare(args: MeVsBare) -> anyhow::Result<()> {
+    ensure_local(&args.pg_addr, "--pg-addr")?;
+    ensure_local(&args.redis_addr, "--redis-addr")?;
+    let scratch = setup::Scratch::create(&args.pg_addr).await?;
+    eprintln!("scratch database {}", scratch.name);
+    let outcome = tokio::select! {
+        r = compare(&scratch, &args) => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
+    let dropped = scratch.drop_database().await;
+    let report = outcome?;
+    dropped?;
+    print!("{}", report::markdown(&report));
+    let (json, md) = report::write(&report, &args.out)?;
+    eprintln!("wrote {} and {}", json.display(), md.display());
+    Ok(())
+}
+
+async fn compare(scratch: &setup::Scratch, args: &MeVsBare) -> anyhow::Result<Report> {
+    let owner = scratch.provision_tenant().await?;
+    let redis_url = format!("redis://{}", args.redis_addr);
+    let servers = setup::Servers::start(scratch, &redis_url, args.pool_size).await?;
+    let http = client::http_client(args.concurrency as usize)?;
+    let token = servers.login(&http).await?;
+
+    let me = Target::new(
+        "GET /api/v1/me",
+        format!("http://{}/api/v1/me", servers.api),
+        Some(&token),
+    )?;
+    let bare = Target::new(
+        "bare GET /tenants/{id}",
+        format!("http://{}/tenants/{}", servers.bare, owner.tenant),
+        None,
+    )?;
+    let load = client::Load {
+        concurrency: args.concurrency as usize,
+        warmup: Duration::from_secs(args.warmup),
+        duration: Duration::from_secs(args.duration),
+        max_requests: args.max_requests,
+    };
+    let mut results = Vec::new();
+    for target in [&me, &bare] {
+        client::check(&http, target)
+            .await
+            .with_context(|| format!("{} does not answer 200", target.name))?;
+        eprintln!(
+            "{}: {} s warm-up, {} s measured, {} workers",
+            target.name, args.warmup, args.duration, args.concurrency
+        );
+        let outcome = client::measure(&http, target, &load).await;
+        if let Some(e) = &outcome.first_error {
+            eprintln!("  first error: {e}");
+        }
+        results.push(Stats::new(target.name, outcome));
+    }
+    drop(http);
+    servers.stop().await;
+
+    let bare = results.pop().context("bare result")?;
+    let me = results.pop().context("me result")?;
+    Ok(Report::new(
+        args.concurrency,
+        args.warmup,
+        args.duration,
+        args.pool_size,
+        me,
+        bare,
+    ))
+}

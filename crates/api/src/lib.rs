@@ -93,7 +93,7 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
     let rows = db::authz::load_policy_rows(&db)
         .await
         .context("cannot read authorization policies: has `crm migrate` run?")?;
-    let authz = auth::authz::Authorizer::new(auth::authz::build(rows).await?);
+    let authz = auth::authz::Authorizer::new(rows);
     let redis = redis::Redis::new(config.redis_url.expose());
     Ok(AppState(Arc::new(Inner {
         config,

@@ -138,11 +138,12 @@ impl Ctx {
     }
 
     /// Fails with 403 unless the caller holds `permission`.
-    pub fn require(&self, permission: &str) -> Result<(), ApiError> {
+    pub async fn require(&self, permission: &str) -> Result<(), ApiError> {
         if self
             .state
             .authz
             .allowed(&self.subject, self.tenant(), permission)
+            .await
         {
             Ok(())
         } else {

@@ -54,7 +54,7 @@ async fn list_keys(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<ApiJson<Page<ApiKeyOut>>> {
-    ctx.require("api_keys.manage")?;
+    ctx.require("api_keys.manage").await?;
     let page = q.request()?;
     let rows = db::api_keys::list(&mut ctx.tx, page.after, page.fetch_limit()).await?;
     ctx.commit().await?;
@@ -84,7 +84,7 @@ async fn create_key(
     mut ctx: Ctx,
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<impl IntoResponse> {
-    ctx.require("api_keys.manage")?;
+    ctx.require("api_keys.manage").await?;
     let mut errors = Vec::new();
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
@@ -141,7 +141,7 @@ async fn create_key(
 #[utoipa::path(get, path = "/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = ApiKeyOut), (status = 404, body = Problem)))]
 async fn get_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<ApiJson<ApiKeyOut>> {
-    ctx.require("api_keys.manage")?;
+    ctx.require("api_keys.manage").await?;
     let key = db::api_keys::get(&mut ctx.tx, parse_id(&id)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -153,7 +153,7 @@ async fn get_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<ApiJson<ApiK
 #[utoipa::path(delete, path = "/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
 async fn revoke_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    ctx.require("api_keys.manage")?;
+    ctx.require("api_keys.manage").await?;
     let id = parse_id(&id)?;
     let before = db::api_keys::get(&mut ctx.tx, id)
         .await?

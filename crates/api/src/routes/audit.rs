@@ -72,7 +72,7 @@ async fn list_audit_events(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<ApiJson<Page<AuditEventOut>>> {
-    ctx.require("audit.view")?;
+    ctx.require("audit.view").await?;
     let mut errors = Vec::new();
     let page = PageQuery {
         limit: q.limit.clone(),

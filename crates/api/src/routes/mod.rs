@@ -33,7 +33,8 @@ pub(crate) async fn check_assignable_roles(
                 &format!("{pointer}/{i}"),
                 format!("no role named '{name}'"),
             ));
-        } else if name == BuiltinRole::Owner.name() && ctx.require("tenant.settings").is_err() {
+        } else if name == BuiltinRole::Owner.name() && ctx.require("tenant.settings").await.is_err()
+        {
             errors.push(FieldError::body(
                 &format!("{pointer}/{i}"),
                 "only an owner may grant the owner role",

@@ -59,7 +59,7 @@ fn built_in_is_fixed() -> ApiError {
 #[utoipa::path(get, path = "/roles", tag = "roles", security(("bearer" = [])),
     responses((status = 200, body = Vec<RoleOut>), (status = 403, body = Problem)))]
 async fn list_roles(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<RoleOut>>> {
-    ctx.require("users.view")?;
+    ctx.require("users.view").await?;
     let mut out: Vec<RoleOut> = BuiltinRole::ALL.into_iter().map(builtin_out).collect();
     out.extend(
         db::roles::list(&mut ctx.tx)
@@ -75,7 +75,7 @@ async fn list_roles(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<RoleOut>>> {
 #[utoipa::path(get, path = "/permissions", tag = "roles", security(("bearer" = [])),
     responses((status = 200, body = Vec<String>)))]
 async fn list_permissions(ctx: Ctx) -> ApiResult<ApiJson<Vec<&'static str>>> {
-    ctx.require("users.view")?;
+    ctx.require("users.view").await?;
     ctx.commit().await?;
     Ok(ApiJson(domain::permissions::ALL.to_vec()))
 }
@@ -120,7 +120,7 @@ async fn create_role(
     mut ctx: Ctx,
     ApiJson(body): ApiJson<CreateRole>,
 ) -> ApiResult<impl IntoResponse> {
-    ctx.require("roles.manage")?;
+    ctx.require("roles.manage").await?;
     let mut errors = Vec::new();
     let name = RoleName::parse_custom(&body.name)
         .map_err(|e| errors.push(FieldError::body("/name", e.0)))
@@ -163,7 +163,7 @@ async fn create_role(
 #[utoipa::path(get, path = "/roles/{name}", tag = "roles", security(("bearer" = [])),
     params(("name" = String, Path)), responses((status = 200, body = RoleOut), (status = 404, body = Problem)))]
 async fn get_role(mut ctx: Ctx, Path(name): Path<String>) -> ApiResult<impl IntoResponse> {
-    ctx.require("users.view")?;
+    ctx.require("users.view").await?;
     if let Some(b) = BuiltinRole::from_name(&name) {
         ctx.commit().await?;
         return Ok((
@@ -199,7 +199,7 @@ async fn update_role(
     headers: HeaderMap,
     ApiJson(body): ApiJson<UpdateRole>,
 ) -> ApiResult<impl IntoResponse> {
-    ctx.require("roles.manage")?;
+    ctx.require("roles.manage").await?;
     if BuiltinRole::from_name(&name).is_some() {
         return Err(built_in_is_fixed());
     }
@@ -244,7 +244,7 @@ async fn delete_role(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    ctx.require("roles.manage")?;
+    ctx.require("roles.manage").await?;
     if BuiltinRole::from_name(&name).is_some() {
         return Err(built_in_is_fixed());
     }

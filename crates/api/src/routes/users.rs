@@ -76,7 +76,7 @@ async fn list_users(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<ApiJson<Page<UserOut>>> {
-    ctx.require("users.view")?;
+    ctx.require("users.view").await?;
     let page: PageRequest = q.request()?;
     let rows = db::users::list(&mut ctx.tx, page.after, page.fetch_limit()).await?;
     let ids: Vec<Uuid> = rows.iter().map(|u| u.id).collect();
@@ -124,7 +124,7 @@ async fn invite_user(
     mut ctx: Ctx,
     ApiJson(body): ApiJson<InviteUser>,
 ) -> ApiResult<impl IntoResponse> {
-    ctx.require("users.manage")?;
+    ctx.require("users.manage").await?;
     let mut errors = Vec::new();
     let email = Email::parse(&body.email)
         .map_err(|e| errors.push(FieldError::body("/email", e.0)))
@@ -220,7 +220,7 @@ async fn invite_user(
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = UserOut), (status = 404, body = Problem)))]
 async fn get_user(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    ctx.require("users.view")?;
+    ctx.require("users.view").await?;
     let (user, roles) = load(&mut ctx, parse_id(&id)?).await?;
     ctx.commit().await?;
     Ok(with_etag(
@@ -251,7 +251,7 @@ async fn update_user(
     headers: HeaderMap,
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> ApiResult<impl IntoResponse> {
-    ctx.require("users.manage")?;
+    ctx.require("users.manage").await?;
     let id = parse_id(&id)?;
     let (before, before_roles) = load(&mut ctx, id).await?;
     etag::check_if_match(&headers, before.version)?;
@@ -312,7 +312,7 @@ async fn update_user(
         && before.status == "active"
         && (!roles.contains(&owner) || status != "active");
     if loses_owner {
-        ctx.require("tenant.settings")?;
+        ctx.require("tenant.settings").await?;
         if db::users::count_active_with_role(&mut ctx.tx, &owner).await? <= 1 {
             return Err(ApiError::conflict(
                 "last-owner",
@@ -353,7 +353,7 @@ async fn delete_user(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    ctx.require("users.manage")?;
+    ctx.require("users.manage").await?;
     let id = parse_id(&id)?;
     let (before, roles) = load(&mut ctx, id).await?;
     etag::check_if_match(&headers, before.version)?;
@@ -365,7 +365,7 @@ async fn delete_user(
     }
     let owner = BuiltinRole::Owner.name().to_owned();
     if roles.contains(&owner) {
-        ctx.require("tenant.settings")?;
+        ctx.require("tenant.settings").await?;
         if before.status == "active"
             && db::users::count_active_with_role(&mut ctx.tx, &owner).await? <= 1
         {

@@ -1,0 +1,189 @@
+//! The closed loop: N workers, each sending its next request as soon as the last one is
+//! answered, over keep-alive connections, until the deadline or the request budget runs out.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+
+/// One endpoint under load.
+pub struct Target {
+    pub name: &'static str,
+    url: String,
+    authorization: Option<HeaderValue>,
+}
+
+impl Target {
+    pub fn new(name: &'static str, url: String, bearer: Option<&str>) -> anyhow::Result<Self> {
+        let authorization = bearer
+            .map(|t| HeaderValue::from_str(&format!("Bearer {t}")))
+            .transpose()?;
+        Ok(Self {
+            name,
+            url,
+            authorization,
+        })
+    }
+
+    fn request(&self, http: &reqwest::Client) -> reqwest::RequestBuilder {
+        let request = http.get(&self.url);
+        match &self.authorization {
+            Some(value) => request.header(AUTHORIZATION, value.clone()),
+            None => request,
+        }
+    }
+}
+
+/// How hard and how long.
+pub struct Load {
+    pub concurrency: usize,
+    pub warmup: Duration,
+    pub duration: Duration,
+    /// Per phase.
+    pub max_requests: u64,
+}
+
+/// What one measured phase saw.
+pub struct Outcome {
+    pub ok: u64,
+    pub errors: u64,
+    /// Of successful requests, in microseconds, unsorted.
+    pub latencies_us: Vec<u32>,
+    pub elapsed: Duration,
+    pub first_error: Option<String>,
+}
+
+/// A keep-alive client for 127.0.0.1: no proxy, one pooled connection per worker.
+pub fn http_client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(concurrency)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("cannot build the HTTP client")
+}
+
+/// One request, which must answer 200, before any load.
+pub async fn check(http: &reqwest::Client, target: &Target) -> anyhow::Result<()> {
+    let response = target.request(http).send().await?;
+    let status = response.status();
+    let body = response.text().await?;
+    anyhow::ensure!(status.is_success(), "answered {status}: {body}");
+    Ok(())
+}
+
+/// Warm-up (discarded), then the measured phase.
+pub async fn measure(http: &reqwest::Client, target: &Target, load: &Load) -> Outcome {
+    if !load.warmup.is_zero() {
+        run(
+            http,
+            target,
+            load.concurrency,
+            load.warmup,
+            load.max_requests,
+        )
+        .await;
+    }
+    run(
+        http,
+        target,
+        load.concurrency,
+        load.duration,
+        load.max_requests,
+    )
+    .await
+}
+
+async fn run(
+    http: &reqwest::Client,
+    target: &Target,
+    concurrency: usize,
+    duration: Duration,
+    max_requests: u64,
+) -> Outcome {
+    let start = Instant::now();
+    let deadline = start + duration;
+    let budget = Arc::new(AtomicI64::new(
+        i64::try_from(max_requests).unwrap_or(i64::MAX),
+    ));
+    let per_worker = usize::try_from(max_requests)
+        .unwrap_or(usize::MAX)
+        .div_ceil(concurrency)
+        .min(1 << 16);
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let http = http.clone();
+            let request = target.request(&http);
+            let budget = budget.clone();
+            tokio::spawn(async move {
+                let mut out = Outcome {
+                    ok: 0,
+                    errors: 0,
+                    latencies_us: Vec::with_capacity(per_worker),
+                    elapsed: Duration::ZERO,
+                    first_error: None,
+                };
+                while Instant::now() < deadline && budget.fetch_sub(1, Ordering::Relaxed) > 0 {
+                    let Some(request) = request.try_clone() else {
+                        break;
+                    };
+                    let sent = Instant::now();
+                    match exchange(request).await {
+                        Ok(()) => {
+                            out.ok += 1;
+                            let us = sent.elapsed().as_micros();
+                            out.latencies_us.push(u32::try_from(us).unwrap_or(u32::MAX));
+                        }
+                        Err(e) => {
+                            out.errors += 1;
+                            out.first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                out
+            })
+        })
+        .collect();
+    let mut total = Outcome {
+        ok: 0,
+        errors: 0,
+        latencies_us: Vec::new(),
+        elapsed: Duration::ZERO,
+        first_error: None,
+    };
+    for worker in workers {
+        match worker.await {
+            Ok(out) => {
+                total.ok += out.ok;
+                total.errors += out.errors;
+                total.latencies_us.extend(out.latencies_us);
+                if total.first_error.is_none() {
+                    total.first_error = out.first_error;
+                }
+            }
+            Err(e) => {
+                total.errors += 1;
+                total
+                    .first_error
+                    .get_or_insert(format!("worker failed: {e}"));
+            }
+        }
+    }
+    total.elapsed = start.elapsed();
+    total
+}
+
+/// Sends a request and reads the whole body (so the connection goes back to the pool).
+async fn exchange(request: reqwest::RequestBuilder) -> Result<(), String> {
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    response.bytes().await.map_err(|e| e.to_string())?;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {status}"))
+    }
+}

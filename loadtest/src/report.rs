@@ -1,0 +1,159 @@
+//! Figures of a run, as a Markdown table and JSON.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::client::Outcome;
+
+/// One endpoint's figures.
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    pub endpoint: String,
+    pub ok: u64,
+    pub errors: u64,
+    pub seconds: f64,
+    pub throughput_rps: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// The value below which `q` of the sorted samples fall (nearest rank), in milliseconds.
+fn percentile_ms(sorted_us: &[u32], q: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let rank = (q * sorted_us.len() as f64).ceil() as usize;
+    f64::from(sorted_us[rank.clamp(1, sorted_us.len()) - 1]) / 1000.0
+}
+
+impl Stats {
+    pub fn new(endpoint: &str, mut outcome: Outcome) -> Self {
+        outcome.latencies_us.sort_unstable();
+        let l = &outcome.latencies_us;
+        let seconds = outcome.elapsed.as_secs_f64();
+        Self {
+            endpoint: endpoint.to_owned(),
+            ok: outcome.ok,
+            errors: outcome.errors,
+            seconds,
+            throughput_rps: if seconds > 0.0 {
+                outcome.ok as f64 / seconds
+            } else {
+                0.0
+            },
+            p50_ms: percentile_ms(l, 0.50),
+            p95_ms: percentile_ms(l, 0.95),
+            p99_ms: percentile_ms(l, 0.99),
+            max_ms: percentile_ms(l, 1.0),
+        }
+    }
+}
+
+/// The `me-vs-bare` comparison.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub benchmark: &'static str,
+    pub unix_time: u64,
+    pub cpus: usize,
+    pub concurrency: u64,
+    pub warmup_s: u64,
+    pub duration_s: u64,
+    pub pool_size: u32,
+    pub me: Stats,
+    pub bare: Stats,
+    /// me throughput / bare throughput.
+    pub throughput_ratio_me_over_bare: f64,
+}
+
+impl Report {
+    pub fn new(
+        concurrency: u64,
+        warmup_s: u64,
+        duration_s: u64,
+        pool_size: u32,
+        me: Stats,
+        bare: Stats,
+    ) -> Self {
+        let ratio = if bare.throughput_rps > 0.0 {
+            me.throughput_rps / bare.throughput_rps
+        } else {
+            0.0
+        };
+        Self {
+            benchmark: "me-vs-bare",
+            unix_time: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            concurrency,
+            warmup_s,
+            duration_s,
+            pool_size,
+            me,
+            bare,
+            throughput_ratio_me_over_bare: ratio,
+        }
+    }
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## me-vs-bare\n");
+    let _ = writeln!(
+        s,
+        "{} closed-loop workers, {} s measured after {} s warm-up per endpoint, \
+         {} Postgres connections per server, {} CPUs shared by client, servers, Postgres and Redis \
+         (all on 127.0.0.1).\n",
+        r.concurrency, r.duration_s, r.warmup_s, r.pool_size, r.cpus
+    );
+    let _ = writeln!(
+        s,
+        "| endpoint | req/s | p50 ms | p95 ms | p99 ms | max ms | ok | errors |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for x in [&r.me, &r.bare] {
+        let _ = writeln!(
+            s,
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} |",
+            x.endpoint, x.throughput_rps, x.p50_ms, x.p95_ms, x.p99_ms, x.max_ms, x.ok, x.errors
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nThroughput ratio me / bare: **{:.2}**",
+        r.throughput_ratio_me_over_bare
+    );
+    s
+}
+
+/// Writes `me-vs-bare.json` and `me-vs-bare.md` into `dir`.
+pub fn write(r: &Report, dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let json = dir.join("me-vs-bare.json");
+    let md = dir.join("me-vs-bare.md");
+    std::fs::write(&json, serde_json::to_string_pretty(r)? + "\n")
+        .with_context(|| format!("cannot write {}", json.display()))?;
+    std::fs::write(&md, markdown(r)).with_context(|| format!("cannot write {}", md.display()))?;
+    Ok((json, md))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank() {
+        let v: Vec<u32> = (1..=100).map(|i| i * 1000).collect();
+        assert_eq!(percentile_ms(&v, 0.50), 50.0);
+        assert_eq!(percentile_ms(&v, 0.99), 99.0);
+        assert_eq!(percentile_ms(&v, 1.0), 100.0);
+        assert_eq!(percentile_ms(&[], 0.5), 0.0);
+    }
+}

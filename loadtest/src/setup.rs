@@ -1,0 +1,204 @@
+//! The scratch database, its tenant, and the two servers under test: the real API and a bare
+//! axum + sqlx endpoint on the same database with the same pool size.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use serde::Serialize;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{AssertSqlSafe, PgPool};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+const SLUG: &str = "bench";
+const EMAIL: &str = "owner@bench.example";
+const PASSWORD: &str = "bench-owner-password";
+
+async fn connect(url: &str, max: u32) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .with_context(|| format!("cannot connect to {url}"))
+}
+
+/// A fresh database with the product's schema, dropped by `drop_database`.
+pub struct Scratch {
+    pub name: String,
+    pg_addr: String,
+    admin: PgPool,
+    owner: PgPool,
+}
+
+/// The tenant's owner, who signs in.
+pub struct Owner {
+    pub tenant: Uuid,
+}
+
+impl Scratch {
+    pub async fn create(pg_addr: &str) -> anyhow::Result<Self> {
+        let admin = connect(&format!("postgres://postgres@{pg_addr}/postgres"), 1).await?;
+        let name = format!("crm_bench_{}", &Uuid::new_v4().simple().to_string()[..12]);
+        // `name` is a fixed prefix and hex digits: safe to splice into DDL.
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .with_context(|| format!("cannot create database {name}"))?;
+        let scratch = Self {
+            owner: connect(&format!("postgres://postgres@{pg_addr}/{name}"), 2).await?,
+            name,
+            pg_addr: pg_addr.to_owned(),
+            admin,
+        };
+        db::migrate::run(&scratch.owner, &worker::queue::migrations())
+            .await
+            .context("migrations failed")?;
+        Ok(scratch)
+    }
+
+    /// The URL of the application role, which the servers use (row-level security applies).
+    pub fn app_url(&self) -> String {
+        format!("postgres://crm_app@{}/{}", self.pg_addr, self.name)
+    }
+
+    /// Creates the tenant and its owner, as `crm tenant create` does.
+    pub async fn provision_tenant(&self) -> anyhow::Result<Owner> {
+        let spec = api::provisioning::TenantSpec::new(SLUG, "Bench S.L.");
+        let tenant = api::provisioning::create_tenant(&self.owner, &spec, EMAIL, PASSWORD).await?;
+        Ok(Owner { tenant })
+    }
+
+    pub async fn drop_database(self) -> anyhow::Result<()> {
+        self.owner.close().await;
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&self.admin)
+        .await
+        .with_context(|| format!("cannot drop database {}", self.name))?;
+        self.admin.close().await;
+        Ok(())
+    }
+}
+
+/// The two servers, on port-0 listeners on 127.0.0.1.
+pub struct Servers {
+    pub api: SocketAddr,
+    pub bare: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<anyhow::Result<()>>>,
+}
+
+async fn listener() -> anyhow::Result<TcpListener> {
+    Ok(TcpListener::bind("127.0.0.1:0").await?)
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
+}
+
+impl Servers {
+    pub async fn start(scratch: &Scratch, redis_url: &str, pool_size: u32) -> anyhow::Result<Self> {
+        let (stop, rx) = watch::channel(false);
+
+        let mut config = api::ApiConfig::new(
+            domain::Secret::new(scratch.app_url()),
+            domain::Secret::new(redis_url),
+            domain::Secret::new(api::auth::tokens::generate_private_key_pem()),
+        );
+        config.database_max_connections = pool_size;
+        config.login_per_account_per_minute = 1_000_000;
+        config.login_per_ip_per_minute = 1_000_000;
+        config.access_token_ttl = Duration::from_secs(3600);
+        config.shutdown_grace = Duration::from_secs(2);
+        let state = api::build_state(config).await?;
+        let (api_listener, metrics_listener) = (listener().await?, listener().await?);
+        let api = api_listener.local_addr()?;
+        let api_task = tokio::spawn(api::run(
+            state,
+            api_listener,
+            metrics_listener,
+            stopped(rx.clone()),
+        ));
+
+        let pool = connect(&scratch.app_url(), pool_size).await?;
+        let bare_listener = listener().await?;
+        let bare = bare_listener.local_addr()?;
+        let app = Router::new()
+            .route("/tenants/{id}", get(tenant))
+            .with_state(pool);
+        let bare_task = tokio::spawn(async move {
+            axum::serve(bare_listener, app)
+                .with_graceful_shutdown(stopped(rx))
+                .await
+                .context("bare server failed")
+        });
+
+        Ok(Self {
+            api,
+            bare,
+            stop,
+            tasks: vec![api_task, bare_task],
+        })
+    }
+
+    /// Signs the owner in and returns the access token.
+    pub async fn login(&self, http: &reqwest::Client) -> anyhow::Result<String> {
+        let response = http
+            .post(format!("http://{}/api/v1/auth/login", self.api))
+            .json(&serde_json::json!({ "tenant": SLUG, "email": EMAIL, "password": PASSWORD }))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await?;
+        anyhow::ensure!(status.is_success(), "login answered {status}: {body}");
+        body["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("login answered no access_token")
+    }
+
+    /// Stops both servers and waits (briefly) for them to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            match tokio::time::timeout(Duration::from_secs(5), task).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => eprintln!("server ended with an error: {e:#}"),
+                Ok(Err(e)) => eprintln!("server task failed: {e}"),
+                Err(_) => eprintln!("server did not stop within 5 s"),
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Tenant {
+    id: Uuid,
+    slug: String,
+    name: String,
+}
+
+/// The baseline: one primary-key read, as JSON.
+async fn tenant(
+    State(pool): State<PgPool>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Tenant>, StatusCode> {
+    sqlx::query_as::<_, (Uuid, String, String)>("SELECT id, slug, name FROM tenants WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&pool)
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+        .map(|(id, slug, name)| Json(Tenant { id, slug, name }))
+        .ok_or(StatusCode::NOT_FOUND)
+}
