@@ -26,6 +26,8 @@ async fn connect(url: &str, max: u32) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(5))
+        // The same pool settings as the API's, so the baseline is like for like.
+        .test_before_acquire(false)
         .connect(url)
         .await
         .with_context(|| format!("cannot connect to {url}"))

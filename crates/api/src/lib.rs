@@ -80,6 +80,9 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
     let db = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx already tests each connection when it is released; testing it again on
+        // acquire would put one more round trip on every request's path.
+        .test_before_acquire(false)
         .connect(config.database_url.expose())
         .await
         .context("cannot connect to Postgres (DATABASE_URL)")?;

@@ -56,6 +56,12 @@ impl TenantTx {
         self.tx.commit().await
     }
 
+    /// Ends a transaction that only read: its ROLLBACK is queued and sent when the connection
+    /// goes back to the pool, off the request's path (reads need no COMMIT).
+    pub fn end_read_only(self) {
+        drop(self.tx);
+    }
+
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         self.tx.rollback().await
     }

@@ -157,6 +157,11 @@ impl Ctx {
         Ok(())
     }
 
+    /// Ends a request that only read (no COMMIT round trip on the request's path).
+    pub fn done(self) {
+        self.tx.end_read_only();
+    }
+
     pub async fn commit(self) -> Result<(), ApiError> {
         self.tx.commit().await?;
         Ok(())

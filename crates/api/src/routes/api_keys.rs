@@ -57,7 +57,7 @@ async fn list_keys(
     ctx.require("api_keys.manage").await?;
     let page = q.request()?;
     let rows = db::api_keys::list(&mut ctx.tx, page.after, page.fetch_limit()).await?;
-    ctx.commit().await?;
+    ctx.done();
     Ok(ApiJson(Page::from_rows(rows, page, |k| k.id, out)))
 }
 
@@ -145,7 +145,7 @@ async fn get_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<ApiJson<ApiK
     let key = db::api_keys::get(&mut ctx.tx, parse_id(&id)?)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    ctx.commit().await?;
+    ctx.done();
     Ok(ApiJson(out(key)))
 }
 

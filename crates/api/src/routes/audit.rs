@@ -107,7 +107,7 @@ async fn list_audit_events(
         limit: page.fetch_limit(),
     };
     let rows = db::audit::list(&mut ctx.tx, &filter).await?;
-    ctx.commit().await?;
+    ctx.done();
     Ok(ApiJson(Page::from_rows(
         rows,
         page,

@@ -110,6 +110,6 @@ async fn me(mut ctx: Ctx) -> ApiResult<ApiJson<MeResponse>> {
             }
         }
     };
-    ctx.commit().await?;
+    ctx.done();
     Ok(ApiJson(response))
 }

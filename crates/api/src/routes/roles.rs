@@ -67,7 +67,7 @@ async fn list_roles(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<RoleOut>>> {
             .into_iter()
             .map(custom_out),
     );
-    ctx.commit().await?;
+    ctx.done();
     Ok(ApiJson(out))
 }
 
@@ -76,7 +76,7 @@ async fn list_roles(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<RoleOut>>> {
     responses((status = 200, body = Vec<String>)))]
 async fn list_permissions(ctx: Ctx) -> ApiResult<ApiJson<Vec<&'static str>>> {
     ctx.require("users.view").await?;
-    ctx.commit().await?;
+    ctx.done();
     Ok(ApiJson(domain::permissions::ALL.to_vec()))
 }
 
@@ -165,7 +165,7 @@ async fn create_role(
 async fn get_role(mut ctx: Ctx, Path(name): Path<String>) -> ApiResult<impl IntoResponse> {
     ctx.require("users.view").await?;
     if let Some(b) = BuiltinRole::from_name(&name) {
-        ctx.commit().await?;
+        ctx.done();
         return Ok((
             [(header::ETAG, etag::header_value(0))],
             ApiJson(builtin_out(b)),
@@ -174,7 +174,7 @@ async fn get_role(mut ctx: Ctx, Path(name): Path<String>) -> ApiResult<impl Into
     let role = db::roles::get(&mut ctx.tx, &name)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    ctx.commit().await?;
+    ctx.done();
     Ok((
         [(header::ETAG, etag::header_value(role.version))],
         ApiJson(custom_out(role)),

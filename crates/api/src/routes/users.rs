@@ -81,7 +81,7 @@ async fn list_users(
     let rows = db::users::list(&mut ctx.tx, page.after, page.fetch_limit()).await?;
     let ids: Vec<Uuid> = rows.iter().map(|u| u.id).collect();
     let roles = db::users::roles_of(&mut ctx.tx, &ids).await?;
-    ctx.commit().await?;
+    ctx.done();
     Ok(ApiJson(Page::from_rows(
         rows,
         page,
@@ -222,7 +222,7 @@ async fn invite_user(
 async fn get_user(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     ctx.require("users.view").await?;
     let (user, roles) = load(&mut ctx, parse_id(&id)?).await?;
-    ctx.commit().await?;
+    ctx.done();
     Ok(with_etag(
         user.version,
         StatusCode::OK,
