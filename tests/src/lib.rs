@@ -142,12 +142,20 @@ pub struct TenantFixture {
 
 pub const PASSWORD: &str = "correct-horse-battery";
 
+/// Column-encryption master keys shared by the whole test process.
+pub fn test_master_keys() -> String {
+    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| db::crypto::MasterKeys::generate_spec("test"))
+        .clone()
+}
+
 pub fn config_for(db: &str) -> ApiConfig {
     let mut c = ApiConfig::new(
         Secret::new(app_url(db)),
         Secret::new(std::env::var("CRM_TEST_REDIS").unwrap_or_else(|_| REDIS.to_owned())),
         Secret::new(test_key_pem()),
     );
+    c.master_keys = Secret::new(test_master_keys());
     c.login_per_ip_per_minute = 1_000_000;
     c.login_per_account_per_minute = 1_000;
     c.authz_reload_every = Duration::from_secs(60);

@@ -15,6 +15,8 @@ pub struct ApiConfig {
     pub jwt_private_key_pem: Secret,
     /// PEM public keys of earlier signing keys, still accepted and published in the JWKS.
     pub jwt_previous_public_keys_pem: Vec<String>,
+    /// `id:base64[,id:base64...]`: master keys wrapping each tenant's data keys, current first.
+    pub master_keys: Secret,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_ttl: Duration,
@@ -44,6 +46,7 @@ impl ApiConfig {
             redis_url,
             jwt_private_key_pem,
             jwt_previous_public_keys_pem: Vec::new(),
+            master_keys: Secret::new(db::crypto::MasterKeys::generate_spec("dev")),
             jwt_issuer: "crm".to_owned(),
             jwt_audience: "crm-api".to_owned(),
             access_token_ttl: Duration::from_secs(15 * 60),

@@ -98,6 +98,7 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         .context("cannot read authorization policies: has `crm migrate` run?")?;
     let authz = auth::authz::Authorizer::new(rows);
     let redis = redis::Redis::new(config.redis_url.expose());
+    let master_keys = db::crypto::MasterKeys::parse(config.master_keys.expose())?;
     Ok(AppState(Arc::new(Inner {
         config,
         db,
@@ -106,6 +107,7 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         authz,
         metrics: metrics::Metrics::new()?,
         limiter: rate_limit::RateLimiter::default(),
+        master_keys,
         draining: AtomicBool::new(false),
         openapi_json: Default::default(),
     })))
@@ -136,6 +138,10 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::roles::router())
         .merge(routes::api_keys::router())
         .merge(routes::audit::router())
+        .merge(routes::clients::router())
+        .merge(routes::contacts::router())
+        .merge(routes::custom_fields::router())
+        .merge(routes::timeline::router())
         .route_layer(from_fn_with_state(
             state.clone(),
             http::idempotency::middleware,

@@ -19,6 +19,8 @@ pub struct Inner {
     pub authz: Authorizer,
     pub metrics: Metrics,
     pub limiter: RateLimiter,
+    /// Master keys of the column encryption.
+    pub master_keys: db::crypto::MasterKeys,
     /// Set at SIGTERM: readiness answers 503 while in-flight requests finish.
     pub draining: AtomicBool,
     /// The OpenAPI document, generated from the routes when the router is built.

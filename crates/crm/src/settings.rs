@@ -8,6 +8,10 @@ use api::ApiConfig;
 use domain::Secret;
 use worker::WorkerConfig;
 
+/// The development master key: the bytes of `dev-only-master-key-not-secret!!`, public on
+/// purpose (dev data only).
+const DEV_MASTER_KEYS: &str = "dev:ZGV2LW9ubHktbWFzdGVyLWtleS1ub3Qtc2VjcmV0ISE=";
+
 /// A setting that is missing or malformed.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid setting {name}: {reason}")]
@@ -191,6 +195,24 @@ impl Settings {
             },
             reason: e.to_string(),
         })?;
+        api.master_keys = match env.get("CRM_MASTER_KEYS") {
+            Some(spec) => Secret::new(spec),
+            // A fixed, public development key: data written in dev mode survives restarts,
+            // and is protected by nothing. Production must set its own.
+            None if dev => Secret::new(DEV_MASTER_KEYS),
+            None => {
+                return Err(SettingError {
+                    name: "CRM_MASTER_KEYS",
+                    reason: "is required outside dev mode: `id:base64-of-32-random-bytes` \
+                             (e.g. `k1:$(openssl rand -base64 32)`), current key first"
+                        .into(),
+                });
+            }
+        };
+        db::crypto::MasterKeys::parse(api.master_keys.expose()).map_err(|e| SettingError {
+            name: "CRM_MASTER_KEYS",
+            reason: e.to_string(),
+        })?;
         api.jwt_issuer = env.get("CRM_JWT_ISSUER").unwrap_or(api.jwt_issuer);
         api.jwt_audience = env.get("CRM_JWT_AUDIENCE").unwrap_or(api.jwt_audience);
         api.access_token_ttl = env.secs("CRM_ACCESS_TOKEN_TTL_SECS", 900)?;
@@ -292,6 +314,16 @@ mod tests {
         assert_eq!(e.name, "DATABASE_URL");
         let e = parse(&[("DATABASE_URL", "postgres://a@b/c")], false).expect_err("error");
         assert_eq!(e.name, "CRM_JWT_PRIVATE_KEY");
+        let key = api::auth::tokens::generate_private_key_pem();
+        let e = parse(
+            &[
+                ("DATABASE_URL", "postgres://a@b/c"),
+                ("CRM_JWT_PRIVATE_KEY", &key),
+            ],
+            false,
+        )
+        .expect_err("error");
+        assert_eq!(e.name, "CRM_MASTER_KEYS");
     }
 
     #[test]
@@ -311,6 +343,7 @@ mod tests {
             ("CRM_JWT_PRIVATE_KEY", "not a key"),
             ("CRM_AUTHZ_RELOAD_SECS", "120"),
             ("CRM_LOG_FORMAT", "xml"),
+            ("CRM_MASTER_KEYS", "k1:not-32-bytes"),
         ] {
             let e = parse(&[(name, value)], true).expect_err("error");
             assert_eq!(e.name, name, "{e}");

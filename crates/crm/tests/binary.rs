@@ -17,6 +17,7 @@ fn crm(db: &str, args: &[&str], extra: &[(&str, String)]) -> Output {
         .env("DATABASE_URL", app_url(db))
         .env("CRM_MIGRATE_DATABASE_URL", owner_url(db))
         .env("CRM_JWT_PRIVATE_KEY", test_key_pem())
+        .env("CRM_MASTER_KEYS", test_master_keys())
         .env("CRM_LOG_FORMAT", "json");
     for (k, v) in extra {
         cmd.env(k, v);
@@ -175,6 +176,7 @@ fn settings_errors_name_the_setting_and_serve_needs_a_key() {
         .env_clear()
         .env("DATABASE_URL", "postgres://crm_app@127.0.0.1/none")
         .env("CRM_JWT_PRIVATE_KEY", test_key_pem())
+        .env("CRM_MASTER_KEYS", test_master_keys())
         .env("CRM_HTTP_ADDR", "nowhere")
         .output()
         .expect("run");
@@ -216,6 +218,7 @@ async fn sigterm_turns_readiness_off_finishes_in_flight_and_exits() {
         .arg("serve")
         .env("DATABASE_URL", app_url(&db))
         .env("CRM_JWT_PRIVATE_KEY", test_key_pem())
+        .env("CRM_MASTER_KEYS", test_master_keys())
         .env("CRM_HTTP_ADDR", format!("127.0.0.1:{port}"))
         .env("CRM_METRICS_ADDR", format!("127.0.0.1:{metrics}"))
         .env("CRM_SHUTDOWN_DELAY", "1")
@@ -274,6 +277,7 @@ async fn the_worker_runs_heartbeat_jobs_and_exports_metrics() {
         .arg("worker")
         .env("DATABASE_URL", app_url(&db))
         .env("CRM_JWT_PRIVATE_KEY", test_key_pem())
+        .env("CRM_MASTER_KEYS", test_master_keys())
         .env("CRM_WORKER_METRICS_ADDR", format!("127.0.0.1:{metrics}"))
         .env("CRM_WORKER_HEARTBEAT_SECS", "1")
         .env("CRM_WORKER_ID", "worker-under-test")

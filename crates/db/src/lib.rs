@@ -3,6 +3,10 @@
 pub mod api_keys;
 pub mod audit;
 pub mod authz;
+pub mod clients;
+pub mod contacts;
+pub mod crypto;
+pub mod custom_fields;
 pub mod heartbeats;
 pub mod idempotency;
 pub mod migrate;
@@ -10,6 +14,7 @@ pub mod principal;
 pub mod roles;
 pub mod sessions;
 pub mod tenants;
+pub mod timeline;
 mod tx;
 pub mod users;
 

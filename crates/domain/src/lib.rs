@@ -1,15 +1,27 @@
 //! Pure types and rules of the CRM: no I/O, unit-tested in place.
 
+pub mod client_status;
+pub mod country;
+pub mod custom_field;
 pub mod email;
 pub mod permissions;
+pub mod phone;
 pub mod role_name;
+pub mod search;
 pub mod slug;
+pub mod tax_id;
 pub mod tenant;
 
+pub use client_status::{ClientSource, ClientStatus};
+pub use country::CountryCode;
+pub use custom_field::{FieldDefinition, FieldType, validate_values};
 pub use email::Email;
 pub use permissions::{BuiltinRole, Permission};
+pub use phone::Phone;
 pub use role_name::RoleName;
+pub use search::normalize_for_search;
 pub use slug::TenantSlug;
+pub use tax_id::{TaxId, TaxIdKind};
 
 /// A value that failed validation, with the reason in words a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

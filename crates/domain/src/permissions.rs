@@ -11,6 +11,7 @@ pub const ALL: &[&str] = &[
     "clients.import",
     "clients.export",
     "clients.merge",
+    "custom_fields.manage",
     "timeline.view",
     "communications.view",
     "communications.send",

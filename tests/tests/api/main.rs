@@ -2,6 +2,7 @@
 //! concern.
 
 mod audit;
+mod clients;
 mod conventions;
 mod jobs;
 mod operations;

@@ -157,6 +157,18 @@ impl Ctx {
         Ok(())
     }
 
+    /// Records a change twice, in this request's transaction: the audit row and the client's
+    /// timeline event.
+    pub async fn record(
+        &mut self,
+        change: Change<'_>,
+        event: db::timeline::NewEvent<'_>,
+    ) -> Result<(), ApiError> {
+        db::audit::record(&mut self.tx, &self.actor, change).await?;
+        db::timeline::record(&mut self.tx, &self.actor, event).await?;
+        Ok(())
+    }
+
     /// Ends a request that only read (no COMMIT round trip on the request's path).
     pub fn done(self) {
         self.tx.end_read_only();

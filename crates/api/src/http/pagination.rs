@@ -84,6 +84,23 @@ pub fn decode_cursor(raw: &str) -> Option<Uuid> {
     Uuid::from_slice(&bytes).ok()
 }
 
+/// A cursor over (time, id) keys, for lists ordered by a timestamp.
+pub fn encode_time_cursor(at: chrono::DateTime<chrono::Utc>, id: Uuid) -> String {
+    let mut bytes = at.timestamp_micros().to_be_bytes().to_vec();
+    bytes.extend_from_slice(id.as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn decode_time_cursor(raw: &str) -> Option<(chrono::DateTime<chrono::Utc>, Uuid)> {
+    let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
+    if bytes.len() != 24 {
+        return None;
+    }
+    let micros = i64::from_be_bytes(bytes[..8].try_into().ok()?);
+    let at = chrono::DateTime::from_timestamp_micros(micros)?;
+    Some((at, Uuid::from_slice(&bytes[8..]).ok()?))
+}
+
 /// One page of a list: `{data, next_cursor}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
@@ -131,6 +148,12 @@ mod tests {
         let id = Uuid::now_v7();
         assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
         assert_eq!(decode_cursor("not-a-cursor!"), None);
+        let at = chrono::DateTime::from_timestamp_micros(1_790_000_000_123_456).expect("time");
+        assert_eq!(
+            decode_time_cursor(&encode_time_cursor(at, id)),
+            Some((at, id))
+        );
+        assert_eq!(decode_time_cursor(&encode_cursor(id)), None);
     }
 
     #[test]

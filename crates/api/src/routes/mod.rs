@@ -3,10 +3,14 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod clients;
+pub mod contacts;
+pub mod custom_fields;
 pub mod docs;
 pub mod health;
 pub mod me;
 pub mod roles;
+pub mod timeline;
 pub mod users;
 
 use std::collections::BTreeSet;

@@ -1,0 +1,763 @@
+//! Clients and leads: create, read, list with search and filters, change, convert, delete and
+//! restore. Every change writes its audit row and timeline event in the same transaction.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use db::audit::Change;
+use db::clients::{ClientData, ClientRow, Sort};
+use db::crypto::TenantCipher;
+use db::timeline::NewEvent;
+use domain::{ClientStatus, CountryCode, Email, Phone, TaxId};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::parse_id;
+use super::timeline::parse_time;
+use crate::auth::Ctx;
+use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::http::problem::{ApiResult, Problem};
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, etag};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_clients, create_client))
+        .routes(routes!(get_client, update_client, delete_client))
+        .routes(routes!(restore_client))
+        .routes(routes!(convert_client))
+}
+
+/// A postal address.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClientOut {
+    pub id: Uuid,
+    pub company_name: String,
+    pub tax_id: Option<String>,
+    pub tax_id_country: Option<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub sector: Option<String>,
+    pub address: Option<Value>,
+    pub website: Option<String>,
+    /// `lead`, `client`, `inactive` or `lost`.
+    pub status: String,
+    pub owner_id: Option<Uuid>,
+    pub source: Option<String>,
+    pub tags: Vec<String>,
+    pub custom_fields: Value,
+    pub converted_at: Option<DateTime<Utc>>,
+    pub converted_by: Option<Uuid>,
+    pub last_contact_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) fn client_out(row: ClientRow, cipher: &TenantCipher) -> ApiResult<ClientOut> {
+    let tax_id = row
+        .tax_id_cipher
+        .as_deref()
+        .map(|c| cipher.decrypt(c))
+        .transpose()
+        .map_err(ApiError::internal)?;
+    Ok(ClientOut {
+        id: row.id,
+        company_name: row.company_name,
+        tax_id,
+        tax_id_country: row.tax_id_country,
+        emails: row.emails,
+        phones: row.phones,
+        sector: row.sector,
+        address: row.address,
+        website: row.website,
+        status: row.status,
+        owner_id: row.owner_id,
+        source: row.source,
+        tags: row.tags,
+        custom_fields: row.custom_fields,
+        converted_at: row.converted_at,
+        converted_by: row.converted_by,
+        last_contact_at: row.last_contact_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        deleted_at: row.deleted_at,
+    })
+}
+
+/// `null` and absent differ on PATCH: absent keeps the value, `null` clears it.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The fields of a client in a request; on create, absent fields take their defaults.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientInput {
+    pub company_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub tax_id: Option<Option<String>>,
+    /// ISO 3166-1 alpha-2 of the tax id (default ES).
+    pub tax_id_country: Option<String>,
+    pub emails: Option<Vec<String>>,
+    pub phones: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub sector: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub address: Option<Option<Address>>,
+    #[serde(default, deserialize_with = "present")]
+    pub website: Option<Option<String>>,
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub owner_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    pub source: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    /// Values of the tenant's custom fields, by key.
+    pub custom_fields: Option<Map<String, Value>>,
+}
+
+fn optional_text(
+    pointer: &str,
+    v: Option<String>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let v = v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())?;
+    if v.chars().count() > max {
+        errors.push(FieldError::body(
+            pointer,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Some(v)
+}
+
+/// Applies an input onto the current values (or defaults), validating everything.
+async fn apply(
+    ctx: &mut Ctx,
+    cipher: &TenantCipher,
+    input: ClientInput,
+    current: Option<&ClientOut>,
+) -> ApiResult<ClientData> {
+    let mut errors = Vec::new();
+    let company_name = match input.company_name.map(|n| n.trim().to_owned()) {
+        Some(n) if n.is_empty() || n.chars().count() > 300 => {
+            errors.push(FieldError::body(
+                "/company_name",
+                "must be 1-300 characters",
+            ));
+            n
+        }
+        Some(n) => n,
+        None => match current {
+            Some(c) => c.company_name.clone(),
+            None => {
+                errors.push(FieldError::body("/company_name", "is required"));
+                String::new()
+            }
+        },
+    };
+    let country_raw = input
+        .tax_id_country
+        .clone()
+        .or_else(|| current.and_then(|c| c.tax_id_country.clone()))
+        .unwrap_or_else(|| "ES".to_owned());
+    let country = CountryCode::parse(&country_raw)
+        .map_err(|e| errors.push(FieldError::body("/tax_id_country", e.0)))
+        .ok();
+    let tax_raw = match input.tax_id {
+        Some(v) => v,
+        None => current.and_then(|c| c.tax_id.clone()),
+    };
+    let tax = tax_raw.filter(|t| !t.trim().is_empty()).and_then(|t| {
+        TaxId::parse(country?, &t)
+            .map_err(|e| errors.push(FieldError::body("/tax_id", e.0)))
+            .ok()
+    });
+    let emails: Vec<String> = match input.emails {
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                Email::parse(e)
+                    .map(|e| e.as_str().to_owned())
+                    .map_err(|err| errors.push(FieldError::body(&format!("/emails/{i}"), err.0)))
+                    .ok()
+            })
+            .collect(),
+        None => current.map(|c| c.emails.clone()).unwrap_or_default(),
+    };
+    let phones: Vec<String> = match input.phones {
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                Phone::parse(p, country)
+                    .map(|p| p.as_str().to_owned())
+                    .map_err(|err| errors.push(FieldError::body(&format!("/phones/{i}"), err.0)))
+                    .ok()
+            })
+            .collect(),
+        None => current.map(|c| c.phones.clone()).unwrap_or_default(),
+    };
+    let sector = match input.sector {
+        Some(v) => optional_text("/sector", v, 100, &mut errors),
+        None => current.and_then(|c| c.sector.clone()),
+    };
+    let website = match input.website {
+        Some(v) => optional_text("/website", v, 300, &mut errors),
+        None => current.and_then(|c| c.website.clone()),
+    };
+    let source = match input.source {
+        Some(v) => v.and_then(|s| {
+            domain::ClientSource::parse(&s)
+                .map(|s| s.as_str().to_owned())
+                .map_err(|e| errors.push(FieldError::body("/source", e.0)))
+                .ok()
+        }),
+        None => current.and_then(|c| c.source.clone()),
+    };
+    let address = match input.address {
+        Some(a) => a.and_then(|a| serde_json::to_value(a).ok()),
+        None => current.and_then(|c| c.address.clone()),
+    };
+    let status = match input.status.as_deref() {
+        Some(s) => match ClientStatus::parse(s) {
+            Ok(to) => {
+                if let Some(from) = current.and_then(|c| ClientStatus::parse(&c.status).ok())
+                    && let Err(e) = ClientStatus::can_change(from, to)
+                {
+                    errors.push(FieldError::body("/status", e.0));
+                }
+                to.as_str().to_owned()
+            }
+            Err(e) => {
+                errors.push(FieldError::body("/status", e.0));
+                String::new()
+            }
+        },
+        None => current
+            .map(|c| c.status.clone())
+            .unwrap_or_else(|| "lead".to_owned()),
+    };
+    let owner_id = match input.owner_id {
+        Some(o) => o,
+        None => current.and_then(|c| c.owner_id),
+    };
+    if let Some(owner) = owner_id
+        && db::users::get(&mut ctx.tx, owner).await?.is_none()
+    {
+        errors.push(FieldError::body(
+            "/owner_id",
+            "is not a user of this tenant",
+        ));
+    }
+    let mut tags: Vec<String> = match input.tags {
+        Some(t) => t
+            .into_iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        None => current.map(|c| c.tags.clone()).unwrap_or_default(),
+    };
+    tags.sort();
+    tags.dedup();
+    if tags.iter().any(|t| t.chars().count() > 50) || tags.len() > 50 {
+        errors.push(FieldError::body(
+            "/tags",
+            "at most 50 tags of at most 50 characters",
+        ));
+    }
+    let defs = super::custom_fields::definitions(ctx).await?;
+    // On create, required fields must be there even when `custom_fields` is absent; on update,
+    // an absent map keeps the stored values.
+    let given = match (input.custom_fields, current) {
+        (Some(values), _) => Some(values),
+        (None, None) => Some(Map::new()),
+        (None, Some(_)) => None,
+    };
+    let custom_fields = match given {
+        Some(values) => match domain::validate_values(&defs, &values) {
+            Ok(v) => Value::Object(v),
+            Err(problems) => {
+                for (key, reason) in problems {
+                    errors.push(FieldError::body(&format!("/custom_fields/{key}"), reason));
+                }
+                Value::Object(Map::new())
+            }
+        },
+        None => current
+            .map(|c| c.custom_fields.clone())
+            .unwrap_or_else(|| Value::Object(Map::new())),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let search_text = domain::normalize_for_search(&format!(
+        "{} {} {}",
+        company_name,
+        emails.join(" "),
+        phones.join(" ")
+    ));
+    Ok(ClientData {
+        tax_id_cipher: tax.as_ref().map(|t| cipher.encrypt(t.as_str())),
+        tax_id_hash: tax.as_ref().map(|t| cipher.blind_index(t.as_str())),
+        tax_id_country: tax.as_ref().map(|t| t.country().as_str().to_owned()),
+        company_name,
+        emails,
+        phones,
+        sector,
+        address,
+        website,
+        status,
+        owner_id,
+        source,
+        tags,
+        custom_fields,
+        search_text,
+    })
+}
+
+async fn load(
+    ctx: &mut Ctx,
+    cipher: &TenantCipher,
+    id: Uuid,
+    include_deleted: bool,
+) -> ApiResult<(ClientOut, i32)> {
+    let row = db::clients::get(&mut ctx.tx, id, include_deleted)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let version = row.version;
+    Ok((client_out(row, cipher)?, version))
+}
+
+pub(crate) async fn cipher(state: &AppState, ctx: &mut Ctx) -> ApiResult<TenantCipher> {
+    db::crypto::tenant_cipher(&mut ctx.tx, &state.master_keys)
+        .await
+        .map_err(ApiError::internal)
+}
+
+fn with_etag(status: StatusCode, version: i32, body: ClientOut) -> impl IntoResponse {
+    (
+        status,
+        [(header::ETAG, etag::header_value(version))],
+        ApiJson(body),
+    )
+}
+
+/// Creates a client (a lead unless `status` says otherwise).
+#[utoipa::path(post, path = "/clients", tag = "clients", request_body = ClientInput, security(("bearer" = [])),
+    responses((status = 201, body = ClientOut), (status = 422, body = Problem)))]
+async fn create_client(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    ApiJson(input): ApiJson<ClientInput>,
+) -> ApiResult<impl IntoResponse> {
+    ctx.require("clients.create").await?;
+    let cipher = cipher(&state, &mut ctx).await?;
+    let data = apply(&mut ctx, &cipher, input, None).await?;
+    let id = Uuid::now_v7();
+    let row = db::clients::insert(&mut ctx.tx, id, &data).await?;
+    let version = row.version;
+    let out = client_out(row, &cipher)?;
+    ctx.record(
+        Change {
+            action: "client.created",
+            target_type: "client",
+            target_id: Some(id.to_string()),
+            before: None,
+            after: Some(redacted(&out)),
+        },
+        NewEvent {
+            client_id: Some(id),
+            event_type: "client.created",
+            description: format!("{} was created as {}", out.company_name, out.status),
+            event_date: None,
+            entity_type: Some("client"),
+            entity_id: Some(id.to_string()),
+            payload: json!({ "status": out.status }),
+        },
+    )
+    .await?;
+    ctx.commit().await?;
+    let mut res = with_etag(StatusCode::CREATED, version, out).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/clients/{id}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// The audit snapshot of a client: the tax id is sensitive, so only whether there is one.
+fn redacted(c: &ClientOut) -> Value {
+    let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "tax_id".into(),
+            json!(c.tax_id.as_ref().map(|_| "[encrypted]")),
+        );
+    }
+    v
+}
+
+/// One client, with its `ETag`.
+#[utoipa::path(get, path = "/clients/{id}", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ClientOut), (status = 404, body = Problem)))]
+async fn get_client(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    ctx.require("clients.view").await?;
+    let id = parse_id(&id)?;
+    let cipher = cipher(&state, &mut ctx).await?;
+    let (out, version) = load(&mut ctx, &cipher, id, false).await?;
+    ctx.done();
+    Ok(with_etag(StatusCode::OK, version, out))
+}
+
+/// Changes a client (`If-Match` honoured). `null` clears an optional field.
+#[utoipa::path(patch, path = "/clients/{id}", tag = "clients", request_body = ClientInput, params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ClientOut), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn update_client(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ClientInput>,
+) -> ApiResult<impl IntoResponse> {
+    ctx.require("clients.edit").await?;
+    let id = parse_id(&id)?;
+    let cipher = cipher(&state, &mut ctx).await?;
+    let (before, version) = load(&mut ctx, &cipher, id, false).await?;
+    etag::check_if_match(&headers, version)?;
+    if input.status.as_deref() == Some("client") && before.status == "lead" {
+        return Err(ApiError::field(
+            "/status",
+            "convert a lead with POST /api/v1/clients/{id}/convert",
+        ));
+    }
+    let data = apply(&mut ctx, &cipher, input, Some(&before)).await?;
+    let row = db::clients::update(&mut ctx.tx, id, &data).await?;
+    let version = row.version;
+    let after = client_out(row, &cipher)?;
+    let (before_v, after_v) = (redacted(&before), redacted(&after));
+    let changed: Vec<String> = after_v
+        .as_object()
+        .map(|a| {
+            a.iter()
+                .filter(|(k, v)| k.as_str() != "updated_at" && before_v.get(k.as_str()) != Some(v))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    ctx.record(
+        Change {
+            action: "client.updated",
+            target_type: "client",
+            target_id: Some(id.to_string()),
+            before: Some(before_v),
+            after: Some(after_v),
+        },
+        NewEvent {
+            client_id: Some(id),
+            event_type: "client.updated",
+            description: format!("{} was updated: {}", after.company_name, changed.join(", ")),
+            event_date: None,
+            entity_type: Some("client"),
+            entity_id: Some(id.to_string()),
+            payload: json!({ "changed": changed }),
+        },
+    )
+    .await?;
+    ctx.commit().await?;
+    Ok(with_etag(StatusCode::OK, version, after))
+}
+
+async fn set_deleted(
+    state: &AppState,
+    mut ctx: Ctx,
+    id: &str,
+    headers: &HeaderMap,
+    deleted: bool,
+) -> ApiResult<StatusCode> {
+    ctx.require("clients.delete").await?;
+    let id = parse_id(id)?;
+    let cipher = cipher(state, &mut ctx).await?;
+    let (before, version) = load(&mut ctx, &cipher, id, true).await?;
+    etag::check_if_match(headers, version)?;
+    if before.deleted_at.is_some() != deleted
+        && db::clients::set_deleted(&mut ctx.tx, id, deleted).await?
+    {
+        let (action, verb) = if deleted {
+            ("client.deleted", "deleted")
+        } else {
+            ("client.restored", "restored")
+        };
+        ctx.record(
+            Change {
+                action,
+                target_type: "client",
+                target_id: Some(id.to_string()),
+                before: None,
+                after: None,
+            },
+            NewEvent {
+                client_id: Some(id),
+                event_type: action,
+                description: format!("{} was {verb}", before.company_name),
+                event_date: None,
+                entity_type: Some("client"),
+                entity_id: Some(id.to_string()),
+                payload: json!({}),
+            },
+        )
+        .await?;
+    }
+    ctx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a client (soft: `POST /clients/{id}/restore` brings it back).
+#[utoipa::path(delete, path = "/clients/{id}", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn delete_client(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    set_deleted(&state, ctx, &id, &headers, true).await
+}
+
+/// Restores a deleted client.
+#[utoipa::path(post, path = "/clients/{id}/restore", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn restore_client(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    set_deleted(&state, ctx, &id, &headers, false).await
+}
+
+/// Converts a lead into a client, recording when and by whom.
+#[utoipa::path(post, path = "/clients/{id}/convert", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ClientOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn convert_client(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    ctx.require("clients.edit").await?;
+    let id = parse_id(&id)?;
+    let cipher = cipher(&state, &mut ctx).await?;
+    let (before, _) = load(&mut ctx, &cipher, id, false).await?;
+    if before.status != "lead" {
+        return Err(ApiError::conflict(
+            "not-a-lead",
+            format!("Only leads convert; this one is {}.", before.status),
+        ));
+    }
+    let by = ctx.user_id();
+    db::clients::convert(&mut ctx.tx, id, by).await?;
+    let (after, version) = load(&mut ctx, &cipher, id, false).await?;
+    ctx.record(
+        Change {
+            action: "client.converted",
+            target_type: "client",
+            target_id: Some(id.to_string()),
+            before: Some(json!({ "status": before.status })),
+            after: Some(json!({ "status": after.status, "converted_at": after.converted_at, "converted_by": by })),
+        },
+        NewEvent {
+            client_id: Some(id),
+            event_type: "client.converted",
+            description: format!("{} became a client", after.company_name),
+            event_date: None,
+            entity_type: Some("client"),
+            entity_id: Some(id.to_string()),
+            payload: json!({ "converted_by": by }),
+        },
+    )
+    .await?;
+    ctx.commit().await?;
+    Ok(with_etag(StatusCode::OK, version, after))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientQuery {
+    /// Typo-tolerant search over name, e-mail and phone; exact over tax id.
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub sector: Option<String>,
+    pub owner_id: Option<String>,
+    pub tag: Option<String>,
+    pub created_after: Option<String>,
+    pub created_before: Option<String>,
+    /// Clients with no contact since this time (or never).
+    pub last_contact_before: Option<String>,
+    /// `true` keeps only clients with open tickets (none until the tickets module exists).
+    pub has_open_tickets: Option<String>,
+    /// `true` keeps only clients with pending proposals (none until proposals exist).
+    pub has_pending_proposals: Option<String>,
+    /// `newest` (default), `oldest` or `name`.
+    pub sort: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+fn flag(name: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<bool> {
+    match raw? {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => {
+            errors.push(FieldError::query(name, "must be true or false"));
+            None
+        }
+    }
+}
+
+/// Keyset cursor of the client list: the last id, and its name when sorted by name.
+fn encode_list_cursor(row: &ClientRow, sort: Sort) -> String {
+    use base64::Engine;
+    let name = if sort == Sort::Name {
+        row.company_name.to_lowercase()
+    } else {
+        String::new()
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}|{name}", row.id))
+}
+
+fn decode_list_cursor(raw: &str) -> Option<(Uuid, Option<String>)> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (id, name) = text.split_once('|')?;
+    Some((Uuid::try_parse(id).ok()?, Some(name.to_owned())))
+}
+
+/// Lists clients and leads with search, filters, sort and keyset pagination.
+#[utoipa::path(get, path = "/clients", tag = "clients", params(ClientQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<ClientOut>), (status = 422, body = Problem)))]
+async fn list_clients(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    ApiQuery(q): ApiQuery<ClientQuery>,
+) -> ApiResult<ApiJson<Page<ClientOut>>> {
+    ctx.require("clients.view").await?;
+    let mut errors = Vec::new();
+    let cipher = cipher(&state, &mut ctx).await?;
+    let mut f = db::clients::Filter::default();
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        f.q = Some(domain::normalize_for_search(text));
+        f.q_tax_hash = CountryCode::parse("ES")
+            .ok()
+            .and_then(|es| TaxId::parse(es, text).ok())
+            .map(|t| cipher.blind_index(t.as_str()));
+    }
+    if let Some(s) = q.status.as_deref() {
+        match ClientStatus::parse(s) {
+            Ok(s) => f.status = Some(s.as_str().to_owned()),
+            Err(e) => errors.push(FieldError::query("status", e.0)),
+        }
+    }
+    f.sector = q.sector.clone();
+    f.tag = q.tag.as_deref().map(|t| t.trim().to_lowercase());
+    if let Some(o) = q.owner_id.as_deref() {
+        match Uuid::try_parse(o) {
+            Ok(o) => f.owner_id = Some(o),
+            Err(_) => errors.push(FieldError::query("owner_id", "must be a UUID")),
+        }
+    }
+    f.created_after = parse_time("created_after", q.created_after.as_deref(), &mut errors);
+    f.created_before = parse_time("created_before", q.created_before.as_deref(), &mut errors);
+    f.last_contact_before = parse_time(
+        "last_contact_before",
+        q.last_contact_before.as_deref(),
+        &mut errors,
+    );
+    // No client has open tickets or pending proposals until those modules exist.
+    let tickets = flag(
+        "has_open_tickets",
+        q.has_open_tickets.as_deref(),
+        &mut errors,
+    );
+    let proposals = flag(
+        "has_pending_proposals",
+        q.has_pending_proposals.as_deref(),
+        &mut errors,
+    );
+    f.matches_nothing = tickets == Some(true) || proposals == Some(true);
+    let sort = match q.sort.as_deref().unwrap_or("newest") {
+        "newest" => Sort::Newest,
+        "oldest" => Sort::Oldest,
+        "name" => Sort::Name,
+        _ => {
+            errors.push(FieldError::query("sort", "must be newest, oldest or name"));
+            Sort::Newest
+        }
+    };
+    f.sort = Some(sort);
+    let limit = match q.limit.as_deref().map(str::parse::<u32>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            errors.push(FieldError::query(
+                "limit",
+                "must be a whole number from 1 to 100",
+            ));
+            DEFAULT_LIMIT
+        }
+    };
+    if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        match decode_list_cursor(c) {
+            Some(pos) => f.after = Some(pos),
+            None => errors.push(FieldError::query(
+                "cursor",
+                "is not a cursor this API issued",
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    f.limit = i64::from(limit) + 1;
+    let mut rows = db::clients::list(&mut ctx.tx, &f).await?;
+    ctx.done();
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| encode_list_cursor(r, sort))
+    } else {
+        None
+    };
+    let data = rows
+        .into_iter()
+        .map(|r| client_out(r, &cipher))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(ApiJson(Page { data, next_cursor }))
+}
