@@ -174,8 +174,22 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut ApiConfig)) -> TestApp {
     spawn_on(&db_name, tweak).await
 }
 
+/// Logs of the app under test, when `CRM_TEST_LOG` holds a filter (e.g. `info`).
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("CRM_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
 /// Starts another API process-equivalent on an existing database.
 pub async fn spawn_on(db_name: &str, tweak: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    init_logs();
     let mut config = config_for(db_name);
     tweak(&mut config);
     let state = api::build_state(config).await.expect("state");

@@ -140,6 +140,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::audit::router())
         .merge(routes::clients::router())
         .merge(routes::contacts::router())
+        .merge(routes::merges::router())
         .merge(routes::custom_fields::router())
         .merge(routes::timeline::router())
         .route_layer(from_fn_with_state(

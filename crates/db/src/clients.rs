@@ -31,6 +31,8 @@ pub struct ClientRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Set when this client was merged into another (and is deleted because of it).
+    pub merged_into: Option<Uuid>,
 }
 
 /// Every writable column of a client, validated and encrypted by the caller.
@@ -55,7 +57,7 @@ pub struct ClientData {
 
 const COLUMNS: &str = "id, company_name, tax_id_cipher, tax_id_country::text AS tax_id_country, emails, phones, sector, \
      address, website, status, owner_id, source, tags, custom_fields, converted_at, converted_by, \
-     last_contact_at, version, created_at, updated_at, deleted_at";
+     last_contact_at, version, created_at, updated_at, deleted_at, merged_into";
 
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut TenantTx, id: Uuid, d: &ClientData) -> Result<ClientRow, sqlx::Error> {

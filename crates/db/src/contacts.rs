@@ -116,3 +116,46 @@ pub async fn delete(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// A contact by its own id.
+#[tracing::instrument(skip(tx))]
+pub async fn get_by_id(tx: &mut TenantTx, id: Uuid) -> Result<Option<ContactRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ContactRow,
+        "SELECT id, client_id, name, role, emails, phones_cipher, version, created_at, updated_at, erased_at
+           FROM contacts WHERE id = $1",
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// GDPR erasure: the person's data goes from the contact, from the timeline events about it,
+/// and from stored idempotent responses that carried it. What remains says an erasure happened.
+#[tracing::instrument(skip(tx))]
+pub async fn erase(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE contacts SET name = '[erased]', role = NULL, emails = '{}', phones_cipher = NULL,
+                phone_hashes = '{}', erased_at = now(), version = version + 1, updated_at = now()
+          WHERE id = $1",
+        id
+    )
+    .execute(tx.conn())
+    .await?;
+    sqlx::query!(
+        "UPDATE timeline_events
+            SET description = 'A contact was erased at their request',
+                payload = jsonb_build_object('contact_id', $1::uuid, 'erased', true)
+          WHERE entity_type = 'contact' AND entity_id = $1::uuid::text",
+        id
+    )
+    .execute(tx.conn())
+    .await?;
+    sqlx::query!(
+        "DELETE FROM idempotency_keys WHERE position(convert_to($1::uuid::text, 'UTF8') IN response_body) > 0",
+        id
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod custom_fields;
 pub mod heartbeats;
 pub mod idempotency;
+pub mod merges;
 pub mod migrate;
 pub mod principal;
 pub mod roles;

@@ -5,6 +5,7 @@ mod audit;
 mod clients;
 mod conventions;
 mod jobs;
+mod merges;
 mod operations;
 mod redis_outage;
 mod roles;

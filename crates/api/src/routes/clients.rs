@@ -68,6 +68,8 @@ pub struct ClientOut {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The client this one was merged into.
+    pub merged_into: Option<Uuid>,
 }
 
 pub(crate) fn client_out(row: ClientRow, cipher: &TenantCipher) -> ApiResult<ClientOut> {
@@ -98,6 +100,7 @@ pub(crate) fn client_out(row: ClientRow, cipher: &TenantCipher) -> ApiResult<Cli
         created_at: row.created_at,
         updated_at: row.updated_at,
         deleted_at: row.deleted_at,
+        merged_into: row.merged_into,
     })
 }
 
@@ -152,7 +155,7 @@ fn optional_text(
 }
 
 /// Applies an input onto the current values (or defaults), validating everything.
-async fn apply(
+pub(crate) async fn apply(
     ctx: &mut Ctx,
     cipher: &TenantCipher,
     input: ClientInput,
@@ -337,7 +340,7 @@ async fn apply(
     })
 }
 
-async fn load(
+pub(crate) async fn load(
     ctx: &mut Ctx,
     cipher: &TenantCipher,
     id: Uuid,
@@ -407,7 +410,7 @@ async fn create_client(
 }
 
 /// The audit snapshot of a client: the tax id is sensitive, so only whether there is one.
-fn redacted(c: &ClientOut) -> Value {
+pub(crate) fn redacted(c: &ClientOut) -> Value {
     let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
     if let Some(obj) = v.as_object_mut() {
         obj.insert(
@@ -505,6 +508,12 @@ async fn set_deleted(
     let cipher = cipher(state, &mut ctx).await?;
     let (before, version) = load(&mut ctx, &cipher, id, true).await?;
     etag::check_if_match(headers, version)?;
+    if !deleted && before.merged_into.is_some() {
+        return Err(ApiError::conflict(
+            "merged",
+            "This client was merged into another; undo the merge to bring it back.",
+        ));
+    }
     if before.deleted_at.is_some() != deleted
         && db::clients::set_deleted(&mut ctx.tx, id, deleted).await?
     {

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_contacts, create_contact))
         .routes(routes!(get_contact, update_contact, delete_contact))
+        .routes(routes!(erase_contact))
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -187,7 +188,7 @@ async fn create_contact(
             target_type: "contact",
             target_id: Some(id.to_string()),
             before: None,
-            after: Some(json!({ "client_id": client_id, "name": out.name, "role": out.role })),
+            after: Some(json!({ "client_id": client_id })),
         },
         NewEvent {
             client_id: Some(client_id),
@@ -262,8 +263,8 @@ async fn update_contact(
             action: "contact.updated",
             target_type: "contact",
             target_id: Some(before.id.to_string()),
-            before: Some(json!({ "name": before.name, "role": before.role })),
-            after: Some(json!({ "name": out.name, "role": out.role })),
+            before: None,
+            after: Some(json!({ "client_id": before.client_id })),
         },
         NewEvent {
             client_id: Some(before.client_id),
@@ -298,7 +299,7 @@ async fn delete_contact(
             action: "contact.deleted",
             target_type: "contact",
             target_id: Some(before.id.to_string()),
-            before: Some(json!({ "name": before.name, "role": before.role })),
+            before: Some(json!({ "client_id": before.client_id })),
             after: None,
         },
         NewEvent {
@@ -312,6 +313,42 @@ async fn delete_contact(
         },
     )
     .await?;
+    ctx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Erases a person's personal data everywhere (GDPR art. 17): the contact keeps only its id and
+/// the fact that it was erased; timeline events about it are scrubbed; an audit row records it.
+#[utoipa::path(post, path = "/contacts/{id}/erase", tag = "clients", params(("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
+async fn erase_contact(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    ctx.require("clients.delete").await?;
+    let id = parse_id(&id)?;
+    let contact = db::contacts::get_by_id(&mut ctx.tx, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if contact.erased_at.is_none() {
+        db::contacts::erase(&mut ctx.tx, id).await?;
+        ctx.record(
+            Change {
+                action: "contact.erased",
+                target_type: "contact",
+                target_id: Some(id.to_string()),
+                before: None,
+                after: Some(json!({ "client_id": contact.client_id, "erased": true })),
+            },
+            NewEvent {
+                client_id: Some(contact.client_id),
+                event_type: "contact.erased",
+                description: "A contact's personal data was erased at their request".to_owned(),
+                event_date: None,
+                entity_type: Some("contact"),
+                entity_id: Some(id.to_string()),
+                payload: json!({ "contact_id": id, "erased": true }),
+            },
+        )
+        .await?;
+    }
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

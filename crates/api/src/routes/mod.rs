@@ -9,6 +9,7 @@ pub mod custom_fields;
 pub mod docs;
 pub mod health;
 pub mod me;
+pub mod merges;
 pub mod roles;
 pub mod timeline;
 pub mod users;
