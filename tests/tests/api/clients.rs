@@ -694,7 +694,13 @@ async fn another_tenants_clients_are_invisible_and_untouchable() {
 }
 
 /// Method, path, body, the roles allowed, and the status when allowed.
-type RoleCase = (Method, String, Option<Value>, &'static [&'static str], StatusCode);
+type RoleCase = (
+    Method,
+    String,
+    Option<Value>,
+    &'static [&'static str],
+    StatusCode,
+);
 
 #[tokio::test]
 async fn client_endpoints_for_every_builtin_role() {
