@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
 scripts/assets.sh
+scripts/validate-deploy.sh
 
 drop_test_databases() {
   psql "postgres://postgres@127.0.0.1:5432/postgres" -qAtc \

@@ -141,6 +141,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::clients::router())
         .merge(routes::contacts::router())
         .merge(routes::merges::router())
+        .merge(routes::export::router())
         .merge(routes::custom_fields::router())
         .merge(routes::timeline::router())
         .route_layer(from_fn_with_state(

@@ -54,11 +54,12 @@ pub async fn state(pool: &PgPool) -> Result<SchemaState, sqlx::Error> {
             .fetch_all(pool)
             .await?;
     let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
-    if applied.iter().any(|v| !known.contains(v)) {
-        Ok(SchemaState::Ahead)
-    } else if known.iter().all(|v| applied.contains(v)) {
-        Ok(SchemaState::Current)
-    } else {
+    // Missing migrations matter more than extra ones: this build needs every one of its own.
+    if !known.iter().all(|v| applied.contains(v)) {
         Ok(SchemaState::Behind)
+    } else if applied.iter().any(|v| !known.contains(v)) {
+        Ok(SchemaState::Ahead)
+    } else {
+        Ok(SchemaState::Current)
     }
 }

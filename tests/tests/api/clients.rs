@@ -841,3 +841,102 @@ async fn client_endpoints_for_every_builtin_role() {
     assert!(failures.is_empty(), "{failures:#?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn export_streams_the_filtered_clients_as_csv() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("exp")).await;
+    let other = app.tenant(&slug("exq")).await;
+    create(
+        &app,
+        &other.owner_token,
+        json!({ "company_name": "Other Tenant Co" }),
+    )
+    .await;
+    create(&app, &t.owner_token, json!({ "company_name": "Alfa, S.L.", "tax_id": "B12345674", "status": "client", "tags": ["vip"] })).await;
+    create(
+        &app,
+        &t.owner_token,
+        json!({ "company_name": "=cmd|calc", "status": "lead" }),
+    )
+    .await;
+    // Enough rows for more than one batch of the stream.
+    sqlx::query(
+        "INSERT INTO clients (tenant_id, id, company_name, status)
+         SELECT $1, gen_random_uuid(), 'Bulk ' || n, 'lead' FROM generate_series(1, 1005) n",
+    )
+    .bind(t.id)
+    .execute(&app.owner)
+    .await
+    .expect("bulk");
+
+    let csv = app
+        .call(
+            Method::GET,
+            "/api/v1/clients/export.csv?status=client",
+            Some(&t.owner_token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(csv.text.starts_with('\u{feff}'), "no BOM");
+    let lines: Vec<&str> = csv.text.trim_start_matches('\u{feff}').lines().collect();
+    assert!(
+        lines[0].starts_with("id,company_name,tax_id,tax_id_country,emails,phones"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].contains("\"Alfa, S.L.\",B12345674,ES"),
+        "{}",
+        lines[1]
+    );
+
+    let all = app
+        .call(
+            Method::GET,
+            "/api/v1/clients/export.csv?sort=name&separator=semicolon",
+            Some(&t.owner_token),
+            None,
+            &[],
+        )
+        .await;
+    let lines: Vec<&str> = all.text.lines().collect();
+    assert_eq!(lines.len(), 1 + 1007);
+    assert!(lines[0].contains("id;company_name;tax_id"));
+    assert!(all.text.contains(";'=cmd|calc;"), "formula not defused");
+    assert!(!all.text.contains("Other Tenant Co"));
+    let mut names: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.split(';').nth(1).expect("name").to_lowercase())
+        .collect();
+    let sorted = {
+        let mut s = names.clone();
+        s.sort();
+        s
+    };
+    assert_eq!(names.len(), sorted.len());
+    names.dedup();
+    assert_eq!(names.len(), 1007, "a row appeared twice across batches");
+
+    let bad = app
+        .get("/api/v1/clients/export.csv?separator=tab", &t.owner_token)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, support) = app.user_with_roles(&t, "sup", &["support"]).await;
+    assert_eq!(
+        app.get("/api/v1/clients/export.csv", &support).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let (_, marketing) = app.user_with_roles(&t, "mkt", &["marketing"]).await;
+    assert_eq!(
+        app.get("/api/v1/clients/export.csv", &marketing)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.stop().await;
+}

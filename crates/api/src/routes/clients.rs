@@ -614,7 +614,7 @@ async fn convert_client(
     Ok(with_etag(StatusCode::OK, version, after))
 }
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct ClientQuery {
     /// Typo-tolerant search over name, e-mail and phone; exact over tax id.
@@ -669,17 +669,12 @@ fn decode_list_cursor(raw: &str) -> Option<(Uuid, Option<String>)> {
     Some((Uuid::try_parse(id).ok()?, Some(name.to_owned())))
 }
 
-/// Lists clients and leads with search, filters, sort and keyset pagination.
-#[utoipa::path(get, path = "/clients", tag = "clients", params(ClientQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<ClientOut>), (status = 422, body = Problem)))]
-async fn list_clients(
-    State(state): State<AppState>,
-    mut ctx: Ctx,
-    ApiQuery(q): ApiQuery<ClientQuery>,
-) -> ApiResult<ApiJson<Page<ClientOut>>> {
-    ctx.require("clients.view").await?;
+/// The list filters of a query (shared by the list and the CSV export).
+pub(crate) fn client_filter(
+    q: &ClientQuery,
+    cipher: &TenantCipher,
+) -> ApiResult<(db::clients::Filter, Sort, u32)> {
     let mut errors = Vec::new();
-    let cipher = cipher(&state, &mut ctx).await?;
     let mut f = db::clients::Filter::default();
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         f.q = Some(domain::normalize_for_search(text));
@@ -755,6 +750,20 @@ async fn list_clients(
         return Err(ApiError::validation(errors));
     }
     f.limit = i64::from(limit) + 1;
+    Ok((f, sort, limit))
+}
+
+/// Lists clients and leads with search, filters, sort and keyset pagination.
+#[utoipa::path(get, path = "/clients", tag = "clients", params(ClientQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<ClientOut>), (status = 422, body = Problem)))]
+async fn list_clients(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    ApiQuery(q): ApiQuery<ClientQuery>,
+) -> ApiResult<ApiJson<Page<ClientOut>>> {
+    ctx.require("clients.view").await?;
+    let cipher = cipher(&state, &mut ctx).await?;
+    let (f, sort, limit) = client_filter(&q, &cipher)?;
     let mut rows = db::clients::list(&mut ctx.tx, &f).await?;
     ctx.done();
     let more = rows.len() > limit as usize;

@@ -25,7 +25,9 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let (postgres, ready) = match schema {
         Ok(SchemaState::Current) => ("ok", true),
         Ok(SchemaState::Behind) => ("schema behind: run `crm migrate`", false),
-        Ok(SchemaState::Ahead) => ("schema newer than this build", false),
+        // Migrations only expand the schema, so a build still runs on a newer one: during a
+        // rolling upgrade the old pods stay ready after the migration job has run.
+        Ok(SchemaState::Ahead) => ("ok (schema newer than this build)", true),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: postgres unreachable");
             ("unreachable", false)

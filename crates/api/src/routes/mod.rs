@@ -7,6 +7,7 @@ pub mod clients;
 pub mod contacts;
 pub mod custom_fields;
 pub mod docs;
+pub mod export;
 pub mod health;
 pub mod me;
 pub mod merges;
