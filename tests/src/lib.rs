@@ -426,3 +426,41 @@ pub fn free_port() -> u16 {
         .expect("addr")
         .port()
 }
+
+impl TestApp {
+    /// Runs every job waiting in the queue, as a worker would, until none is left; returns how
+    /// many ran. Deterministic: tests call it instead of waiting for a worker process.
+    pub async fn drain_jobs(&self) -> usize {
+        let ctx = worker::WorkerCtx {
+            db: self.app_pool.clone(),
+            master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
+            metrics: std::sync::Arc::new(worker::WorkerMetrics::new().expect("metrics")),
+        };
+        let mut ran = 0;
+        loop {
+            let pending: Vec<(String, Vec<u8>)> = sqlx::query_as(
+                "SELECT id, job FROM apalis.jobs WHERE status = 'Pending' AND job_type = $1 ORDER BY run_at, id",
+            )
+            .bind(worker::queue::QUEUE)
+            .fetch_all(&self.owner)
+            .await
+            .expect("pending jobs");
+            if pending.is_empty() {
+                return ran;
+            }
+            for (id, bytes) in pending {
+                let job: worker::Job =
+                    serde_json::from_slice(&bytes).expect("a job this build knows");
+                worker::run_job(&ctx, &job).await.expect("job");
+                sqlx::query(
+                    "UPDATE apalis.jobs SET status = 'Done', done_at = now() WHERE id = $1",
+                )
+                .bind(&id)
+                .execute(&self.owner)
+                .await
+                .expect("mark done");
+                ran += 1;
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod live;
 pub mod metrics;
 pub mod provisioning;
 pub mod rate_limit;
@@ -109,6 +110,7 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         limiter: rate_limit::RateLimiter::default(),
         master_keys,
         draining: AtomicBool::new(false),
+        live: live::Hub::default(),
         openapi_json: Default::default(),
     })))
 }
@@ -142,8 +144,11 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::contacts::router())
         .merge(routes::merges::router())
         .merge(routes::export::router())
+        .merge(routes::imports::router())
         .merge(routes::custom_fields::router())
         .merge(routes::timeline::router())
+        .merge(routes::kpis::router())
+        .merge(routes::events::router())
         .route_layer(from_fn_with_state(
             state.clone(),
             http::idempotency::middleware,
@@ -255,12 +260,14 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     spawn_policy_reloaders(&state, stop_rx.clone());
+    live::spawn_relay(&state, stop_rx.clone());
     let grace = state.config.shutdown_grace;
     let delay = state.config.shutdown_delay.min(grace / 2);
     let draining_state = state.clone();
     tokio::spawn(async move {
         shutdown.await;
         draining_state.draining.store(true, Ordering::SeqCst);
+        draining_state.live.close();
         tracing::info!(
             delay_ms = delay.as_millis() as u64,
             "shutting down: readiness is 503"

@@ -23,6 +23,8 @@ pub struct Inner {
     pub master_keys: db::crypto::MasterKeys,
     /// Set at SIGTERM: readiness answers 503 while in-flight requests finish.
     pub draining: AtomicBool,
+    /// Live updates of this process: the SSE connections' hub and its Redis relay.
+    pub live: crate::live::Hub,
     /// The OpenAPI document, generated from the routes when the router is built.
     pub openapi_json: OnceLock<String>,
 }

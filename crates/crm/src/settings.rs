@@ -256,6 +256,7 @@ impl Settings {
         worker.concurrency = env.parse("CRM_WORKER_CONCURRENCY", 4, "a whole number")?;
         worker.heartbeat_every = env.secs("CRM_WORKER_HEARTBEAT_SECS", 30)?;
         worker.shutdown_grace = api.shutdown_grace;
+        worker.master_keys = api.master_keys.clone();
 
         let log_format = match env.get("CRM_LOG_FORMAT").as_deref() {
             None | Some("json") => LogFormat::Json,

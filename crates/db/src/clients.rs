@@ -280,3 +280,21 @@ pub async fn touch_last_contact(
     .await?;
     Ok(())
 }
+
+/// An existing client with this tax id (keyed hash) or any of these e-mails.
+#[tracing::instrument(skip(tx, tax_hash))]
+pub async fn find_existing(
+    tx: &mut TenantTx,
+    tax_hash: Option<&[u8]>,
+    emails: &[String],
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM clients
+          WHERE deleted_at IS NULL AND (($1::bytea IS NOT NULL AND tax_id_hash = $1) OR emails && $2)
+          LIMIT 1",
+        tax_hash,
+        emails
+    )
+    .fetch_optional(tx.conn())
+    .await
+}

@@ -52,6 +52,12 @@ impl TenantTx {
         &mut self.tx
     }
 
+    /// The connection, for queue writes that must commit with this transaction (the job
+    /// queue's own tables are not tenant-owned).
+    pub fn connection(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }

@@ -1,8 +1,15 @@
 //! Background jobs on apalis with Postgres storage: at-least-once, so every job is idempotent.
 //! Jobs are one serde-tagged enum; `run_job` runs one, for the runtime and for tests.
 
+mod import;
 mod metrics;
-pub mod queue;
+
+pub use services::jobs::Job;
+
+/// Putting jobs on the queue (defined with the jobs, below this crate, so the API can enqueue).
+pub mod queue {
+    pub use services::jobs::{QUEUE, enqueue, enqueue_on_pool, migrations};
+}
 
 use std::future::Future;
 use std::time::Duration;
@@ -10,43 +17,18 @@ use std::time::Duration;
 use anyhow::Context;
 use apalis::prelude::*;
 use apalis_postgres::{Config as QueueConfig, PostgresStorage};
-use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
 pub use metrics::WorkerMetrics;
 
-/// Every kind of background job.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Job {
-    /// Proves the queue works end to end: records that `worker_id` is alive.
-    Heartbeat { worker_id: String },
-    /// Deletes idempotency keys older than 24 hours, tenant by tenant.
-    PurgeIdempotencyKeys,
-}
-
-impl Job {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Heartbeat { .. } => "heartbeat",
-            Self::PurgeIdempotencyKeys => "purge_idempotency_keys",
-        }
-    }
-
-    /// The tenant the job works for; `None` for platform jobs.
-    pub fn tenant_id(&self) -> Option<Uuid> {
-        match self {
-            Self::Heartbeat { .. } | Self::PurgeIdempotencyKeys => None,
-        }
-    }
-}
-
 /// What jobs need: the database (as the app role) and metrics.
 #[derive(Clone)]
 pub struct WorkerCtx {
     pub db: PgPool,
+    /// Master keys of the column encryption (imports encrypt tax ids).
+    pub master_keys: db::crypto::MasterKeys,
     pub metrics: std::sync::Arc<WorkerMetrics>,
 }
 
@@ -63,6 +45,10 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
                 tx.commit().await?;
             }
         }
+        Job::ImportClients {
+            tenant_id,
+            import_id,
+        } => import::run(ctx, *tenant_id, *import_id).await?,
     }
     Ok(())
 }
@@ -71,6 +57,8 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     pub worker_id: String,
+    /// `id:base64[,…]`, as `CRM_MASTER_KEYS`.
+    pub master_keys: domain::Secret,
     pub concurrency: usize,
     pub heartbeat_every: Duration,
     pub purge_every: Duration,
@@ -81,6 +69,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             worker_id: format!("worker-{}", Uuid::now_v7().simple()),
+            master_keys: domain::Secret::new(db::crypto::MasterKeys::generate_spec("dev")),
             concurrency: 4,
             heartbeat_every: Duration::from_secs(30),
             purge_every: Duration::from_secs(3600),
@@ -115,7 +104,7 @@ async fn schedule(pool: PgPool, config: WorkerConfig) {
                 "purge-idempotency-{}",
                 chrono::Utc::now().timestamp() / config.purge_every.as_secs().max(1) as i64
             )),
-            Job::Heartbeat { .. } => None,
+            Job::Heartbeat { .. } | Job::ImportClients { .. } => None,
         };
         if let Err(e) = queue::enqueue_on_pool(&pool, &job, key).await {
             tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a scheduled job");
@@ -133,6 +122,7 @@ pub async fn run(
     let metrics = std::sync::Arc::new(WorkerMetrics::new()?);
     let ctx = WorkerCtx {
         db: pool.clone(),
+        master_keys: db::crypto::MasterKeys::parse(config.master_keys.expose())?,
         metrics: metrics.clone(),
     };
     let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));

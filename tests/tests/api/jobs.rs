@@ -49,6 +49,7 @@ async fn jobs_commit_with_their_transaction_and_survive_until_a_worker_runs() {
         .expect("bind");
     let config = WorkerConfig {
         worker_id: "test-worker".into(),
+        master_keys: domain::Secret::new(test_master_keys()),
         heartbeat_every: Duration::from_secs(3600),
         ..WorkerConfig::default()
     };
@@ -95,6 +96,7 @@ async fn purging_idempotency_keys_is_idempotent_and_keeps_fresh_keys() {
     }
     let ctx = WorkerCtx {
         db: app.app_pool.clone(),
+        master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
         metrics: Arc::new(WorkerMetrics::new().expect("metrics")),
     };
     for _ in 0..2 {

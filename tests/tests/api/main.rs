@@ -4,7 +4,10 @@
 mod audit;
 mod clients;
 mod conventions;
+mod events;
+mod imports;
 mod jobs;
+mod kpis;
 mod merges;
 mod operations;
 mod redis_outage;

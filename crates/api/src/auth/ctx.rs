@@ -23,6 +23,8 @@ pub struct Ctx {
     /// The casbin subject: the user id, or the API key's role.
     subject: String,
     state: AppState,
+    /// Timeline events written in `tx`, published as live updates once it commits.
+    recorded: crate::live::Recorded,
 }
 
 fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<String> {
@@ -120,6 +122,7 @@ impl FromRequestParts<AppState> for Ctx {
             actor,
             subject,
             state: state.clone(),
+            recorded: Default::default(),
         })
     }
 }
@@ -165,7 +168,9 @@ impl Ctx {
         event: db::timeline::NewEvent<'_>,
     ) -> Result<(), ApiError> {
         db::audit::record(&mut self.tx, &self.actor, change).await?;
-        db::timeline::record(&mut self.tx, &self.actor, event).await?;
+        let event_type = event.event_type;
+        let event_id = db::timeline::record(&mut self.tx, &self.actor, event).await?;
+        self.recorded.note(event_id, event_type);
         Ok(())
     }
 
@@ -175,7 +180,9 @@ impl Ctx {
     }
 
     pub async fn commit(self) -> Result<(), ApiError> {
+        let tenant = self.tenant();
         self.tx.commit().await?;
+        crate::live::committed(&self.state, tenant, self.recorded);
         Ok(())
     }
 }

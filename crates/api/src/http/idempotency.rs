@@ -57,7 +57,8 @@ async fn run(
     next: Next,
 ) -> Result<Response, Response> {
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, state.config.max_body_bytes)
+    // The largest body any route takes (imports); each route's own limit still applies after.
+    let bytes = to_bytes(body, crate::routes::imports::MAX_FILE_BYTES)
         .await
         .map_err(|_| {
             ApiError::new(

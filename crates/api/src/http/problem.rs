@@ -154,6 +154,26 @@ impl ApiError {
     }
 }
 
+impl From<services::Error> for ApiError {
+    fn from(err: services::Error) -> Self {
+        match err {
+            services::Error::Invalid(problems) => Self::validation(
+                problems
+                    .into_iter()
+                    .map(|p| FieldError::body(&p.pointer, p.detail))
+                    .collect(),
+            ),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<db::crypto::CryptoError> for ApiError {
+    fn from(err: db::crypto::CryptoError) -> Self {
+        Self::internal(err)
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         Self::internal(err)

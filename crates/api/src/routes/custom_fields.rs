@@ -21,15 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_field, update_field, delete_field))
 }
 
-/// The tenant's definitions, for validating client values.
-pub(crate) async fn definitions(ctx: &mut Ctx) -> ApiResult<Vec<FieldDefinition>> {
-    db::custom_fields::list(&mut ctx.tx)
-        .await?
-        .into_iter()
-        .map(|row| serde_json::from_value(row.definition).map_err(ApiError::internal))
-        .collect()
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldOut {
     #[serde(flatten)]

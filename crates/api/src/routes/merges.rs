@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::clients::{ClientInput, ClientOut, apply, cipher, load, redacted};
+use super::clients::{ClientInput, ClientOut, cipher, load, redacted};
 use super::parse_id;
 use crate::auth::Ctx;
 use crate::http::problem::{ApiResult, Problem};
@@ -154,7 +154,13 @@ async fn merge(
     let merged_before = db::merges::snapshot(&mut ctx.tx, other.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let data = apply(&mut ctx, &cipher, merged_input(&keep, &other), Some(&keep)).await?;
+    let data = services::clients::prepare(
+        &mut ctx.tx,
+        &cipher,
+        merged_input(&keep, &other),
+        Some(&keep),
+    )
+    .await?;
     db::clients::update(&mut ctx.tx, id, &data).await?;
     let (moved_contacts, moved_events) =
         db::merges::move_children(&mut ctx.tx, other.id, id).await?;

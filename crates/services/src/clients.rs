@@ -1,0 +1,337 @@
+//! Clients: the input a person or a file gives, validated and encrypted into what is stored,
+//! and the output every reader sees. Shared by the API and the import job.
+
+use chrono::{DateTime, Utc};
+use db::TenantTx;
+use db::clients::{ClientData, ClientRow};
+use db::crypto::{CryptoError, TenantCipher};
+use domain::{ClientStatus, CountryCode, Email, FieldDefinition, Phone, TaxId};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{Error, Problem};
+
+/// The tenant's custom field definitions.
+pub async fn definitions(tx: &mut TenantTx) -> Result<Vec<FieldDefinition>, Error> {
+    db::custom_fields::list(tx)
+        .await?
+        .into_iter()
+        .map(|row| {
+            serde_json::from_value(row.definition).map_err(|e| Error::Corrupt(e.to_string()))
+        })
+        .collect()
+}
+
+/// A postal address.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClientOut {
+    pub id: Uuid,
+    pub company_name: String,
+    pub tax_id: Option<String>,
+    pub tax_id_country: Option<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub sector: Option<String>,
+    pub address: Option<Value>,
+    pub website: Option<String>,
+    /// `lead`, `client`, `inactive` or `lost`.
+    pub status: String,
+    pub owner_id: Option<Uuid>,
+    pub source: Option<String>,
+    pub tags: Vec<String>,
+    pub custom_fields: Value,
+    pub converted_at: Option<DateTime<Utc>>,
+    pub converted_by: Option<Uuid>,
+    pub last_contact_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// The client this one was merged into.
+    pub merged_into: Option<Uuid>,
+}
+
+pub fn client_out(row: ClientRow, cipher: &TenantCipher) -> Result<ClientOut, CryptoError> {
+    let tax_id = row
+        .tax_id_cipher
+        .as_deref()
+        .map(|c| cipher.decrypt(c))
+        .transpose()?;
+    Ok(ClientOut {
+        id: row.id,
+        company_name: row.company_name,
+        tax_id,
+        tax_id_country: row.tax_id_country,
+        emails: row.emails,
+        phones: row.phones,
+        sector: row.sector,
+        address: row.address,
+        website: row.website,
+        status: row.status,
+        owner_id: row.owner_id,
+        source: row.source,
+        tags: row.tags,
+        custom_fields: row.custom_fields,
+        converted_at: row.converted_at,
+        converted_by: row.converted_by,
+        last_contact_at: row.last_contact_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        deleted_at: row.deleted_at,
+        merged_into: row.merged_into,
+    })
+}
+
+/// `null` and absent differ on PATCH: absent keeps the value, `null` clears it.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The fields of a client in a request; on create, absent fields take their defaults.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientInput {
+    pub company_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub tax_id: Option<Option<String>>,
+    /// ISO 3166-1 alpha-2 of the tax id (default ES).
+    pub tax_id_country: Option<String>,
+    pub emails: Option<Vec<String>>,
+    pub phones: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub sector: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub address: Option<Option<Address>>,
+    #[serde(default, deserialize_with = "present")]
+    pub website: Option<Option<String>>,
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub owner_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    pub source: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    /// Values of the tenant's custom fields, by key.
+    pub custom_fields: Option<Map<String, Value>>,
+}
+
+fn optional_text(
+    pointer: &str,
+    v: Option<String>,
+    max: usize,
+    errors: &mut Vec<Problem>,
+) -> Option<String> {
+    let v = v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())?;
+    if v.chars().count() > max {
+        errors.push(Problem::at(
+            pointer,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Some(v)
+}
+
+/// Applies an input onto the current values (or defaults), validating everything.
+pub async fn prepare(
+    tx: &mut TenantTx,
+    cipher: &TenantCipher,
+    input: ClientInput,
+    current: Option<&ClientOut>,
+) -> Result<ClientData, Error> {
+    let mut errors = Vec::new();
+    let company_name = match input.company_name.map(|n| n.trim().to_owned()) {
+        Some(n) if n.is_empty() || n.chars().count() > 300 => {
+            errors.push(Problem::at("/company_name", "must be 1-300 characters"));
+            n
+        }
+        Some(n) => n,
+        None => match current {
+            Some(c) => c.company_name.clone(),
+            None => {
+                errors.push(Problem::at("/company_name", "is required"));
+                String::new()
+            }
+        },
+    };
+    let country_raw = input
+        .tax_id_country
+        .clone()
+        .or_else(|| current.and_then(|c| c.tax_id_country.clone()))
+        .unwrap_or_else(|| "ES".to_owned());
+    let country = CountryCode::parse(&country_raw)
+        .map_err(|e| errors.push(Problem::at("/tax_id_country", e.0)))
+        .ok();
+    let tax_raw = match input.tax_id {
+        Some(v) => v,
+        None => current.and_then(|c| c.tax_id.clone()),
+    };
+    let tax = tax_raw.filter(|t| !t.trim().is_empty()).and_then(|t| {
+        TaxId::parse(country?, &t)
+            .map_err(|e| errors.push(Problem::at("/tax_id", e.0)))
+            .ok()
+    });
+    let emails: Vec<String> = match input.emails {
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                Email::parse(e)
+                    .map(|e| e.as_str().to_owned())
+                    .map_err(|err| errors.push(Problem::at(&format!("/emails/{i}"), err.0)))
+                    .ok()
+            })
+            .collect(),
+        None => current.map(|c| c.emails.clone()).unwrap_or_default(),
+    };
+    let phones: Vec<String> = match input.phones {
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                Phone::parse(p, country)
+                    .map(|p| p.as_str().to_owned())
+                    .map_err(|err| errors.push(Problem::at(&format!("/phones/{i}"), err.0)))
+                    .ok()
+            })
+            .collect(),
+        None => current.map(|c| c.phones.clone()).unwrap_or_default(),
+    };
+    let sector = match input.sector {
+        Some(v) => optional_text("/sector", v, 100, &mut errors),
+        None => current.and_then(|c| c.sector.clone()),
+    };
+    let website = match input.website {
+        Some(v) => optional_text("/website", v, 300, &mut errors),
+        None => current.and_then(|c| c.website.clone()),
+    };
+    let source = match input.source {
+        Some(v) => v.and_then(|s| {
+            domain::ClientSource::parse(&s)
+                .map(|s| s.as_str().to_owned())
+                .map_err(|e| errors.push(Problem::at("/source", e.0)))
+                .ok()
+        }),
+        None => current.and_then(|c| c.source.clone()),
+    };
+    let address = match input.address {
+        Some(a) => a.and_then(|a| serde_json::to_value(a).ok()),
+        None => current.and_then(|c| c.address.clone()),
+    };
+    let status = match input.status.as_deref() {
+        Some(s) => match ClientStatus::parse(s) {
+            Ok(to) => {
+                if let Some(from) = current.and_then(|c| ClientStatus::parse(&c.status).ok())
+                    && let Err(e) = ClientStatus::can_change(from, to)
+                {
+                    errors.push(Problem::at("/status", e.0));
+                }
+                to.as_str().to_owned()
+            }
+            Err(e) => {
+                errors.push(Problem::at("/status", e.0));
+                String::new()
+            }
+        },
+        None => current
+            .map(|c| c.status.clone())
+            .unwrap_or_else(|| "lead".to_owned()),
+    };
+    let owner_id = match input.owner_id {
+        Some(o) => o,
+        None => current.and_then(|c| c.owner_id),
+    };
+    if let Some(owner) = owner_id
+        && db::users::get(tx, owner).await?.is_none()
+    {
+        errors.push(Problem::at("/owner_id", "is not a user of this tenant"));
+    }
+    let mut tags: Vec<String> = match input.tags {
+        Some(t) => t
+            .into_iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        None => current.map(|c| c.tags.clone()).unwrap_or_default(),
+    };
+    tags.sort();
+    tags.dedup();
+    if tags.iter().any(|t| t.chars().count() > 50) || tags.len() > 50 {
+        errors.push(Problem::at(
+            "/tags",
+            "at most 50 tags of at most 50 characters",
+        ));
+    }
+    let defs = definitions(tx).await?;
+    // On create, required fields must be there even when `custom_fields` is absent; on update,
+    // an absent map keeps the stored values.
+    let given = match (input.custom_fields, current) {
+        (Some(values), _) => Some(values),
+        (None, None) => Some(Map::new()),
+        (None, Some(_)) => None,
+    };
+    let custom_fields = match given {
+        Some(values) => match domain::validate_values(&defs, &values) {
+            Ok(v) => Value::Object(v),
+            Err(problems) => {
+                for (key, reason) in problems {
+                    errors.push(Problem::at(&format!("/custom_fields/{key}"), reason));
+                }
+                Value::Object(Map::new())
+            }
+        },
+        None => current
+            .map(|c| c.custom_fields.clone())
+            .unwrap_or_else(|| Value::Object(Map::new())),
+    };
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let search_text = domain::normalize_for_search(&format!(
+        "{} {} {}",
+        company_name,
+        emails.join(" "),
+        phones.join(" ")
+    ));
+    Ok(ClientData {
+        tax_id_cipher: tax.as_ref().map(|t| cipher.encrypt(t.as_str())),
+        tax_id_hash: tax.as_ref().map(|t| cipher.blind_index(t.as_str())),
+        tax_id_country: tax.as_ref().map(|t| t.country().as_str().to_owned()),
+        company_name,
+        emails,
+        phones,
+        sector,
+        address,
+        website,
+        status,
+        owner_id,
+        source,
+        tags,
+        custom_fields,
+        search_text,
+    })
+}
+
+/// The audit snapshot of a client: the tax id is sensitive, so only whether there is one.
+pub fn redacted(c: &ClientOut) -> Value {
+    let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "tax_id".into(),
+            json!(c.tax_id.as_ref().map(|_| "[encrypted]")),
+        );
+    }
+    v
+}

@@ -1,0 +1,76 @@
+//! Background jobs: one serde-tagged enum, and putting jobs on the queue, on a pool or inside
+//! the caller's transaction so a job exists exactly when the change that caused it commits.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use apalis::prelude::TaskBuilder;
+use apalis_postgres::PgTask;
+use sqlx::{PgConnection, PgPool};
+
+/// The one queue of the product's jobs.
+pub const QUEUE: &str = "crm";
+
+fn task(job: &Job, idempotency_key: Option<String>) -> anyhow::Result<PgTask> {
+    let mut builder = TaskBuilder::new(serde_json::to_vec(job)?);
+    if let Some(key) = idempotency_key {
+        builder = builder.idempotency_key(key);
+    }
+    Ok(builder.build())
+}
+
+/// Enqueues inside an open transaction (commits with it, vanishes with a rollback).
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    job: &Job,
+    idempotency_key: Option<String>,
+) -> anyhow::Result<()> {
+    apalis_postgres::queries::push_tasks(conn, QUEUE, vec![task(job, idempotency_key)?]).await?;
+    Ok(())
+}
+
+pub async fn enqueue_on_pool(
+    pool: &PgPool,
+    job: &Job,
+    idempotency_key: Option<String>,
+) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await?;
+    enqueue(&mut conn, job, idempotency_key).await
+}
+
+/// The queue's own migrations, tracked in their own table beside ours.
+pub fn migrations() -> sqlx::migrate::Migrator {
+    let mut m = apalis_postgres::PostgresStorage::<()>::migrations();
+    m.dangerous_set_table_name("_apalis_migrations");
+    m
+}
+
+/// Every kind of background job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Proves the queue works end to end: records that `worker_id` is alive.
+    Heartbeat { worker_id: String },
+    /// Deletes idempotency keys older than 24 hours, tenant by tenant.
+    PurgeIdempotencyKeys,
+    /// Validates (and unless a dry run, imports) an uploaded CSV file of clients.
+    ImportClients { tenant_id: Uuid, import_id: Uuid },
+}
+
+impl Job {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Heartbeat { .. } => "heartbeat",
+            Self::PurgeIdempotencyKeys => "purge_idempotency_keys",
+            Self::ImportClients { .. } => "import_clients",
+        }
+    }
+
+    /// The tenant the job works for; `None` for platform jobs.
+    pub fn tenant_id(&self) -> Option<Uuid> {
+        match self {
+            Self::Heartbeat { .. } | Self::PurgeIdempotencyKeys => None,
+            Self::ImportClients { tenant_id, .. } => Some(*tenant_id),
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Live updates over Server-Sent Events: across processes through Redis, one tenant per
+//! stream, Redis outages, authorization and shutdown. Every wait is bounded.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use api::live::Relay;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::*;
+use tokio::time::Instant;
+
+const EVENTS: &str = "/api/v1/events";
+const WAIT: Duration = Duration::from_secs(10);
+const PAUSED: &str = "live updates from other servers are paused (redis unavailable)";
+const RESUMED: &str = "live updates from other servers resumed";
+
+/// One SSE frame: an event, or comment lines.
+#[derive(Debug, Default, Clone)]
+struct Frame {
+    event: Option<String>,
+    id: Option<String>,
+    data: String,
+    comments: Vec<String>,
+}
+
+impl Frame {
+    fn parse(text: &str) -> Self {
+        let mut f = Frame::default();
+        for line in text.lines() {
+            if let Some(comment) = line.strip_prefix(':') {
+                f.comments.push(comment.trim_start().to_owned());
+                continue;
+            }
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value).to_owned();
+            match field {
+                "event" => f.event = Some(value),
+                "id" => f.id = Some(value),
+                "data" if f.data.is_empty() => f.data = value,
+                "data" => f.data = format!("{}\n{value}", f.data),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.data).unwrap_or(Value::Null)
+    }
+
+    fn is(&self, event: &str) -> bool {
+        self.event.as_deref() == Some(event)
+    }
+
+    /// A timeline event about this client.
+    fn about(&self, client_id: &str) -> bool {
+        self.is("timeline") && self.json()["client_id"] == client_id
+    }
+
+    fn says(&self, text: &str) -> bool {
+        self.comments.iter().any(|c| c.contains(text))
+    }
+}
+
+/// A subscriber reading the stream chunk by chunk.
+struct Sse {
+    res: reqwest::Response,
+    buf: Vec<u8>,
+}
+
+impl Sse {
+    async fn connect(app: &TestApp, token: &str) -> reqwest::Response {
+        // Not the harness client: its whole-request timeout would cut a long stream.
+        tokio::time::timeout(
+            WAIT,
+            reqwest::Client::new()
+                .get(app.url(EVENTS))
+                .bearer_auth(token)
+                .send(),
+        )
+        .await
+        .expect("connected in time")
+        .expect("connect")
+    }
+
+    /// Subscribes and waits for the greeting, so the subscription is live on return.
+    async fn open(app: &TestApp, token: &str) -> Self {
+        let res = Self::connect(app, token).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert_eq!(content_type, "text/event-stream");
+        let mut sse = Self {
+            res,
+            buf: Vec::new(),
+        };
+        sse.until("the greeting", |f| f.says("connected")).await;
+        sse
+    }
+
+    fn frame(&mut self) -> Option<Frame> {
+        let end = self.buf.windows(2).position(|w| w == b"\n\n")?;
+        let raw: Vec<u8> = self.buf.drain(..end + 2).collect();
+        Some(Frame::parse(&String::from_utf8_lossy(&raw)))
+    }
+
+    /// Reads until a frame matches, within `WAIT`; returns every frame read, the match last.
+    async fn until(&mut self, what: &str, matches: impl Fn(&Frame) -> bool) -> Vec<Frame> {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            while let Some(f) = self.frame() {
+                let hit = matches(&f);
+                seen.push(f);
+                if hit {
+                    return seen;
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.res.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.buf.extend_from_slice(&bytes),
+                Ok(Ok(None)) => panic!("the stream ended before {what}: {seen:?}"),
+                Ok(Err(e)) => panic!("the stream failed before {what}: {e}"),
+                Err(_) => panic!("no {what} within {WAIT:?}; got {seen:?}"),
+            }
+        }
+    }
+
+    /// Reads to the end of the stream; the frames, or None when it is still open after `wait`.
+    async fn end_within(&mut self, wait: Duration) -> Option<Vec<Frame>> {
+        let deadline = Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.res.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.buf.extend_from_slice(&bytes),
+                Ok(Ok(None)) | Ok(Err(_)) => break,
+                Err(_) => return None,
+            }
+        }
+        let mut frames = Vec::new();
+        while let Some(f) = self.frame() {
+            frames.push(f);
+        }
+        Some(frames)
+    }
+}
+
+async fn wait_for_relay(app: &TestApp, status: Relay) {
+    let deadline = Instant::now() + WAIT;
+    while app.state.live.relay_status() != status {
+        assert!(
+            Instant::now() < deadline,
+            "the relay never became {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn create(app: &TestApp, token: &str, name: &str) -> String {
+    let r = app
+        .post("/api/v1/clients", token, json!({ "company_name": name }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn an_event_written_through_one_process_reaches_subscribers_of_another_once() {
+    let b = spawn_app().await;
+    let a = spawn_on(&b.db_name, |_| {}).await;
+    let t1 = b.tenant(&slug("live-one")).await;
+    let t2 = b.tenant(&slug("live-two")).await;
+    a.state.authz.reload(&a.state.db).await.expect("reload");
+    wait_for_relay(&a, Relay::Up).await;
+    wait_for_relay(&b, Relay::Up).await;
+    let mut on_b = Sse::open(&b, &t1.owner_token).await;
+    let mut other_tenant = Sse::open(&b, &t2.owner_token).await;
+    let mut on_a = Sse::open(&a, &t1.owner_token).await;
+
+    let first = create(&a, &t1.owner_token, "Remote S.L.").await;
+    let mut frames = on_b
+        .until("the client.created event", |f| f.about(&first))
+        .await;
+    let event = frames.last().cloned().expect("event");
+    let data = event.json();
+    assert_eq!(data["event_type"], "client.created");
+    assert_eq!(event.id.as_deref(), data["id"].as_str());
+    // The same document the timeline API serves.
+    let timeline = b.get("/api/v1/timeline", &t1.owner_token).await;
+    assert_eq!(timeline.body["data"][0], data);
+    frames.extend(on_b.until("the KPIs", |f| f.is("kpis")).await);
+    let kpis = frames.last().map(Frame::json).expect("kpis");
+    assert_eq!(
+        (kpis["total"].as_i64(), kpis["leads"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(kpis["active_days"], 90);
+    assert_eq!(kpis["period"]["still_leads"], 1);
+
+    // The other tenant's subscriber gets its own marker and nothing before it: the hub
+    // delivered tenant one's message to it first, so a leak would show up here.
+    let marker = create(&a, &t2.owner_token, "Marker S.L.").await;
+    let seen = other_tenant
+        .until("its own tenant's marker", |f| f.about(&marker))
+        .await;
+    let leaked: Vec<&Frame> = seen[..seen.len() - 1]
+        .iter()
+        .filter(|f| f.event.is_some() || f.data.contains(&first))
+        .collect();
+    assert!(leaked.is_empty(), "another tenant's updates: {leaked:?}");
+
+    // Each process delivers exactly once: its own commits locally, others' through Redis.
+    let second = create(&a, &t1.owner_token, "Second S.L.").await;
+    frames.extend(on_b.until("the second event", |f| f.about(&second)).await);
+    let mut local = on_a
+        .until("the first event, locally", |f| f.about(&first))
+        .await;
+    local.extend(
+        on_a.until("the second event, locally", |f| f.about(&second))
+            .await,
+    );
+    for (name, frames) in [("remote", &frames), ("local", &local)] {
+        let copies = frames.iter().filter(|f| f.about(&first)).count();
+        assert_eq!(copies, 1, "{name} subscriber: {frames:?}");
+    }
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn without_redis_a_process_still_streams_its_own_events_and_says_so() {
+    let app = spawn_app_with(|c| c.redis_url = domain::Secret::new("redis://127.0.0.1:1")).await;
+    let t = app.tenant(&slug("live-noredis")).await;
+    let mut sse = Sse::open(&app, &t.owner_token).await;
+    sse.until("the paused notice", |f| f.says(PAUSED)).await;
+    let id = create(&app, &t.owner_token, "Local S.L.").await;
+    sse.until("the local event", |f| f.about(&id)).await;
+    let kpis = sse.until("the KPIs", |f| f.is("kpis")).await;
+    assert_eq!(
+        kpis.last().map(|f| f.json()["total"].clone()),
+        Some(json!(1))
+    );
+    app.stop().await;
+}
+
+fn start_redis(port: u16) -> Child {
+    Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server must be installed (scripts/services.sh installs it)")
+}
+
+#[tokio::test]
+async fn the_stream_says_when_redis_goes_away_and_when_it_returns() {
+    let port = free_port();
+    let mut redis = start_redis(port);
+    let app =
+        spawn_app_with(|c| c.redis_url = domain::Secret::new(format!("redis://127.0.0.1:{port}")))
+            .await;
+    let t = app.tenant(&slug("live-outage")).await;
+    wait_for_relay(&app, Relay::Up).await;
+    let mut sse = Sse::open(&app, &t.owner_token).await;
+    redis.kill().expect("kill redis");
+    redis.wait().expect("reap");
+    sse.until("the paused notice", |f| f.says(PAUSED)).await;
+    let id = create(&app, &t.owner_token, "Meanwhile S.L.").await;
+    sse.until("the local event while paused", |f| f.about(&id))
+        .await;
+    let mut redis = start_redis(port);
+    sse.until("the resumed notice", |f| f.says(RESUMED)).await;
+    let _ = redis.kill();
+    let _ = redis.wait();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_stream_needs_a_token_and_timeline_view_and_kpis_need_clients_view() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("live-roles")).await;
+    let anonymous = app.call(Method::GET, EVENTS, None, None, &[]).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.problem(), "unauthorized");
+    for role in ["owner", "admin", "sales", "support", "marketing", "viewer"] {
+        let (_, token) = app.user_with_roles(&t, &format!("u{role}"), &[role]).await;
+        Sse::open(&app, &token).await;
+    }
+    for (name, permissions) in [
+        ("clients_only", json!(["clients.view"])),
+        ("timeline_only", json!(["timeline.view"])),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/roles",
+                &t.owner_token,
+                json!({ "name": name, "permissions": permissions }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let (_, no_timeline) = app.user_with_roles(&t, "cleo", &["clients_only"]).await;
+    let refused = Sse::connect(&app, &no_timeline).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // timeline.view without clients.view: the events, never the KPIs.
+    let (_, timeline_only) = app.user_with_roles(&t, "tim", &["timeline_only"]).await;
+    let mut sse = Sse::open(&app, &timeline_only).await;
+    let first = create(&app, &t.owner_token, "One S.L.").await;
+    let second = create(&app, &t.owner_token, "Two S.L.").await;
+    let mut frames = sse.until("the first event", |f| f.about(&first)).await;
+    frames.extend(sse.until("the second event", |f| f.about(&second)).await);
+    assert!(!frames.iter().any(|f| f.is("kpis")), "{frames:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_open_streams_at_once() {
+    // A long grace: were the stream to hold the server up, stopping would take that long.
+    let app = spawn_app_with(|c| c.shutdown_grace = Duration::from_secs(30)).await;
+    let t = app.tenant(&slug("live-stop")).await;
+    let mut sse = Sse::open(&app, &t.owner_token).await;
+    let started = Instant::now();
+    let stopping = tokio::spawn(app.stop());
+    let frames = sse
+        .end_within(Duration::from_secs(5))
+        .await
+        .expect("the stream ended at shutdown");
+    assert!(frames.iter().any(|f| f.says("shutting down")), "{frames:?}");
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .expect("the server stopped")
+        .expect("join");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}

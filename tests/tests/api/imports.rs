@@ -1,0 +1,271 @@
+//! CSV import: per-row errors with line and column, dry runs, duplicates, round trips with the
+//! export, limits, tenancy and roles.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::*;
+
+async fn upload(app: &TestApp, token: &str, csv: &str, dry_run: bool) -> Reply {
+    let path = format!("/api/v1/clients/import?dry_run={dry_run}");
+    let res = app
+        .http
+        .post(app.url(&path))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .expect("upload");
+    read(res).await
+}
+
+async fn finished(app: &TestApp, token: &str, id: &str) -> Value {
+    assert!(app.drain_jobs().await >= 1, "the upload queued no job");
+    let r = app.get(&format!("/api/v1/imports/{id}"), token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+fn errors(import: &Value) -> Vec<(u64, String)> {
+    import["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().expect("line"),
+                e["column"].as_str().expect("column").to_owned(),
+            )
+        })
+        .collect()
+}
+
+const FILE: &str = "\u{feff}company_name;tax_id;emails;phones;status\r\n\
+Alfa S.L.;B12345674;alfa@x.example;600 111 222;lead\r\n\
+Beta S.A.;B1234567X;beta@x.example;;client\r\n\
+Gamma;;not-an-email;;lead\r\n\
+Delta;;existing@x.example;;lead\r\n\
+Epsilon;;eps@x.example;;retired\r\n\
+Alfa Bis;B12345674;;;lead\r\n";
+
+#[tokio::test]
+async fn a_dry_run_reports_every_bad_row_and_imports_nothing() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("imp")).await;
+    let existing = app
+        .post(
+            "/api/v1/clients",
+            &t.owner_token,
+            json!({ "company_name": "Old Delta", "emails": ["existing@x.example"] }),
+        )
+        .await;
+    assert_eq!(existing.status, StatusCode::CREATED);
+    let before = (
+        app.count("clients", t.id).await,
+        app.count("timeline_events", t.id).await,
+    );
+
+    let r = upload(&app, &t.owner_token, FILE, true).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["total_rows"], 6);
+    assert_eq!(r.body["status"], "queued");
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    let done = finished(&app, &t.owner_token, &id).await;
+    assert_eq!(done["status"], "done");
+    assert_eq!(done["processed_rows"], 6);
+    assert_eq!(done["imported_rows"], 0);
+    assert_eq!(
+        errors(&done),
+        vec![
+            (3, "tax_id".to_owned()),
+            (4, "emails".to_owned()),
+            (5, "emails".to_owned()),
+            (6, "status".to_owned()),
+            (7, "".to_owned())
+        ],
+        "{done}"
+    );
+    assert_eq!(
+        (
+            app.count("clients", t.id).await,
+            app.count("timeline_events", t.id).await
+        ),
+        before
+    );
+
+    // The same file for real: the good row goes in, the bad ones are reported the same way.
+    let r = upload(&app, &t.owner_token, FILE, false).await;
+    let done = finished(&app, &t.owner_token, r.body["id"].as_str().expect("id")).await;
+    assert_eq!(done["imported_rows"], 1);
+    assert_eq!(done["error_rows"], 5);
+    let alfa = app.get("/api/v1/clients?q=alfa", &t.owner_token).await;
+    assert_eq!(alfa.body["data"][0]["tax_id"], "B12345674");
+    assert_eq!(alfa.body["data"][0]["phones"], json!(["+34600111222"]));
+    let tl = app
+        .get("/api/v1/timeline?type=client.created", &t.owner_token)
+        .await;
+    assert_eq!(tl.body["data"][0]["payload"]["import_id"], done["id"]);
+    // Running the job again (a redelivery) changes nothing.
+    sqlx::query("UPDATE apalis.jobs SET status = 'Pending'")
+        .execute(&app.owner)
+        .await
+        .expect("redeliver");
+    app.drain_jobs().await;
+    assert_eq!(app.count("clients", t.id).await, before.0 + 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_export_imports_back_into_another_tenant_unchanged() {
+    let app = spawn_app().await;
+    let a = app.tenant(&slug("rta")).await;
+    let b = app.tenant(&slug("rtb")).await;
+    for t in [&a, &b] {
+        let r = app
+            .post(
+                "/api/v1/custom-fields",
+                &t.owner_token,
+                json!({ "key": "employees", "label": "Employees", "field_type": "number" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    for body in [
+        json!({ "company_name": "Telefónica, S.A.", "tax_id": "A28015865", "emails": ["a@t.example", "b@t.example"], "phones": ["+34 912 345 678"], "sector": "telecom", "status": "client", "tags": ["vip", "madrid"], "website": "https://t.example", "address": { "city": "Madrid", "postal_code": "28013", "country": "ES" }, "custom_fields": { "employees": 1200 } }),
+        json!({ "company_name": "=Tricky \"quoted\" name", "emails": ["q@x.example"], "status": "lead", "source": "referral" }),
+        json!({ "company_name": "Plain", "status": "inactive" }),
+    ] {
+        assert_eq!(
+            app.post("/api/v1/clients", &a.owner_token, body)
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+    let export = |t: &TenantFixture| {
+        let token = t.owner_token.clone();
+        let app = &app;
+        async move {
+            app.call(
+                Method::GET,
+                "/api/v1/clients/export.csv?sort=name&separator=semicolon",
+                Some(&token),
+                None,
+                &[],
+            )
+            .await
+            .text
+        }
+    };
+    let from_a = export(&a).await;
+    let r = upload(&app, &b.owner_token, &from_a, false).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let done = finished(&app, &b.owner_token, r.body["id"].as_str().expect("id")).await;
+    assert_eq!(done["imported_rows"], 3, "{done}");
+    let from_b = export(&b).await;
+    // Same content but for the ids and creation times (first and last columns).
+    let strip = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .map(|l| {
+                let cells: Vec<&str> = l.split(';').collect();
+                let owner = 8; // owner_id is per tenant too
+                cells
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != 0 && *i != 17 && *i != owner)
+                    .map(|(_, c)| *c)
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
+            .collect()
+    };
+    assert_eq!(strip(&from_b), strip(&from_a));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_at_upload() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("badf")).await;
+    let r = upload(&app, &t.owner_token, "name,colour\nAcme,red\n", false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let pointers: Vec<&str> = r.body["errors"]
+        .as_array()
+        .expect("e")
+        .iter()
+        .filter_map(|e| e["pointer"].as_str())
+        .collect();
+    assert_eq!(
+        pointers,
+        ["/columns/name", "/columns/colour", "/columns/company_name"]
+    );
+    assert_eq!(
+        upload(&app, &t.owner_token, "company_name\n", false)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let mut big = String::from("company_name\n");
+    for i in 0..100_001 {
+        big.push_str(&format!("C{i}\n"));
+    }
+    let r = upload(&app, &t.owner_token, &big, true).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more than 100,000 rows"
+    );
+    let json_body = app
+        .post(
+            "/api/v1/clients/import",
+            &t.owner_token,
+            json!({ "company_name": "x" }),
+        )
+        .await;
+    assert_eq!(json_body.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(app.count("client_imports", t.id).await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn imports_belong_to_their_tenant_and_need_the_permission() {
+    let app = spawn_app().await;
+    let a = app.tenant(&slug("ia")).await;
+    let b = app.tenant(&slug("ib")).await;
+    let r = upload(&app, &b.owner_token, "company_name\nB Corp\n", true).await;
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        app.get(&format!("/api/v1/imports/{id}"), &a.owner_token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    for (role, allowed) in [
+        ("owner", true),
+        ("admin", true),
+        ("sales", true),
+        ("support", false),
+        ("marketing", false),
+        ("viewer", false),
+    ] {
+        let (_, token) = app.user_with_roles(&a, &format!("i-{role}"), &[role]).await;
+        let r = upload(&app, &token, "company_name\nX\n", true).await;
+        let expected = if allowed {
+            StatusCode::ACCEPTED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(r.status, expected, "{role}");
+        let g = app.get(&format!("/api/v1/imports/{id}"), &token).await;
+        assert_eq!(
+            g.status,
+            if allowed {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            "{role}"
+        );
+    }
+    app.stop().await;
+}

@@ -1,0 +1,332 @@
+//! Client KPIs: exact numbers on a small fixture, parameters, tenancy, roles, consistency under
+//! concurrent writes.
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::*;
+use uuid::Uuid;
+
+const KPIS: &str = "/api/v1/kpis/clients";
+
+async fn create(app: &TestApp, token: &str, body: Value) -> Uuid {
+    let r = app.post("/api/v1/clients", token, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("id")
+}
+
+async fn convert(app: &TestApp, token: &str, id: Uuid) {
+    let path = format!("/api/v1/clients/{id}/convert");
+    let r = app.call(Method::POST, &path, Some(token), None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+async fn delete(app: &TestApp, token: &str, id: Uuid) {
+    let r = app.delete(&format!("/api/v1/clients/{id}"), token).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+}
+
+/// Moves a client's dates into the past, as the schema owner.
+async fn backdate(app: &TestApp, id: Uuid, column: &str, days: i32) {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE clients SET {column} = now() - make_interval(days => $2) WHERE id = $1"
+    )))
+    .bind(id)
+    .bind(days)
+    .execute(&app.owner)
+    .await
+    .expect("backdate");
+}
+
+async fn backdate_events(app: &TestApp, id: Uuid, days: i32) {
+    sqlx::query(
+        "UPDATE timeline_events SET event_date = now() - make_interval(days => $2)
+          WHERE client_id = $1",
+    )
+    .bind(id)
+    .bind(days)
+    .execute(&app.owner)
+    .await
+    .expect("backdate events");
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+async fn kpis(app: &TestApp, token: &str, query: &str) -> Value {
+    let r = app.get(&format!("{KPIS}{query}"), token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+fn counts(k: &Value) -> [i64; 6] {
+    [
+        "total",
+        "leads",
+        "clients",
+        "active",
+        "pending_proposals",
+        "new_this_month",
+    ]
+    .map(|f| k[f].as_i64().unwrap_or(-1))
+}
+
+/// Tenant fixture, as of now (`d` = days ago):
+/// - lead L1 (created now); lead L2 (created 40 d, events 50 d)
+/// - C1 created and converted now; C2 created 60 d, converted now;
+///   C3 created 120 d, converted 45 d, events 100 d
+/// - I1 created now as inactive
+/// - D1 (a lead created now) and D2 (converted now) deleted: never counted
+async fn fixture(app: &TestApp, token: &str) {
+    let c = |name: &str| json!({ "company_name": name });
+    create(app, token, c("L1")).await;
+    let l2 = create(app, token, c("L2")).await;
+    backdate(app, l2, "created_at", 40).await;
+    backdate_events(app, l2, 50).await;
+    let c1 = create(app, token, c("C1")).await;
+    convert(app, token, c1).await;
+    let c2 = create(app, token, c("C2")).await;
+    convert(app, token, c2).await;
+    backdate(app, c2, "created_at", 60).await;
+    let c3 = create(app, token, c("C3")).await;
+    convert(app, token, c3).await;
+    backdate(app, c3, "created_at", 120).await;
+    backdate(app, c3, "converted_at", 45).await;
+    backdate_events(app, c3, 100).await;
+    create(
+        app,
+        token,
+        json!({ "company_name": "I1", "status": "inactive" }),
+    )
+    .await;
+    let d1 = create(app, token, c("D1")).await;
+    delete(app, token, d1).await;
+    let d2 = create(app, token, c("D2")).await;
+    convert(app, token, d2).await;
+    delete(app, token, d2).await;
+}
+
+#[tokio::test]
+async fn kpis_count_exactly_and_only_the_tenants_own_clients() {
+    let app = spawn_app().await;
+    let a = app.tenant(&slug("kpi-a")).await;
+    let b = app.tenant(&slug("kpi-b")).await;
+    fixture(&app, &a.owner_token).await;
+    // Tenant B's clients, converted and not, must never reach A's numbers.
+    for name in ["B1", "B2"] {
+        create(&app, &b.owner_token, json!({ "company_name": name })).await;
+    }
+    let b3 = create(&app, &b.owner_token, json!({ "company_name": "B3" })).await;
+    convert(&app, &b.owner_token, b3).await;
+
+    let before = Utc::now();
+    let k = kpis(&app, &a.owner_token, "").await;
+    // total, leads, clients, active (90 d: all but C3), pending proposals, new this month
+    assert_eq!(counts(&k), [6, 2, 3, 5, 0, 3], "{k}");
+    assert_eq!(k["active_days"], 90);
+    // Last 30 days: C1 and C2 converted; L1 is the one lead of the period still open.
+    assert_eq!(k["period"]["converted"], 2);
+    assert_eq!(k["period"]["still_leads"], 1);
+    assert_eq!(k["conversion_rate"].as_f64(), Some(2.0 / 3.0));
+    let from: DateTime<Utc> = k["period"]["from"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("from");
+    let to: DateTime<Utc> = k["period"]["to"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("to");
+    assert_eq!(to - from, Duration::days(30));
+    assert!((to - before).num_seconds().abs() < 60, "{to} vs {before}");
+
+    // Activity windows: 30 d leaves L2 out too; 3650 d brings C3 in.
+    assert_eq!(
+        kpis(&app, &a.owner_token, "?active_days=30").await["active"],
+        4
+    );
+    let long = kpis(&app, &a.owner_token, "?active_days=3650").await;
+    assert_eq!(long["active"], 6);
+    assert_eq!(long["active_days"], 3650);
+
+    // Since 50 days ago: C3 converted and L2 still open come in: 3 / (3 + 2).
+    let since = rfc3339(Utc::now() - Duration::days(50));
+    let k = kpis(&app, &a.owner_token, &format!("?from={since}")).await;
+    assert_eq!(k["period"]["converted"], 3);
+    assert_eq!(k["period"]["still_leads"], 2);
+    assert_eq!(k["conversion_rate"].as_f64(), Some(0.6));
+    assert_eq!(k["period"]["from"], since.as_str());
+
+    // A period with nothing in it has no rate rather than a made-up one.
+    let (old_from, old_to) = (
+        rfc3339(Utc::now() - Duration::days(400)),
+        rfc3339(Utc::now() - Duration::days(300)),
+    );
+    let k = kpis(
+        &app,
+        &a.owner_token,
+        &format!("?from={old_from}&to={old_to}"),
+    )
+    .await;
+    assert_eq!(k["period"]["converted"], 0);
+    assert_eq!(k["period"]["still_leads"], 0);
+    assert_eq!(k["conversion_rate"], Value::Null);
+
+    let k = kpis(&app, &b.owner_token, "").await;
+    assert_eq!(counts(&k), [3, 2, 1, 3, 0, 3], "{k}");
+    assert_eq!(k["conversion_rate"].as_f64(), Some(1.0 / 3.0));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn new_this_month_follows_the_tenants_time_zone() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("kpi-tz")).await;
+    // UTC+14: its month starts 14 hours before UTC's.
+    let zone = "Pacific/Kiritimati";
+    sqlx::query("UPDATE tenants SET time_zone = $2 WHERE id = $1")
+        .bind(t.id)
+        .bind(zone)
+        .execute(&app.owner)
+        .await
+        .expect("time zone");
+    let just_after = create(&app, &t.owner_token, json!({ "company_name": "After" })).await;
+    let just_before = create(&app, &t.owner_token, json!({ "company_name": "Before" })).await;
+    create(&app, &t.owner_token, json!({ "company_name": "Now" })).await;
+    for (id, offset) in [(just_after, "1 minute"), (just_before, "-1 minute")] {
+        sqlx::query(
+            "UPDATE clients
+                SET created_at = (date_trunc('month', now() AT TIME ZONE $2) AT TIME ZONE $2)
+                                 + $3::interval
+              WHERE id = $1",
+        )
+        .bind(id)
+        .bind(zone)
+        .bind(offset)
+        .execute(&app.owner)
+        .await
+        .expect("backdate");
+    }
+    let k = kpis(&app, &t.owner_token, "").await;
+    assert_eq!(k["total"], 3);
+    assert_eq!(k["new_this_month"], 2, "{k}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_parameters_are_problems_naming_the_parameter() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("kpi-bad")).await;
+    let now = Utc::now();
+    let later = rfc3339(now + Duration::days(1));
+    let earlier = rfc3339(now - Duration::days(1));
+    for (query, parameter) in [
+        ("?active_days=0".to_owned(), "active_days"),
+        ("?active_days=3651".to_owned(), "active_days"),
+        ("?active_days=ninety".to_owned(), "active_days"),
+        ("?from=last-tuesday".to_owned(), "from"),
+        ("?to=2026-02-30T00:00:00Z".to_owned(), "to"),
+        (format!("?from={later}&to={earlier}"), "to"),
+        (format!("?from={later}"), "from"),
+    ] {
+        let r = app.get(&format!("{KPIS}{query}"), &t.owner_token).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            r.text
+        );
+        assert_eq!(r.problem(), "validation-failed");
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/problem+json"),
+            "{query}"
+        );
+        assert_eq!(
+            r.body["errors"][0]["parameter"], parameter,
+            "{query}: {}",
+            r.text
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_built_in_role_reads_kpis_and_a_role_without_clients_view_does_not() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("kpi-roles")).await;
+    for role in ["owner", "admin", "sales", "support", "marketing", "viewer"] {
+        let (_, token) = app.user_with_roles(&t, &format!("u{role}"), &[role]).await;
+        let r = app.get(KPIS, &token).await;
+        assert_eq!(r.status, StatusCode::OK, "{role}: {}", r.text);
+    }
+    let r = app
+        .post(
+            "/api/v1/roles",
+            &t.owner_token,
+            json!({ "name": "timeline_only", "permissions": ["timeline.view"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (_, token) = app.user_with_roles(&t, "tina", &["timeline_only"]).await;
+    let r = app.get(KPIS, &token).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(r.problem(), "forbidden");
+    let r = app.call(Method::GET, KPIS, None, None, &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn kpis_read_one_snapshot_while_leads_convert_concurrently() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("kpi-race")).await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(
+            create(
+                &app,
+                &t.owner_token,
+                json!({ "company_name": format!("R{i}") }),
+            )
+            .await,
+        );
+    }
+    let converting = {
+        let http = app.http.clone();
+        let (base, token) = (app.url(""), t.owner_token.clone());
+        tokio::spawn(async move {
+            let calls = ids.into_iter().map(|id| {
+                http.post(format!("{base}/api/v1/clients/{id}/convert"))
+                    .bearer_auth(&token)
+                    .send()
+            });
+            futures::future::join_all(calls).await
+        })
+    };
+    // Every answer, whenever it lands, sees each client either before or after its conversion.
+    for _ in 0..15 {
+        let k = kpis(&app, &t.owner_token, "").await;
+        assert_eq!(
+            k["leads"].as_i64().unwrap_or(0) + k["clients"].as_i64().unwrap_or(0),
+            12,
+            "{k}"
+        );
+        let period = &k["period"];
+        assert_eq!(
+            period["converted"].as_i64().unwrap_or(0) + period["still_leads"].as_i64().unwrap_or(0),
+            12,
+            "{k}"
+        );
+    }
+    for r in converting.await.expect("join") {
+        assert_eq!(r.expect("convert").status(), StatusCode::OK);
+    }
+    let k = kpis(&app, &t.owner_token, "").await;
+    assert_eq!(k["clients"], 12);
+    assert_eq!(k["conversion_rate"].as_f64(), Some(1.0));
+    app.stop().await;
+}
