@@ -162,6 +162,30 @@ pub fn committed(state: &AppState, tenant: Uuid, recorded: Recorded) {
     });
 }
 
+/// A job's notice: every API process renders it for its own subscribers (jobs have no hub).
+fn notice(state: &AppState, payload: &[u8]) {
+    let notice = match serde_json::from_slice::<services::live::Notice>(payload) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "unreadable job notice ignored");
+            return;
+        }
+    };
+    let state = state.clone();
+    tokio::spawn(async move {
+        let recorded = Recorded {
+            events: notice.event_ids,
+            clients_changed: notice.clients_changed,
+        };
+        match render(&state, notice.tenant_id, &recorded).await {
+            Ok(message) => {
+                let _ = state.live.messages.send(Arc::new(message));
+            }
+            Err(e) => tracing::warn!(error = %e, "job notice not rendered"),
+        }
+    });
+}
+
 /// Reads the committed events back (their dates are the database's) and, when clients
 /// changed, the KPIs with their default parameters.
 async fn render(state: &AppState, tenant: Uuid, recorded: &Recorded) -> anyhow::Result<Message> {
@@ -238,12 +262,20 @@ async fn relay(state: &AppState) -> anyhow::Result<()> {
     let pubsub = tokio::time::timeout(REDIS_TIMEOUT, client.get_async_pubsub()).await??;
     let (mut sink, mut stream) = pubsub.split();
     tokio::time::timeout(REDIS_TIMEOUT, sink.subscribe(CHANNEL)).await??;
+    tokio::time::timeout(
+        REDIS_TIMEOUT,
+        sink.subscribe(services::live::NOTICE_CHANNEL),
+    )
+    .await??;
     state.live.set_relay(Relay::Up);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
         tokio::select! {
             message = stream.next() => match message {
+                Some(m) if m.get_channel_name() == services::live::NOTICE_CHANNEL => {
+                    notice(state, m.get_payload_bytes());
+                }
                 Some(m) => state.live.receive(m.get_payload_bytes()),
                 None => anyhow::bail!("subscription closed"),
             },

@@ -257,6 +257,7 @@ impl Settings {
         worker.heartbeat_every = env.secs("CRM_WORKER_HEARTBEAT_SECS", 30)?;
         worker.shutdown_grace = api.shutdown_grace;
         worker.master_keys = api.master_keys.clone();
+        worker.redis_url = api.redis_url.clone();
 
         let log_format = match env.get("CRM_LOG_FORMAT").as_deref() {
             None | Some("json") => LogFormat::Json,

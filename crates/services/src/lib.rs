@@ -4,6 +4,7 @@
 pub mod clients;
 pub mod import;
 pub mod jobs;
+pub mod live;
 
 /// One invalid field: a JSON pointer into the input and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]

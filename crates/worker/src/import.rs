@@ -58,6 +58,7 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
         let mut tx = TenantTx::begin(&ctx.db, tenant).await?;
         let cipher = db::crypto::tenant_cipher(&mut tx, &ctx.master_keys).await?;
         let (mut processed, mut imported, mut errors) = (0, 0, Vec::new());
+        let mut event_ids = Vec::new();
         for row in rows.by_ref().take(BATCH) {
             processed += 1;
             let Row { line, input } = match row {
@@ -126,7 +127,7 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
                 },
             )
             .await?;
-            db::timeline::record(
+            let event = db::timeline::record(
                 &mut tx,
                 &actor,
                 NewEvent {
@@ -140,10 +141,19 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
                 },
             )
             .await?;
+            event_ids.push(event);
             imported += 1;
         }
         db::imports::progress(&mut tx, import_id, processed, imported, &errors).await?;
         tx.commit().await?;
+        if !event_ids.is_empty() {
+            let notice = services::live::Notice {
+                tenant_id: tenant,
+                event_ids,
+                clients_changed: true,
+            };
+            crate::notify(ctx, &notice).await;
+        }
     }
     let mut tx = TenantTx::begin(&ctx.db, tenant).await?;
     db::imports::finish(&mut tx, import_id, "done", &[]).await?;

@@ -29,7 +29,32 @@ pub struct WorkerCtx {
     pub db: PgPool,
     /// Master keys of the column encryption (imports encrypt tax ids).
     pub master_keys: db::crypto::MasterKeys,
+    /// Where to tell the API processes about timeline events jobs write (live updates).
+    pub redis_url: Option<String>,
     pub metrics: std::sync::Arc<WorkerMetrics>,
+}
+
+/// Tells the API processes about events a job committed; best effort (live updates only).
+pub(crate) async fn notify(ctx: &WorkerCtx, notice: &services::live::Notice) {
+    let Some(url) = &ctx.redis_url else {
+        return;
+    };
+    let sent = async {
+        let client = deadpool_redis::redis::Client::open(url.as_str())?;
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        let payload = serde_json::to_string(notice).map_err(|e| anyhow::anyhow!(e))?;
+        deadpool_redis::redis::cmd("PUBLISH")
+            .arg(services::live::NOTICE_CHANNEL)
+            .arg(payload)
+            .query_async::<()>(&mut conn)
+            .await?;
+        anyhow::Ok(())
+    };
+    match tokio::time::timeout(Duration::from_secs(2), sent).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::debug!(error = %e, "job notice not published"),
+        Err(_) => tracing::debug!("job notice not published: redis too slow"),
+    }
 }
 
 /// Runs one job. Idempotent: running it twice has the effect of running it once.
@@ -59,6 +84,7 @@ pub struct WorkerConfig {
     pub worker_id: String,
     /// `id:base64[,…]`, as `CRM_MASTER_KEYS`.
     pub master_keys: domain::Secret,
+    pub redis_url: domain::Secret,
     pub concurrency: usize,
     pub heartbeat_every: Duration,
     pub purge_every: Duration,
@@ -70,6 +96,7 @@ impl Default for WorkerConfig {
         Self {
             worker_id: format!("worker-{}", Uuid::now_v7().simple()),
             master_keys: domain::Secret::new(db::crypto::MasterKeys::generate_spec("dev")),
+            redis_url: domain::Secret::new("redis://127.0.0.1:6379"),
             concurrency: 4,
             heartbeat_every: Duration::from_secs(30),
             purge_every: Duration::from_secs(3600),
@@ -123,6 +150,7 @@ pub async fn run(
     let ctx = WorkerCtx {
         db: pool.clone(),
         master_keys: db::crypto::MasterKeys::parse(config.master_keys.expose())?,
+        redis_url: Some(config.redis_url.expose().to_owned()),
         metrics: metrics.clone(),
     };
     let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));

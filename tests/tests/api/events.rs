@@ -340,3 +340,37 @@ async fn shutdown_ends_open_streams_at_once() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn clients_an_import_job_creates_are_streamed_too() {
+    let app = spawn_app().await;
+    wait_for_relay(&app, Relay::Up).await;
+    let t = app.tenant(&slug("live-imp")).await;
+    let mut sse = Sse::open(&app, &t.owner_token).await;
+    let res = app
+        .http
+        .post(app.url("/api/v1/clients/import"))
+        .bearer_auth(&t.owner_token)
+        .header("content-type", "text/csv")
+        .body("company_name;status\nImported Uno;lead\nImported Dos;client\n")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    // The job runs outside any API request, as in a worker process.
+    assert_eq!(app.drain_jobs().await, 1);
+    let frames = sse
+        .until("the second imported client", |f| {
+            f.is("timeline") && f.data.contains("Imported Dos")
+        })
+        .await;
+    assert!(
+        frames
+            .iter()
+            .any(|f| f.is("timeline") && f.data.contains("Imported Uno")),
+        "{frames:?}"
+    );
+    let kpis = sse.until("the kpis", |f| f.is("kpis")).await;
+    assert_eq!(kpis.last().expect("kpis").json()["total"], 2);
+    app.stop().await;
+}

@@ -97,6 +97,7 @@ async fn purging_idempotency_keys_is_idempotent_and_keeps_fresh_keys() {
     let ctx = WorkerCtx {
         db: app.app_pool.clone(),
         master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
+        redis_url: None,
         metrics: Arc::new(WorkerMetrics::new().expect("metrics")),
     };
     for _ in 0..2 {
