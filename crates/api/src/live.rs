@@ -202,7 +202,7 @@ async fn render(state: &AppState, tenant: Uuid, recorded: &Recorded) -> anyhow::
         events.push(LiveEvent {
             event: "timeline".to_owned(),
             id: Some(e.id.to_string()),
-            data: serde_json::to_string(&timeline_item(e))?,
+            data: serde_json::to_string(&TimelineEvent::from(e))?,
         });
     }
     if let Some(k) = kpis {
@@ -217,22 +217,6 @@ async fn render(state: &AppState, tenant: Uuid, recorded: &Recorded) -> anyhow::
         tenant_id: tenant,
         events,
     })
-}
-
-/// The timeline API's item for a stored event.
-fn timeline_item(e: db::timeline::Event) -> TimelineEvent {
-    TimelineEvent {
-        id: e.id,
-        client_id: e.client_id,
-        event_type: e.event_type,
-        description: e.description,
-        event_date: e.event_date,
-        triggered_by: e.actor_type,
-        actor_id: e.actor_id,
-        entity_type: e.entity_type,
-        entity_id: e.entity_id,
-        payload: e.payload,
-    }
 }
 
 /// Relays the Redis channel into this process's hub until `stop`, reconnecting every second.

@@ -13,6 +13,37 @@ use uuid::Uuid;
 
 use crate::{Error, Problem};
 
+/// Normalised e-mails of an `emails` list; each bad one is a problem at `/emails/{i}`.
+pub fn parse_emails(list: &[String], problems: &mut Vec<Problem>) -> Vec<String> {
+    list.iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            Email::parse(e)
+                .map(|e| e.as_str().to_owned())
+                .map_err(|err| problems.push(Problem::at(&format!("/emails/{i}"), err.0)))
+                .ok()
+        })
+        .collect()
+}
+
+/// E.164 numbers of a `phones` list (national numbers of `country`); each bad one is a
+/// problem at `/phones/{i}`.
+pub fn parse_phones(
+    list: &[String],
+    country: Option<CountryCode>,
+    problems: &mut Vec<Problem>,
+) -> Vec<String> {
+    list.iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            Phone::parse(p, country)
+                .map(|p| p.as_str().to_owned())
+                .map_err(|err| problems.push(Problem::at(&format!("/phones/{i}"), err.0)))
+                .ok()
+        })
+        .collect()
+}
+
 /// The tenant's custom field definitions.
 pub async fn definitions(tx: &mut TenantTx) -> Result<Vec<FieldDefinition>, Error> {
     db::custom_fields::list(tx)
@@ -184,29 +215,11 @@ pub async fn prepare(
             .ok()
     });
     let emails: Vec<String> = match input.emails {
-        Some(list) => list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                Email::parse(e)
-                    .map(|e| e.as_str().to_owned())
-                    .map_err(|err| errors.push(Problem::at(&format!("/emails/{i}"), err.0)))
-                    .ok()
-            })
-            .collect(),
+        Some(list) => parse_emails(&list, &mut errors),
         None => current.map(|c| c.emails.clone()).unwrap_or_default(),
     };
     let phones: Vec<String> = match input.phones {
-        Some(list) => list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                Phone::parse(p, country)
-                    .map(|p| p.as_str().to_owned())
-                    .map_err(|err| errors.push(Problem::at(&format!("/phones/{i}"), err.0)))
-                    .ok()
-            })
-            .collect(),
+        Some(list) => parse_phones(&list, country, &mut errors),
         None => current.map(|c| c.phones.clone()).unwrap_or_default(),
     };
     let sector = match input.sector {

@@ -5,6 +5,7 @@ pub mod etag;
 pub mod idempotency;
 pub mod json;
 pub mod pagination;
+pub mod params;
 pub mod problem;
 pub mod request_id;
 

@@ -37,19 +37,7 @@ impl PageRequest {
 impl PageQuery {
     pub fn validate(&self) -> Result<PageRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let limit = match self.limit.as_deref() {
-            None => DEFAULT_LIMIT,
-            Some(raw) => match raw.parse::<u32>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => {
-                    errors.push(FieldError::query(
-                        "limit",
-                        "must be a whole number from 1 to 100",
-                    ));
-                    DEFAULT_LIMIT
-                }
-            },
-        };
+        let limit = super::params::parse_limit(self.limit.as_deref(), &mut errors);
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
             Some(raw) => match decode_cursor(raw) {

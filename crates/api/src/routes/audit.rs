@@ -7,6 +7,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::Ctx;
+use crate::http::params::parse_time;
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery};
 use crate::state::AppState;
@@ -30,23 +31,6 @@ pub struct AuditQuery {
     pub to: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
-}
-
-fn parse_time(
-    name: &str,
-    raw: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<DateTime<Utc>> {
-    let raw = raw?;
-    DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            errors.push(FieldError::query(
-                name,
-                "must be an RFC 3339 time such as 2026-01-31T09:00:00Z",
-            ))
-        })
-        .ok()
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]

@@ -18,9 +18,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::parse_id;
-use super::timeline::parse_time;
 use crate::auth::Ctx;
-use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::http::params::{parse_limit, parse_time};
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, etag};
 use crate::state::AppState;
@@ -407,17 +406,7 @@ pub(crate) fn client_filter(
         }
     };
     f.sort = Some(sort);
-    let limit = match q.limit.as_deref().map(str::parse::<u32>) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => {
-            errors.push(FieldError::query(
-                "limit",
-                "must be a whole number from 1 to 100",
-            ));
-            DEFAULT_LIMIT
-        }
-    };
+    let limit = parse_limit(q.limit.as_deref(), &mut errors);
     if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
         match decode_list_cursor(c) {
             Some(pos) => f.after = Some(pos),

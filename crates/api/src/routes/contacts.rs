@@ -8,7 +8,7 @@ use db::audit::Change;
 use db::contacts::{ContactData, ContactRow};
 use db::crypto::TenantCipher;
 use db::timeline::NewEvent;
-use domain::{CountryCode, Email, Phone};
+use domain::CountryCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -96,32 +96,22 @@ fn apply(
         Some(r) => Some(r.trim().to_owned()).filter(|r| !r.is_empty()),
         None => current.and_then(|c| c.role.clone()),
     };
+    let mut problems = Vec::new();
     let emails = match input.emails {
-        Some(list) => list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                Email::parse(e)
-                    .map(|e| e.as_str().to_owned())
-                    .map_err(|err| errors.push(FieldError::body(&format!("/emails/{i}"), err.0)))
-                    .ok()
-            })
-            .collect(),
+        Some(list) => services::clients::parse_emails(&list, &mut problems),
         None => current.map(|c| c.emails.clone()).unwrap_or_default(),
     };
     let phones: Vec<String> = match input.phones {
-        Some(list) => list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                Phone::parse(p, CountryCode::parse("ES").ok())
-                    .map(|p| p.as_str().to_owned())
-                    .map_err(|err| errors.push(FieldError::body(&format!("/phones/{i}"), err.0)))
-                    .ok()
-            })
-            .collect(),
+        Some(list) => {
+            services::clients::parse_phones(&list, CountryCode::parse("ES").ok(), &mut problems)
+        }
         None => current.map(|c| c.phones.clone()).unwrap_or_default(),
     };
+    errors.extend(
+        problems
+            .into_iter()
+            .map(|p| FieldError::body(&p.pointer, p.detail)),
+    );
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

@@ -7,8 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::timeline::parse_time;
 use crate::auth::Ctx;
+use crate::http::params::parse_time;
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::{ApiError, ApiJson, ApiQuery, FieldError};
 use crate::state::AppState;

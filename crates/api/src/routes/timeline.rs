@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::parse_id;
 use crate::auth::Ctx;
-use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT, decode_time_cursor, encode_time_cursor};
+use crate::http::pagination::{decode_time_cursor, encode_time_cursor};
+use crate::http::params::{parse_limit, parse_time};
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page};
 use crate::state::AppState;
@@ -53,21 +54,21 @@ pub struct TimelineEvent {
     pub payload: serde_json::Value,
 }
 
-pub(crate) fn parse_time(
-    name: &str,
-    raw: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<DateTime<Utc>> {
-    let raw = raw?;
-    DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            errors.push(FieldError::query(
-                name,
-                "must be an RFC 3339 time such as 2026-01-31T09:00:00Z",
-            ))
-        })
-        .ok()
+impl From<db::timeline::Event> for TimelineEvent {
+    fn from(e: db::timeline::Event) -> Self {
+        Self {
+            id: e.id,
+            client_id: e.client_id,
+            event_type: e.event_type,
+            description: e.description,
+            event_date: e.event_date,
+            triggered_by: e.actor_type,
+            actor_id: e.actor_id,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            payload: e.payload,
+        }
+    }
 }
 
 fn filter(
@@ -103,17 +104,7 @@ fn filter(
     f.from = parse_time("from", q.from.as_deref(), &mut errors);
     f.to = parse_time("to", q.to.as_deref(), &mut errors);
     f.actor_id = q.actor_id.clone();
-    let limit = match q.limit.as_deref().map(str::parse::<u32>) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => {
-            errors.push(FieldError::query(
-                "limit",
-                "must be a whole number from 1 to 100",
-            ));
-            DEFAULT_LIMIT
-        }
-    };
+    let limit = parse_limit(q.limit.as_deref(), &mut errors);
     if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
         match decode_time_cursor(c) {
             Some(pos) => f.before = Some(pos),
@@ -145,21 +136,7 @@ async fn page(
         None
     };
     Ok(Page {
-        data: rows
-            .into_iter()
-            .map(|e| TimelineEvent {
-                id: e.id,
-                client_id: e.client_id,
-                event_type: e.event_type,
-                description: e.description,
-                event_date: e.event_date,
-                triggered_by: e.actor_type,
-                actor_id: e.actor_id,
-                entity_type: e.entity_type,
-                entity_id: e.entity_id,
-                payload: e.payload,
-            })
-            .collect(),
+        data: rows.into_iter().map(TimelineEvent::from).collect(),
         next_cursor,
     })
 }
