@@ -8,32 +8,61 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 
-/// One endpoint under load.
+/// One endpoint under load: one URL, or many that the workers pick from at random (a list of
+/// ids, of search terms, ...).
 pub struct Target {
-    pub name: &'static str,
-    url: String,
+    pub name: String,
+    urls: Arc<[String]>,
     authorization: Option<HeaderValue>,
 }
 
 impl Target {
-    pub fn new(name: &'static str, url: String, bearer: Option<&str>) -> anyhow::Result<Self> {
+    pub fn new(name: impl Into<String>, url: String, bearer: Option<&str>) -> anyhow::Result<Self> {
+        Self::many(name, vec![url], bearer)
+    }
+
+    pub fn many(
+        name: impl Into<String>,
+        urls: Vec<String>,
+        bearer: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        anyhow::ensure!(!urls.is_empty(), "a target needs at least one URL");
         let authorization = bearer
             .map(|t| HeaderValue::from_str(&format!("Bearer {t}")))
             .transpose()?;
         Ok(Self {
-            name,
-            url,
+            name: name.into(),
+            urls: urls.into(),
             authorization,
         })
     }
 
-    fn request(&self, http: &reqwest::Client) -> reqwest::RequestBuilder {
-        let request = http.get(&self.url);
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    fn request(&self, http: &reqwest::Client, i: usize) -> reqwest::RequestBuilder {
+        let request = http.get(&self.urls[i % self.urls.len()]);
         match &self.authorization {
             Some(value) => request.header(AUTHORIZATION, value.clone()),
             None => request,
         }
     }
+
+    /// The full answer to the `i`-th URL: its status and body.
+    pub async fn fetch(&self, http: &reqwest::Client, i: usize) -> anyhow::Result<(u16, String)> {
+        let response = self.request(http, i).send().await?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await?))
+    }
+}
+
+/// A small xorshift generator per worker, to pick URLs without sharing state.
+fn next_index(state: &mut u64) -> usize {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state as usize
 }
 
 /// How hard and how long.
@@ -68,7 +97,7 @@ pub fn http_client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
 
 /// One request, which must answer 200, before any load.
 pub async fn check(http: &reqwest::Client, target: &Target) -> anyhow::Result<()> {
-    let response = target.request(http).send().await?;
+    let response = target.request(http, 0).send().await?;
     let status = response.status();
     let body = response.text().await?;
     anyhow::ensure!(status.is_success(), "answered {status}: {body}");
@@ -114,10 +143,16 @@ async fn run(
         .div_ceil(concurrency)
         .min(1 << 16);
     let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
+        .map(|w| {
             let http = http.clone();
-            let request = target.request(&http);
+            let target = Target {
+                name: String::new(),
+                urls: target.urls.clone(),
+                authorization: target.authorization.clone(),
+            };
             let budget = budget.clone();
+            let mut rng_state =
+                0x9e37_79b9_7f4a_7c15_u64 ^ (((w as u64 + 1) << 32) | (w as u64 + 1));
             tokio::spawn(async move {
                 let mut out = Outcome {
                     ok: 0,
@@ -127,9 +162,7 @@ async fn run(
                     first_error: None,
                 };
                 while Instant::now() < deadline && budget.fetch_sub(1, Ordering::Relaxed) > 0 {
-                    let Some(request) = request.try_clone() else {
-                        break;
-                    };
+                    let request = target.request(&http, next_index(&mut rng_state));
                     let sent = Instant::now();
                     match exchange(request).await {
                         Ok(()) => {

@@ -1,7 +1,12 @@
 //! `loadtest`: closed-loop HTTP load against the CRM API on this machine (see README.md).
 
+mod bench;
 mod client;
+mod copyfmt;
+mod explain;
+mod names;
 mod report;
+mod seed;
 mod setup;
 
 use std::path::PathBuf;
@@ -14,7 +19,7 @@ use client::Target;
 use report::{Report, Stats};
 
 #[derive(Parser)]
-#[command(about = "Closed-loop HTTP load tests against a scratch database on 127.0.0.1")]
+#[command(about = "Closed-loop HTTP load tests and large data sets on 127.0.0.1")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,6 +29,12 @@ struct Cli {
 enum Command {
     /// GET /api/v1/me through the real API versus a bare axum + sqlx one-row endpoint.
     MeVsBare(MeVsBare),
+    /// Fills a database with 1,000 tenants, 1,000,000 clients and 10,000,000 timeline events
+    /// (defaults) through COPY.
+    SeedLarge(seed::SeedLarge),
+    /// Client list, search, detail, timeline and KPIs of the big seeded tenant under load, and
+    /// EXPLAIN of their SQL.
+    ClientsBench(bench::ClientsBench),
 }
 
 #[derive(Args)]
@@ -58,6 +69,8 @@ struct MeVsBare {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::MeVsBare(args) => me_vs_bare(args).await,
+        Command::SeedLarge(args) => seed::run(args).await,
+        Command::ClientsBench(args) => bench::run(args).await,
     }
 }
 
@@ -125,7 +138,7 @@ async fn compare(scratch: &setup::Scratch, args: &MeVsBare) -> anyhow::Result<Re
         if let Some(e) = &outcome.first_error {
             eprintln!("  first error: {e}");
         }
-        results.push(Stats::new(target.name, outcome));
+        results.push(Stats::new(&target.name, outcome));
     }
     drop(http);
     servers.stop().await;

@@ -109,20 +109,91 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
 
+/// The API's configuration for a load test: the given database (as `crm_app`) and Redis, a
+/// fresh signing key, login rate limits out of the way, hour-long access tokens.
+fn api_config(
+    app_url: String,
+    redis_url: &str,
+    pool_size: u32,
+    master_keys: Option<&str>,
+) -> api::ApiConfig {
+    let mut config = api::ApiConfig::new(
+        domain::Secret::new(app_url),
+        domain::Secret::new(redis_url),
+        domain::Secret::new(api::auth::tokens::generate_private_key_pem()),
+    );
+    if let Some(keys) = master_keys {
+        config.master_keys = domain::Secret::new(keys);
+    }
+    config.database_max_connections = pool_size;
+    config.login_per_account_per_minute = 1_000_000;
+    config.login_per_ip_per_minute = 1_000_000;
+    config.access_token_ttl = Duration::from_secs(3600);
+    config.shutdown_grace = Duration::from_secs(2);
+    config
+}
+
+/// Signs a user in through `POST /api/v1/auth/login` and returns the access token.
+pub async fn login_as(
+    http: &reqwest::Client,
+    api: SocketAddr,
+    tenant: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let response = http
+        .post(format!("http://{api}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "tenant": tenant, "email": email, "password": password }))
+        .send()
+        .await?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await?;
+    anyhow::ensure!(status.is_success(), "login answered {status}: {body}");
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("login answered no access_token")
+}
+
+/// The real API alone, in-process, on a port-0 listener on 127.0.0.1.
+pub struct Api {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Api {
+    pub async fn start(
+        app_url: String,
+        redis_url: &str,
+        pool_size: u32,
+        master_keys: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        let (stop, rx) = watch::channel(false);
+        let state =
+            api::build_state(api_config(app_url, redis_url, pool_size, master_keys)).await?;
+        let (api_listener, metrics_listener) = (listener().await?, listener().await?);
+        let addr = api_listener.local_addr()?;
+        let task = tokio::spawn(api::run(state, api_listener, metrics_listener, stopped(rx)));
+        Ok(Self { addr, stop, task })
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        match tokio::time::timeout(Duration::from_secs(5), self.task).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => eprintln!("server ended with an error: {e:#}"),
+            Ok(Err(e)) => eprintln!("server task failed: {e}"),
+            Err(_) => eprintln!("server did not stop within 5 s"),
+        }
+    }
+}
+
 impl Servers {
     pub async fn start(scratch: &Scratch, redis_url: &str, pool_size: u32) -> anyhow::Result<Self> {
         let (stop, rx) = watch::channel(false);
 
-        let mut config = api::ApiConfig::new(
-            domain::Secret::new(scratch.app_url()),
-            domain::Secret::new(redis_url),
-            domain::Secret::new(api::auth::tokens::generate_private_key_pem()),
-        );
-        config.database_max_connections = pool_size;
-        config.login_per_account_per_minute = 1_000_000;
-        config.login_per_ip_per_minute = 1_000_000;
-        config.access_token_ttl = Duration::from_secs(3600);
-        config.shutdown_grace = Duration::from_secs(2);
+        let config = api_config(scratch.app_url(), redis_url, pool_size, None);
         let state = api::build_state(config).await?;
         let (api_listener, metrics_listener) = (listener().await?, listener().await?);
         let api = api_listener.local_addr()?;
@@ -156,18 +227,7 @@ impl Servers {
 
     /// Signs the owner in and returns the access token.
     pub async fn login(&self, http: &reqwest::Client) -> anyhow::Result<String> {
-        let response = http
-            .post(format!("http://{}/api/v1/auth/login", self.api))
-            .json(&serde_json::json!({ "tenant": SLUG, "email": EMAIL, "password": PASSWORD }))
-            .send()
-            .await?;
-        let status = response.status();
-        let body: serde_json::Value = response.json().await?;
-        anyhow::ensure!(status.is_success(), "login answered {status}: {body}");
-        body["access_token"]
-            .as_str()
-            .map(str::to_owned)
-            .context("login answered no access_token")
+        login_as(http, self.api, SLUG, EMAIL, PASSWORD).await
     }
 
     /// Stops both servers and waits (briefly) for them to finish.

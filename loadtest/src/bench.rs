@@ -1,0 +1,862 @@
+//! `clients-bench`: the client endpoints of the real API on the `seed-large` data, signed in as
+//! the big tenant's owner: list with filters, typo-tolerant search, detail, timeline page and
+//! (when the route exists) the client KPIs; then `EXPLAIN (ANALYZE, BUFFERS)` of their SQL.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use clap::Args;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use sqlx::postgres::PgPoolOptions;
+use uuid::Uuid;
+
+use crate::client::{self, Load, Target};
+use crate::explain::{self, CLIENT_COLUMNS, PlanSummary, Statement, lit_text, lit_uuid};
+use crate::report::Stats;
+use crate::seed::{self, BIG_SLUG, PASSWORD};
+use crate::setup;
+
+const SCENARIOS: &[&str] = &["list", "search", "detail", "timeline", "kpis"];
+
+#[derive(Args)]
+pub struct ClientsBench {
+    /// Database filled by `seed-large`.
+    #[arg(long, default_value = seed::DEFAULT_DATABASE)]
+    database: String,
+    /// Measured seconds per scenario.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    duration: u64,
+    /// Unmeasured seconds per scenario before measuring.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(0..=60))]
+    warmup: u64,
+    /// Concurrent closed-loop workers (users), each keeping one request in flight.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    concurrency: u64,
+    /// Seconds per scenario with a single worker first, for the unloaded latency (0: skip).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=60))]
+    unloaded: u64,
+    /// Postgres connections of the API (its default is 20).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=80))]
+    pool_size: u32,
+    /// Upper bound on requests per phase, whatever the duration.
+    #[arg(long, default_value_t = 5_000_000)]
+    max_requests: u64,
+    /// The goal: p95 below this many milliseconds for every scenario.
+    #[arg(long, default_value_t = 20.0)]
+    goal_p95_ms: f64,
+    /// Scenarios to run, comma-separated, from list, search, detail, timeline, kpis.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "list,search,detail,timeline,kpis"
+    )]
+    only: Vec<String>,
+    /// Skip the EXPLAIN step.
+    #[arg(long)]
+    no_explain: bool,
+    /// The master keys `seed-large` used.
+    #[arg(long, default_value = seed::MASTER_KEYS)]
+    master_keys: String,
+    /// Directory that receives clients-bench.json, clients-bench.md and explain/*.txt.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results"))]
+    out: PathBuf,
+    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
+    #[arg(long, default_value = "127.0.0.1:5432")]
+    pg_addr: String,
+    /// Redis on this machine.
+    #[arg(long, default_value = "127.0.0.1:6379")]
+    redis_addr: String,
+    /// Seed of the request mix (ids, search terms, filter combinations).
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
+/// What the benchmark needs to know about the data, read as `postgres` (no RLS).
+struct Dataset {
+    info: serde_json::Value,
+    tenant: Uuid,
+    owner: Uuid,
+    clients: Vec<(Uuid, String)>,
+    big_events: i64,
+    /// (sector, tag, matching clients with status=client).
+    combos: Vec<(String, String, i64)>,
+}
+
+async fn dataset(pg_addr: &str, database: &str) -> anyhow::Result<Dataset> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&seed::url(pg_addr, "postgres", database))
+        .await
+        .with_context(|| format!("cannot connect to database {database}: run seed-large first"))?;
+    let info: serde_json::Value =
+        sqlx::query_scalar("SELECT info FROM loadtest_seed_info WHERE id = 1")
+            .fetch_optional(&pool)
+            .await
+            .ok()
+            .flatten()
+            .with_context(|| {
+                format!(
+                    "database {database} was not seeded to the end: run seed-large (with --drop)"
+                )
+            })?;
+    let (tenant, owner): (Uuid, Uuid) = sqlx::query_as(
+        "SELECT t.id, u.id FROM tenants t JOIN users u ON u.tenant_id = t.id
+          WHERE t.slug = $1 AND u.email = $2",
+    )
+    .bind(BIG_SLUG)
+    .bind(seed::owner_email(BIG_SLUG))
+    .fetch_one(&pool)
+    .await
+    .context("the big tenant or its owner is missing")?;
+    let clients: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, company_name FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id",
+    )
+    .bind(tenant)
+    .fetch_all(&pool)
+    .await?;
+    let big_events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM timeline_events WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(&pool)
+            .await?;
+    let combos: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT sector, tag, count(*) FROM clients, unnest(tags) AS tag
+          WHERE tenant_id = $1 AND deleted_at IS NULL AND status = 'client' AND sector IS NOT NULL
+          GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
+    )
+    .bind(tenant)
+    .fetch_all(&pool)
+    .await?;
+    pool.close().await;
+    anyhow::ensure!(!clients.is_empty(), "the big tenant has no clients");
+    anyhow::ensure!(!combos.is_empty(), "the big tenant has no tagged clients");
+    Ok(Dataset {
+        info,
+        tenant,
+        owner,
+        clients,
+        big_events,
+        combos,
+    })
+}
+
+/// One scenario's figures.
+#[derive(Debug, Serialize)]
+struct ScenarioResult {
+    key: &'static str,
+    endpoint: String,
+    distinct_urls: usize,
+    note: String,
+    unloaded: Option<Stats>,
+    loaded: Stats,
+    goal_met: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ExplainReport {
+    /// `pass` when no plan scans clients or timeline_events sequentially, else `FAIL`.
+    verdict: &'static str,
+    seq_scans: Vec<String>,
+    plans: Vec<PlanSummary>,
+}
+
+#[derive(Debug, Serialize)]
+struct BenchReport {
+    benchmark: &'static str,
+    unix_time: u64,
+    cpus: usize,
+    database: String,
+    dataset: serde_json::Value,
+    big_tenant_live_clients: usize,
+    big_tenant_events: i64,
+    concurrency: u64,
+    warmup_s: u64,
+    duration_s: u64,
+    unloaded_s: u64,
+    pool_size: u32,
+    goal: String,
+    goal_met: bool,
+    scenarios: Vec<ScenarioResult>,
+    skipped: Vec<(String, String)>,
+    explain: Option<ExplainReport>,
+}
+
+struct Scenario {
+    key: &'static str,
+    endpoint: String,
+    target: Target,
+    note: String,
+}
+
+/// Share of answers among `urls` whose `data` array is not empty.
+async fn hit_rate(
+    http: &reqwest::Client,
+    target: &Target,
+    sample: usize,
+) -> anyhow::Result<(usize, usize)> {
+    let n = sample.min(target.urls().len());
+    let mut hits = 0;
+    for i in 0..n {
+        let (status, body) = target.fetch(http, i).await?;
+        anyhow::ensure!(status == 200, "answered {status}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body)?;
+        if v["data"].as_array().is_some_and(|d| !d.is_empty()) {
+            hits += 1;
+        }
+    }
+    Ok((hits, n))
+}
+
+async fn scenarios(
+    args: &ClientsBench,
+    data: &Dataset,
+    http: &reqwest::Client,
+    api: &str,
+    token: &str,
+    skipped: &mut Vec<(String, String)>,
+) -> anyhow::Result<Vec<Scenario>> {
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let wanted = |k: &str| args.only.iter().any(|o| o == k);
+    let mut out = Vec::new();
+    let clients = format!("http://{api}/api/v1/clients");
+
+    if wanted("list") {
+        // Up to 24 combinations spread over the whole range, from the most to the least common.
+        let n = data.combos.len();
+        let picks: Vec<&(String, String, i64)> = (0..n.min(24))
+            .map(|i| &data.combos[i * n / n.min(24)])
+            .collect();
+        let urls = picks
+            .iter()
+            .map(|(sector, tag, _)| {
+                reqwest::Url::parse_with_params(
+                    &clients,
+                    &[("status", "client"), ("sector", sector), ("tag", tag)],
+                )
+                .map(String::from)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let counts: Vec<i64> = picks.iter().map(|c| c.2).collect();
+        let note = format!(
+            "{} sector × tag combinations with status=client, matching {} to {} clients (median {}); \
+             first page (25)",
+            urls.len(),
+            counts.iter().min().unwrap_or(&0),
+            counts.iter().max().unwrap_or(&0),
+            counts[counts.len() / 2],
+        );
+        out.push(Scenario {
+            key: "list",
+            endpoint: "GET /api/v1/clients?status=client&sector=…&tag=…".into(),
+            target: Target::many("list", urls, Some(token))?,
+            note,
+        });
+    }
+
+    if wanted("search") {
+        let mut terms = Vec::new();
+        let mut tries = 0;
+        while terms.len() < 400 && tries < 10_000 {
+            tries += 1;
+            let (_, name) = &data.clients[rng.gen_range(0..data.clients.len())];
+            if let Some(t) = crate::names::typo_fragment(&mut rng, name)
+                && !terms.contains(&t)
+            {
+                terms.push(t);
+            }
+        }
+        anyhow::ensure!(!terms.is_empty(), "no name long enough for a search term");
+        let examples = terms
+            .iter()
+            .take(4)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\", \"");
+        let urls = terms
+            .iter()
+            .map(|t| reqwest::Url::parse_with_params(&clients, &[("q", t)]).map(String::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        let target = Target::many("search", urls, Some(token))?;
+        let (hits, n) = hit_rate(http, &target, 100).await?;
+        out.push(Scenario {
+            key: "search",
+            endpoint: "GET /api/v1/clients?q=<one word of a real name, one typo>".into(),
+            target,
+            note: format!(
+                "{} terms such as \"{examples}\"; {hits} of the first {n} found at least one client",
+                terms.len()
+            ),
+        });
+    }
+
+    let mut ids: Vec<Uuid> = data.clients.iter().map(|(id, _)| *id).collect();
+    ids.shuffle(&mut rng);
+    if wanted("detail") {
+        let urls = ids.iter().map(|id| format!("{clients}/{id}")).collect();
+        out.push(Scenario {
+            key: "detail",
+            endpoint: "GET /api/v1/clients/{id}".into(),
+            target: Target::many("detail", urls, Some(token))?,
+            note: format!("random ids among the tenant's {} live clients", ids.len()),
+        });
+    }
+    if wanted("timeline") {
+        let urls = ids
+            .iter()
+            .map(|id| format!("{clients}/{id}/timeline"))
+            .collect();
+        out.push(Scenario {
+            key: "timeline",
+            endpoint: "GET /api/v1/clients/{id}/timeline".into(),
+            target: Target::many("timeline", urls, Some(token))?,
+            note: format!(
+                "first page (25, newest first) of random clients; the tenant has {} events",
+                data.big_events
+            ),
+        });
+    }
+    if wanted("kpis") {
+        let url = format!("http://{api}/api/v1/kpis/clients");
+        let target = Target::new("kpis", url, Some(token))?;
+        let (status, body) = target.fetch(http, 0).await?;
+        match status {
+            200 => out.push(Scenario {
+                key: "kpis",
+                endpoint: "GET /api/v1/kpis/clients".into(),
+                target,
+                note: "defaults: conversion over the last 30 days, active = any event in 90 days"
+                    .into(),
+            }),
+            404 => skipped.push((
+                "kpis".into(),
+                "GET /api/v1/kpis/clients answered 404: the route does not exist in this build"
+                    .into(),
+            )),
+            other => skipped.push((
+                "kpis".into(),
+                format!(
+                    "GET /api/v1/kpis/clients answered {other}: {}",
+                    body.chars().take(200).collect::<String>()
+                ),
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// The statements behind each scenario, with the values of a representative request.
+fn statements(data: &Dataset, session: Uuid, search: Option<&str>, kpis: bool) -> Vec<Statement> {
+    let (sector, tag, _) = &data.combos[data.combos.len() / 2];
+    let client = data.clients[data.clients.len() / 2].0;
+    let mut out = vec![
+        Statement {
+            name: "session_check",
+            used_by: "every request (inside enter_tenant_as_user)",
+            types: "uuid, uuid",
+            sql: "SELECT EXISTS (SELECT 1 FROM users u JOIN tenants t ON t.id = u.tenant_id \
+                  JOIN auth_sessions s ON s.tenant_id = u.tenant_id AND s.user_id = u.id \
+                  WHERE u.id = $1 AND s.id = $2 AND u.status = 'active' AND u.deleted_at IS NULL \
+                  AND t.status = 'active' AND s.revoked_at IS NULL)"
+                .into(),
+            args: vec![lit_uuid(data.owner), lit_uuid(session)],
+            reference: false,
+        },
+        Statement {
+            name: "tenant_data_keys",
+            used_by: "list, search, detail (db::crypto::tenant_cipher)",
+            types: "",
+            sql: "SELECT key_id, wrapped_key FROM tenant_data_keys ORDER BY created_at DESC, key_id DESC".into(),
+            args: vec![],
+            reference: false,
+        },
+        Statement {
+            name: "list_filtered",
+            used_by: "list (db::clients::list with status, sector, tag)",
+            types: "text, text, text, int8",
+            sql: format!(
+                "SELECT {CLIENT_COLUMNS} FROM clients WHERE deleted_at IS NULL AND status = $1 \
+                 AND sector = $2 AND tags @> ARRAY[$3]::text[] ORDER BY id DESC LIMIT $4"
+            ),
+            args: vec![lit_text("client"), lit_text(sector), lit_text(tag), "26".into()],
+            reference: false,
+        },
+        Statement {
+            name: "client_detail",
+            used_by: "detail (db::clients::get, deleted excluded)",
+            types: "uuid",
+            sql: format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1 AND deleted_at IS NULL"),
+            args: vec![lit_uuid(client)],
+            reference: false,
+        },
+        Statement {
+            name: "timeline_client_exists",
+            used_by: "timeline (db::clients::get, deleted included)",
+            types: "uuid",
+            sql: format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = $1"),
+            args: vec![lit_uuid(client)],
+            reference: false,
+        },
+        Statement {
+            name: "timeline_page",
+            used_by: "timeline (db::timeline::list for one client)",
+            types: "uuid, text[], text[], timestamptz, timestamptz, text, timestamptz, uuid, int8",
+            sql: "SELECT id, client_id, event_type, description, event_date, actor_type, actor_id, \
+                  entity_type, entity_id, payload FROM timeline_events \
+                  WHERE ($1::uuid IS NULL OR client_id = $1) \
+                  AND (cardinality($2::text[]) + cardinality($3::text[]) = 0 \
+                       OR event_type = ANY($2) OR event_type LIKE ANY($3)) \
+                  AND ($4::timestamptz IS NULL OR event_date >= $4) \
+                  AND ($5::timestamptz IS NULL OR event_date < $5) \
+                  AND ($6::text IS NULL OR actor_id = $6) \
+                  AND ($7::timestamptz IS NULL OR (event_date, id) < ($7, $8::uuid)) \
+                  ORDER BY event_date DESC, id DESC LIMIT $9"
+                .into(),
+            args: vec![
+                lit_uuid(client),
+                "'{}'".into(),
+                "'{}'".into(),
+                "NULL".into(),
+                "NULL".into(),
+                "NULL".into(),
+                "NULL".into(),
+                "NULL".into(),
+                "26".into(),
+            ],
+            reference: false,
+        },
+    ];
+    out.push(Statement {
+        name: "list_filtered_reference",
+        used_by: "nothing: list_filtered as the superuser with an explicit tenant_id",
+        types: "uuid, text, text, text, int8",
+        sql: format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL \
+             AND status = $2 AND sector = $3 AND tags @> ARRAY[$4]::text[] ORDER BY id DESC LIMIT $5"
+        ),
+        args: vec![
+            lit_uuid(data.tenant),
+            lit_text("client"),
+            lit_text(sector),
+            lit_text(tag),
+            "26".into(),
+        ],
+        reference: true,
+    });
+    if let Some(q) = search {
+        out.push(Statement {
+            name: "search_reference",
+            used_by: "nothing: search as the superuser with an explicit tenant_id",
+            types: "uuid, text, text, int8",
+            sql: format!(
+                "SELECT {CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL \
+                 AND ($2 <% search_text OR search_text LIKE '%' || $3 || '%') ORDER BY id DESC LIMIT $4"
+            ),
+            args: vec![lit_uuid(data.tenant), lit_text(q), lit_text(q), "26".into()],
+            reference: true,
+        });
+        out.push(Statement {
+            name: "search",
+            used_by: "search (db::clients::list with q)",
+            types: "text, text, int8",
+            sql: format!(
+                "SELECT {CLIENT_COLUMNS} FROM clients WHERE deleted_at IS NULL \
+                 AND ($1 <% search_text OR search_text LIKE '%' || $2 || '%') ORDER BY id DESC LIMIT $3"
+            ),
+            args: vec![lit_text(q), lit_text(q), "26".into()],
+            reference: false,
+        });
+    }
+    if kpis {
+        // Copied from crates/db/src/kpis.rs (client_counts) when this benchmark was written.
+        out.push(Statement {
+            name: "kpis_clients",
+            used_by: "kpis (db::kpis::client_counts)",
+            types: "uuid, timestamptz, timestamptz, int4",
+            sql: "SELECT count(*) AS total, \
+                  count(*) FILTER (WHERE c.status = 'lead') AS leads, \
+                  count(*) FILTER (WHERE c.status = 'client') AS clients, \
+                  count(*) FILTER (WHERE c.id IN ( \
+                      SELECT e.client_id FROM timeline_events e \
+                       WHERE e.tenant_id = $1 \
+                         AND e.event_date >= now() - make_interval(days => $4) \
+                         AND e.event_date <= now() \
+                         AND e.client_id IS NOT NULL)) AS active, \
+                  count(*) FILTER (WHERE c.created_at >= m.month_start) AS new_this_month, \
+                  count(*) FILTER (WHERE c.converted_at >= $2 AND c.converted_at < $3) AS converted, \
+                  count(*) FILTER (WHERE c.status = 'lead' AND c.created_at >= $2 \
+                                     AND c.created_at < $3) AS still_leads \
+                  FROM clients c \
+                  CROSS JOIN (SELECT date_trunc('month', now() AT TIME ZONE t.time_zone) \
+                                     AT TIME ZONE t.time_zone AS month_start \
+                                FROM tenants t WHERE t.id = $1) m \
+                  WHERE c.tenant_id = $1 AND c.deleted_at IS NULL"
+                .into(),
+            args: vec![
+                lit_uuid(data.tenant),
+                "now() - interval '30 days'".into(),
+                "now()".into(),
+                "90".into(),
+            ],
+            reference: false,
+        });
+    }
+    out
+}
+
+async fn latest_session(
+    pg_addr: &str,
+    database: &str,
+    tenant: Uuid,
+    user: Uuid,
+) -> anyhow::Result<Uuid> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&seed::url(pg_addr, "postgres", database))
+        .await?;
+    let id = sqlx::query_scalar(
+        "SELECT id FROM auth_sessions WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(user)
+    .fetch_one(&pool)
+    .await?;
+    pool.close().await;
+    Ok(id)
+}
+
+pub async fn run(args: ClientsBench) -> anyhow::Result<()> {
+    crate::ensure_local(&args.pg_addr, "--pg-addr")?;
+    crate::ensure_local(&args.redis_addr, "--redis-addr")?;
+    seed::check_database_name(&args.database)?;
+    for o in &args.only {
+        anyhow::ensure!(
+            SCENARIOS.contains(&o.as_str()),
+            "--only: unknown scenario {o}"
+        );
+    }
+    eprintln!("reading the data set of {}", args.database);
+    let data = dataset(&args.pg_addr, &args.database).await?;
+    eprintln!(
+        "tenant {BIG_SLUG} ({}): {} live clients, {} events, {} sector × tag combinations",
+        data.tenant,
+        data.clients.len(),
+        data.big_events,
+        data.combos.len()
+    );
+    let app_url = seed::url(&args.pg_addr, "crm_app", &args.database);
+    let redis_url = format!("redis://{}", args.redis_addr);
+    let api = setup::Api::start(
+        app_url.clone(),
+        &redis_url,
+        args.pool_size,
+        Some(&args.master_keys),
+    )
+    .await?;
+    let outcome = tokio::select! {
+        r = bench(&args, &data, &api, &app_url) => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
+    api.stop().await;
+    let report = outcome?;
+    let md = markdown(&report, &args.out);
+    print!("{md}");
+    std::fs::create_dir_all(&args.out)?;
+    let json = args.out.join("clients-bench.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&report)? + "\n")?;
+    std::fs::write(args.out.join("clients-bench.md"), &md)?;
+    eprintln!("wrote {} and clients-bench.md", json.display());
+    if let Some(e) = &report.explain {
+        anyhow::ensure!(
+            e.verdict == "pass",
+            "EXPLAIN found sequential scans on clients or timeline_events: {}",
+            e.seq_scans.join("; ")
+        );
+    }
+    Ok(())
+}
+
+async fn bench(
+    args: &ClientsBench,
+    data: &Dataset,
+    api: &setup::Api,
+    app_url: &str,
+) -> anyhow::Result<BenchReport> {
+    let http = client::http_client(args.concurrency as usize)?;
+    let token = setup::login_as(
+        &http,
+        api.addr,
+        BIG_SLUG,
+        &seed::owner_email(BIG_SLUG),
+        PASSWORD,
+    )
+    .await
+    .context("cannot sign in as the big tenant's owner")?;
+    let mut skipped = Vec::new();
+    let list = scenarios(
+        args,
+        data,
+        &http,
+        &api.addr.to_string(),
+        &token,
+        &mut skipped,
+    )
+    .await?;
+    let load = Load {
+        concurrency: args.concurrency as usize,
+        warmup: Duration::from_secs(args.warmup),
+        duration: Duration::from_secs(args.duration),
+        max_requests: args.max_requests,
+    };
+    let mut results = Vec::new();
+    for s in &list {
+        client::check(&http, &s.target)
+            .await
+            .with_context(|| format!("{} does not answer 200", s.endpoint))?;
+        let unloaded = if args.unloaded > 0 {
+            eprintln!("{}: {} s with 1 worker", s.key, args.unloaded);
+            let one = Load {
+                concurrency: 1,
+                warmup: Duration::from_secs(1),
+                duration: Duration::from_secs(args.unloaded),
+                max_requests: args.max_requests,
+            };
+            Some(Stats::new(
+                &s.endpoint,
+                client::measure(&http, &s.target, &one).await,
+            ))
+        } else {
+            None
+        };
+        eprintln!(
+            "{}: {} s warm-up, {} s measured, {} workers",
+            s.key, args.warmup, args.duration, args.concurrency
+        );
+        let outcome = client::measure(&http, &s.target, &load).await;
+        if let Some(e) = &outcome.first_error {
+            eprintln!("  first error: {e}");
+        }
+        let loaded = Stats::new(&s.endpoint, outcome);
+        eprintln!(
+            "  {:.0} req/s, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, {} errors",
+            loaded.throughput_rps, loaded.p50_ms, loaded.p95_ms, loaded.p99_ms, loaded.errors
+        );
+        results.push(ScenarioResult {
+            key: s.key,
+            endpoint: s.endpoint.clone(),
+            distinct_urls: s.target.urls().len(),
+            note: s.note.clone(),
+            goal_met: loaded.errors == 0 && loaded.ok > 0 && loaded.p95_ms < args.goal_p95_ms,
+            unloaded,
+            loaded,
+        });
+    }
+
+    let explain = if args.no_explain {
+        None
+    } else {
+        eprintln!("EXPLAIN (ANALYZE, BUFFERS) as crm_app");
+        let session =
+            latest_session(&args.pg_addr, &args.database, data.tenant, data.owner).await?;
+        let search_term = list.iter().find(|s| s.key == "search").and_then(|s| {
+            reqwest::Url::parse(&s.target.urls()[0])
+                .ok()?
+                .query_pairs()
+                .find(|(k, _)| k == "q")
+                .map(|(_, v)| domain::normalize_for_search(&v))
+        });
+        let kpis = list.iter().any(|s| s.key == "kpis");
+        let statements = statements(data, session, search_term.as_deref(), kpis);
+        let owner_url = seed::url(&args.pg_addr, "postgres", &args.database);
+        let plans = explain::run(
+            app_url,
+            &owner_url,
+            data.tenant,
+            &statements,
+            &args.out.join("explain"),
+        )
+        .await?;
+        let seq_scans: Vec<String> = plans
+            .iter()
+            .filter(|p| p.mode != "reference")
+            .flat_map(|p| {
+                p.seq_scans
+                    .iter()
+                    .map(move |s| format!("{} ({}): {s}", p.statement, p.mode))
+            })
+            .collect();
+        Some(ExplainReport {
+            verdict: if seq_scans.is_empty() { "pass" } else { "FAIL" },
+            seq_scans,
+            plans,
+        })
+    };
+
+    Ok(BenchReport {
+        benchmark: "clients-bench",
+        unix_time: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        database: args.database.clone(),
+        dataset: data.info.clone(),
+        big_tenant_live_clients: data.clients.len(),
+        big_tenant_events: data.big_events,
+        concurrency: args.concurrency,
+        warmup_s: args.warmup,
+        duration_s: args.duration,
+        unloaded_s: args.unloaded,
+        pool_size: args.pool_size,
+        goal: format!(
+            "p95 < {} ms at {} concurrent users",
+            args.goal_p95_ms, args.concurrency
+        ),
+        goal_met: !results.is_empty() && results.iter().all(|r| r.goal_met),
+        scenarios: results,
+        skipped,
+        explain,
+    })
+}
+
+fn relative(path: &str, base: &Path) -> String {
+    Path::new(path)
+        .strip_prefix(base)
+        .map_or_else(|_| path.to_owned(), |p| p.display().to_string())
+}
+
+fn markdown(r: &BenchReport, out: &Path) -> String {
+    let mut s = String::new();
+    let info = &r.dataset;
+    let _ = writeln!(s, "## clients-bench\n");
+    let _ = writeln!(
+        s,
+        "Database `{}` from `seed-large`: {} tenants, {} clients, {} timeline events. Signed in as \
+         the owner of tenant `{BIG_SLUG}`: {} live clients, {} events. {} closed-loop workers, {} s \
+         measured after {} s warm-up per scenario (and {} s with one worker before, for the unloaded \
+         latency); API pool {} Postgres connections; {} CPUs shared by the load generator, the API, \
+         Postgres and Redis (all on 127.0.0.1).\n",
+        r.database,
+        info["tenants"],
+        info["clients"],
+        info["events"],
+        r.big_tenant_live_clients,
+        r.big_tenant_events,
+        r.concurrency,
+        r.duration_s,
+        r.warmup_s,
+        r.unloaded_s,
+        r.pool_size,
+        r.cpus
+    );
+    let met = r.scenarios.iter().filter(|x| x.goal_met).count();
+    let _ = writeln!(
+        s,
+        "Goal: {} — **{}** ({met} of {} scenarios).\n",
+        r.goal,
+        if r.goal_met { "met" } else { "not met" },
+        r.scenarios.len()
+    );
+    let _ = writeln!(
+        s,
+        "| scenario | req/s | p50 ms | p95 ms | p99 ms | max ms | ok | errors | goal |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    for x in &r.scenarios {
+        let l = &x.loaded;
+        let _ = writeln!(
+            s,
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
+            x.endpoint,
+            l.throughput_rps,
+            l.p50_ms,
+            l.p95_ms,
+            l.p99_ms,
+            l.max_ms,
+            l.ok,
+            l.errors,
+            if x.goal_met { "met" } else { "**not met**" }
+        );
+    }
+    if r.scenarios.iter().any(|x| x.unloaded.is_some()) {
+        let _ = writeln!(s, "\nUnloaded (one worker, {} s):\n", r.unloaded_s);
+        let _ = writeln!(s, "| scenario | req/s | p50 ms | p95 ms | p99 ms |");
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+        for x in &r.scenarios {
+            if let Some(u) = &x.unloaded {
+                let _ = writeln!(
+                    s,
+                    "| {} | {:.0} | {:.2} | {:.2} | {:.2} |",
+                    x.endpoint, u.throughput_rps, u.p50_ms, u.p95_ms, u.p99_ms
+                );
+            }
+        }
+    }
+    let _ = writeln!(s, "\nRequest mix:\n");
+    for x in &r.scenarios {
+        let _ = writeln!(s, "- **{}**: {}.", x.key, x.note);
+    }
+    for (key, why) in &r.skipped {
+        let _ = writeln!(s, "- **{key}**: skipped — {why}.");
+    }
+    if let Some(e) = &r.explain {
+        let _ = writeln!(
+            s,
+            "\n### EXPLAIN (ANALYZE, BUFFERS) as `crm_app`, `app.tenant_id` = tenant `{BIG_SLUG}`\n"
+        );
+        let _ = writeln!(
+            s,
+            "No `Seq Scan` on clients or timeline_events: **{}**{}\n",
+            e.verdict,
+            if e.seq_scans.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", e.seq_scans.join("; "))
+            }
+        );
+        let _ = writeln!(
+            s,
+            "| statement | plan | top node | indexes (tenant_id first?) | ms | buffers hit/read | seq scans |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---:|---:|---|");
+        for p in &e.plans {
+            let idx = p
+                .indexes
+                .iter()
+                .map(|(n, t)| format!("{n} ({})", if *t { "yes" } else { "no" }))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                s,
+                "| [{}]({}) | {} | {} | {} | {} | {}/{} | {} |",
+                p.statement,
+                relative(&p.file, out),
+                p.mode,
+                p.top_node,
+                if idx.is_empty() { "-".into() } else { idx },
+                p.execution_ms.map_or("-".into(), |v| format!("{v:.2}")),
+                p.shared_hit,
+                p.shared_read,
+                if p.seq_scans.is_empty() {
+                    "none".into()
+                } else {
+                    p.seq_scans.join("; ")
+                }
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n`custom`: plan with the values known; `generic`: plan for unknown values; `auto`: the \
+             plan Postgres picked on the sixth execution of the prepared statement, as a pooled \
+             connection of the API runs it; `reference`: not run by the API and not part of the \
+             verdict — the same statement as the superuser (no row-level security) with an explicit \
+             `tenant_id` predicate, to show which indexes the RLS policy keeps the planner from using \
+             (operators that are not `LEAKPROOF`, such as `<%`, `LIKE` and `@>`, cannot be index \
+             conditions below the policy's qualifier)."
+        );
+    }
+    s
+}
