@@ -1,7 +1,6 @@
 //! Live updates over Server-Sent Events: across processes through Redis, one tenant per
 //! stream, Redis outages, authorization and shutdown. Every wait is bounded.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use api::live::Relay;
@@ -244,16 +243,6 @@ async fn without_redis_a_process_still_streams_its_own_events_and_says_so() {
         Some(json!(1))
     );
     app.stop().await;
-}
-
-fn start_redis(port: u16) -> Child {
-    Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server must be installed (scripts/services.sh installs it)")
 }
 
 #[tokio::test]
