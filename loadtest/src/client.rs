@@ -106,6 +106,18 @@ pub async fn check(http: &reqwest::Client, target: &Target) -> anyhow::Result<()
 
 /// Warm-up (discarded), then the measured phase.
 pub async fn measure(http: &reqwest::Client, target: &Target, load: &Load) -> Outcome {
+    measure_users(http, target, load, Duration::ZERO).await
+}
+
+/// As [`measure`], but each worker is a user who thinks between requests: an exponentially
+/// distributed pause with mean `think` after every answer (and a random start within `think`,
+/// so the users do not click in step). Zero is a closed loop at saturation.
+pub async fn measure_users(
+    http: &reqwest::Client,
+    target: &Target,
+    load: &Load,
+    think: Duration,
+) -> Outcome {
     if !load.warmup.is_zero() {
         run(
             http,
@@ -113,6 +125,7 @@ pub async fn measure(http: &reqwest::Client, target: &Target, load: &Load) -> Ou
             load.concurrency,
             load.warmup,
             load.max_requests,
+            think,
         )
         .await;
     }
@@ -122,8 +135,14 @@ pub async fn measure(http: &reqwest::Client, target: &Target, load: &Load) -> Ou
         load.concurrency,
         load.duration,
         load.max_requests,
+        think,
     )
     .await
+}
+
+/// A uniform number in (0, 1] from the worker's xorshift state.
+fn next_unit(state: &mut u64) -> f64 {
+    ((next_index(state) >> 11) as f64 + 1.0) / (1u64 << 53) as f64
 }
 
 async fn run(
@@ -132,6 +151,7 @@ async fn run(
     concurrency: usize,
     duration: Duration,
     max_requests: u64,
+    think: Duration,
 ) -> Outcome {
     let start = Instant::now();
     let deadline = start + duration;
@@ -161,6 +181,9 @@ async fn run(
                     elapsed: Duration::ZERO,
                     first_error: None,
                 };
+                if !think.is_zero() {
+                    tokio::time::sleep(think.mul_f64(next_unit(&mut rng_state))).await;
+                }
                 while Instant::now() < deadline && budget.fetch_sub(1, Ordering::Relaxed) > 0 {
                     let request = target.request(&http, next_index(&mut rng_state));
                     let sent = Instant::now();
@@ -174,6 +197,13 @@ async fn run(
                             out.errors += 1;
                             out.first_error.get_or_insert(e);
                         }
+                    }
+                    if !think.is_zero() {
+                        let pause = think.mul_f64(-next_unit(&mut rng_state).ln());
+                        tokio::time::sleep(
+                            pause.min(deadline.saturating_duration_since(Instant::now())),
+                        )
+                        .await;
                     }
                 }
                 out

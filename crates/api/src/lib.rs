@@ -109,6 +109,7 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         metrics: metrics::Metrics::new()?,
         limiter: rate_limit::RateLimiter::default(),
         master_keys,
+        ciphers: db::crypto::CipherCache::new(std::time::Duration::from_secs(60)),
         draining: AtomicBool::new(false),
         live: live::Hub::default(),
         openapi_json: Default::default(),

@@ -21,6 +21,8 @@ pub struct Inner {
     pub limiter: RateLimiter,
     /// Master keys of the column encryption.
     pub master_keys: db::crypto::MasterKeys,
+    /// Tenants' unwrapped data keys, kept for a minute.
+    pub ciphers: db::crypto::CipherCache,
     /// Set at SIGTERM: readiness answers 503 while in-flight requests finish.
     pub draining: AtomicBool,
     /// Live updates of this process: the SSE connections' hub and its Redis relay.

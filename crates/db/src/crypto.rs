@@ -6,6 +6,8 @@
 //! both master and data keys can rotate: old values name the key that opens them.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -160,6 +162,60 @@ pub async fn tenant_cipher(
     tx: &mut TenantTx,
     master: &MasterKeys,
 ) -> Result<TenantCipher, CryptoError> {
+    Ok(load(tx, master).await?.0)
+}
+
+/// Unwrapped data keys of recently seen tenants, so a request neither reads nor unwraps them.
+///
+/// Safe to keep because a committed data key never changes and is never deleted (rotation adds
+/// a key). An entry is made only from keys read back, never from a key the caller's transaction
+/// has just created, which a rollback would take away. A key added by rotation in another
+/// process is seen once the entry expires.
+pub struct CipherCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<uuid::Uuid, (Instant, Arc<TenantCipher>)>>,
+}
+
+impl CipherCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::default(),
+        }
+    }
+
+    /// The tenant's keys, from the cache while fresh.
+    #[tracing::instrument(skip_all)]
+    pub async fn get(
+        &self,
+        tx: &mut TenantTx,
+        master: &MasterKeys,
+    ) -> Result<Arc<TenantCipher>, CryptoError> {
+        let tenant = tx.tenant_id();
+        let cached = self.lock().get(&tenant).cloned();
+        if let Some((at, cipher)) = cached
+            && at.elapsed() < self.ttl
+        {
+            return Ok(cipher);
+        }
+        let (cipher, created) = load(tx, master).await?;
+        let cipher = Arc::new(cipher);
+        if !created {
+            self.lock().insert(tenant, (Instant::now(), cipher.clone()));
+        }
+        Ok(cipher)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<uuid::Uuid, (Instant, Arc<TenantCipher>)>> {
+        // Entries are whole values, so a panic elsewhere cannot leave one half-written.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The tenant's keys, and whether this transaction created the first one.
+async fn load(tx: &mut TenantTx, master: &MasterKeys) -> Result<(TenantCipher, bool), CryptoError> {
     const KEYS: &str =
         "SELECT key_id, wrapped_key FROM tenant_data_keys ORDER BY created_at DESC, key_id DESC";
     let mut rows: Vec<(String, Vec<u8>)> = sqlx::query_as(KEYS).fetch_all(tx.conn()).await?;
@@ -170,7 +226,8 @@ pub async fn tenant_cipher(
             .await?;
         rows = sqlx::query_as(KEYS).fetch_all(tx.conn()).await?;
     }
-    if rows.is_empty() {
+    let created = rows.is_empty();
+    if created {
         let mut dek = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut dek);
         let key_id = format!("dk-{}", uuid::Uuid::now_v7().simple());
@@ -198,11 +255,12 @@ pub async fn tenant_cipher(
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&keys[first][..])
         .map_err(|_| CryptoError::Corrupt)?;
     mac.update(b"crm blind index v1");
-    Ok(TenantCipher {
+    let cipher = TenantCipher {
         current,
         keys,
         hash_key: mac.finalize().into_bytes().to_vec(),
-    })
+    };
+    Ok((cipher, created))
 }
 
 #[cfg(test)]

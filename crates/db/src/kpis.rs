@@ -12,7 +12,7 @@ pub struct ClientCounts {
     pub total: i64,
     pub leads: i64,
     pub clients: i64,
-    /// Clients with at least one timeline event in the activity window.
+    /// Clients whose last interaction (`last_contact_at`) is in the activity window.
     pub active: i64,
     /// Created since the start of the current month in the tenant's time zone.
     pub new_this_month: i64,
@@ -32,28 +32,31 @@ pub async fn client_counts(
     active_days: i32,
 ) -> Result<ClientCounts, sqlx::Error> {
     let tenant = tx.tenant_id();
-    // The activity test is an uncorrelated IN, so Postgres builds one hash of the window's
-    // client ids (from timeline_all) instead of probing the timeline once per client.
+    // Totals come from the counters the client triggers keep; the rest are range counts on
+    // partial indexes (index-only, and only over the rows in the range).
     sqlx::query_as!(
         ClientCounts,
-        r#"SELECT count(*) AS "total!",
-                  count(*) FILTER (WHERE c.status = 'lead') AS "leads!",
-                  count(*) FILTER (WHERE c.status = 'client') AS "clients!",
-                  count(*) FILTER (WHERE c.id IN (
-                      SELECT e.client_id FROM timeline_events e
-                       WHERE e.tenant_id = $1
-                         AND e.event_date >= now() - make_interval(days => $4)
-                         AND e.event_date <= now()
-                         AND e.client_id IS NOT NULL)) AS "active!",
-                  count(*) FILTER (WHERE c.created_at >= m.month_start) AS "new_this_month!",
-                  count(*) FILTER (WHERE c.converted_at >= $2 AND c.converted_at < $3) AS "converted!",
-                  count(*) FILTER (WHERE c.status = 'lead' AND c.created_at >= $2
-                                     AND c.created_at < $3) AS "still_leads!"
-             FROM clients c
-            CROSS JOIN (SELECT date_trunc('month', now() AT TIME ZONE t.time_zone)
-                               AT TIME ZONE t.time_zone AS month_start
-                          FROM tenants t WHERE t.id = $1) m
-            WHERE c.tenant_id = $1 AND c.deleted_at IS NULL"#,
+        r#"SELECT coalesce(s.total, 0) AS "total!",
+                  coalesce(s.leads, 0) AS "leads!",
+                  coalesce(s.clients, 0) AS "clients!",
+                  (SELECT count(*) FROM clients c
+                    WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.last_contact_at IS NOT NULL
+                      AND c.last_contact_at >= now() - make_interval(days => $4)
+                      AND c.last_contact_at <= now()) AS "active!",
+                  (SELECT count(*) FROM clients c
+                    WHERE c.tenant_id = $1 AND c.deleted_at IS NULL
+                      AND c.created_at >= date_trunc('month', now() AT TIME ZONE t.time_zone)
+                                          AT TIME ZONE t.time_zone) AS "new_this_month!",
+                  (SELECT count(*) FROM clients c
+                    WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.converted_at IS NOT NULL
+                      AND c.converted_at >= $2 AND c.converted_at < $3) AS "converted!",
+                  (SELECT count(*) FROM clients c
+                    WHERE c.tenant_id = $1 AND c.deleted_at IS NULL
+                      AND c.created_at >= $2 AND c.created_at < $3
+                      AND c.status = 'lead') AS "still_leads!"
+             FROM tenants t
+             LEFT JOIN client_stats s ON s.tenant_id = t.id
+            WHERE t.id = $1"#,
         tenant,
         from,
         to,

@@ -36,7 +36,7 @@ pub async fn candidates(
               AND ((c.tax_id_hash IS NOT NULL AND c.tax_id_hash = me.tax_id_hash)
                    OR c.emails && me.emails
                    OR c.phones && me.phones
-                   OR $2 <% c.search_text)
+                   OR c.id = ANY(ARRAY(SELECT client_search_ids($2, NULL))))
             ORDER BY 2 DESC, 3 DESC, 4 DESC, 5 DESC
             LIMIT 20"#,
         id,
@@ -103,6 +103,17 @@ pub async fn move_children(
         to
     )
     .fetch_all(tx.conn())
+    .await?;
+    // The survivor now holds both histories, so its last contact is the later of the two.
+    sqlx::query!(
+        "UPDATE clients c SET last_contact_at = f.last_contact_at
+           FROM clients f
+          WHERE c.id = $2 AND f.id = $1 AND f.last_contact_at IS NOT NULL
+            AND (c.last_contact_at IS NULL OR c.last_contact_at < f.last_contact_at)",
+        from,
+        to
+    )
+    .execute(tx.conn())
     .await?;
     Ok((contacts, events))
 }

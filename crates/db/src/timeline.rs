@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::TenantTx;
@@ -21,7 +22,7 @@ pub struct NewEvent<'a> {
     pub payload: Value,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Event {
     pub id: Uuid,
     pub client_id: Option<Uuid>,
@@ -35,7 +36,9 @@ pub struct Event {
     pub payload: Value,
 }
 
-/// Records one event, attributed to `actor`.
+/// Records one event, attributed to `actor`. An interaction (see
+/// [`domain::timeline::is_interaction`]) dated up to now also moves the client's
+/// `last_contact_at` forward, in the same statement.
 #[tracing::instrument(skip_all, fields(event_type = ev.event_type))]
 pub async fn record(
     tx: &mut TenantTx,
@@ -44,10 +47,17 @@ pub async fn record(
 ) -> Result<Uuid, sqlx::Error> {
     let tenant = tx.tenant_id();
     let id = Uuid::now_v7();
+    let interaction = domain::timeline::is_interaction(ev.event_type);
     sqlx::query!(
-        "INSERT INTO timeline_events (tenant_id, id, client_id, event_type, description, event_date,
-                                      actor_type, actor_id, entity_type, entity_id, payload)
-         VALUES ($1, $2, $3, $4, $5, coalesce($6, now()), $7, $8, $9, $10, $11)",
+        "WITH ev AS (
+            INSERT INTO timeline_events (tenant_id, id, client_id, event_type, description, event_date,
+                                         actor_type, actor_id, entity_type, entity_id, payload)
+            VALUES ($1, $2, $3, $4, $5, coalesce($6, now()), $7, $8, $9, $10, $11)
+            RETURNING client_id, event_date)
+         UPDATE clients c SET last_contact_at = ev.event_date
+           FROM ev
+          WHERE $12 AND c.id = ev.client_id AND ev.event_date <= clock_timestamp()
+            AND (c.last_contact_at IS NULL OR c.last_contact_at < ev.event_date)",
         tenant,
         id,
         ev.client_id,
@@ -58,7 +68,8 @@ pub async fn record(
         actor.id.map(|a| a.to_string()),
         ev.entity_type,
         ev.entity_id,
-        ev.payload
+        ev.payload,
+        interaction
     )
     .execute(tx.conn())
     .await?;
@@ -81,41 +92,49 @@ pub struct Filter {
     pub limit: i64,
 }
 
-/// Newest first by event date.
+/// Newest first by event date. Only the filters given become SQL, so a cached generic plan
+/// is the plan of exactly those filters (a catch-all `$1 IS NULL OR ...` plan would walk the
+/// whole tenant's timeline for one client's page).
 #[tracing::instrument(skip(tx))]
 pub async fn list(tx: &mut TenantTx, f: &Filter) -> Result<Vec<Event>, sqlx::Error> {
-    let (before_date, before_id) = f.before.unzip();
-    let prefixes: Vec<String> = f.prefixes.iter().map(|p| format!("{p}%")).collect();
-    sqlx::query_as!(
-        Event,
-        r#"SELECT id, client_id, event_type, description, event_date, actor_type, actor_id,
-                  entity_type, entity_id, payload
-             FROM timeline_events
-            WHERE ($1::uuid IS NULL OR client_id = $1)
-              AND (cardinality($2::text[]) + cardinality($3::text[]) = 0
-                   OR event_type = ANY($2) OR event_type LIKE ANY($3))
-              AND ($4::timestamptz IS NULL OR event_date >= $4)
-              AND ($5::timestamptz IS NULL OR event_date < $5)
-              AND ($6::text IS NULL OR actor_id = $6)
-              AND ($7::timestamptz IS NULL OR (event_date, id) < ($7, $8::uuid))
-            ORDER BY event_date DESC, id DESC
-            LIMIT $9"#,
-        f.client_id,
-        &f.types,
-        &prefixes,
-        f.from,
-        f.to,
-        f.actor_id,
-        before_date,
-        before_id,
-        f.limit
-    )
-    .fetch_all(tx.conn())
-    .await
+    let mut q = QueryBuilder::<Postgres>::new(
+        "SELECT id, client_id, event_type, description, event_date, actor_type, actor_id, \
+         entity_type, entity_id, payload FROM timeline_events WHERE true",
+    );
+    if let Some(client) = f.client_id {
+        q.push(" AND client_id = ").push_bind(client);
+    }
+    if !f.types.is_empty() || !f.prefixes.is_empty() {
+        let prefixes: Vec<String> = f.prefixes.iter().map(|p| format!("{p}%")).collect();
+        q.push(" AND (event_type = ANY(")
+            .push_bind(&f.types)
+            .push(") OR event_type LIKE ANY(")
+            .push_bind(prefixes)
+            .push("))");
+    }
+    if let Some(from) = f.from {
+        q.push(" AND event_date >= ").push_bind(from);
+    }
+    if let Some(to) = f.to {
+        q.push(" AND event_date < ").push_bind(to);
+    }
+    if let Some(actor) = &f.actor_id {
+        q.push(" AND actor_id = ").push_bind(actor);
+    }
+    if let Some((date, id)) = f.before {
+        q.push(" AND (event_date, id) < (")
+            .push_bind(date)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    q.push(" ORDER BY event_date DESC, id DESC LIMIT ")
+        .push_bind(f.limit);
+    q.build_query_as::<Event>().fetch_all(tx.conn()).await
 }
 
 /// Counts per period and type, for the temporal analysis chart.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Bucket {
     pub period: DateTime<Utc>,
     pub event_type: String,
@@ -132,22 +151,23 @@ pub async fn stats(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<Vec<Bucket>, sqlx::Error> {
-    sqlx::query_as!(
-        Bucket,
-        r#"SELECT (date_trunc($2, event_date AT TIME ZONE $3) AT TIME ZONE $3) AS "period!",
-                  event_type, count(*) AS "count!"
-             FROM timeline_events
-            WHERE ($1::uuid IS NULL OR client_id = $1)
-              AND ($4::timestamptz IS NULL OR event_date >= $4)
-              AND ($5::timestamptz IS NULL OR event_date < $5)
-            GROUP BY 1, 2
-            ORDER BY 1, 2"#,
-        client_id,
-        bucket,
-        time_zone,
-        from,
-        to
-    )
-    .fetch_all(tx.conn())
-    .await
+    // Built like `list`: only the given filters, so the generic plan fits them.
+    let mut q = QueryBuilder::<Postgres>::new("SELECT (date_trunc(");
+    q.push_bind(bucket)
+        .push(", event_date AT TIME ZONE ")
+        .push_bind(time_zone)
+        .push(") AT TIME ZONE ")
+        .push_bind(time_zone)
+        .push(") AS period, event_type, count(*) AS count FROM timeline_events WHERE true");
+    if let Some(client) = client_id {
+        q.push(" AND client_id = ").push_bind(client);
+    }
+    if let Some(from) = from {
+        q.push(" AND event_date >= ").push_bind(from);
+    }
+    if let Some(to) = to {
+        q.push(" AND event_date < ").push_bind(to);
+    }
+    q.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+    q.build_query_as::<Bucket>().fetch_all(tx.conn()).await
 }

@@ -11,6 +11,7 @@ pub mod search;
 pub mod slug;
 pub mod tax_id;
 pub mod tenant;
+pub mod timeline;
 
 pub use client_status::{ClientSource, ClientStatus};
 pub use country::CountryCode;

@@ -41,16 +41,28 @@ async fn backdate(app: &TestApp, id: Uuid, column: &str, days: i32) {
     .expect("backdate");
 }
 
-async fn backdate_events(app: &TestApp, id: Uuid, days: i32) {
-    sqlx::query(
-        "UPDATE timeline_events SET event_date = now() - make_interval(days => $2)
-          WHERE client_id = $1",
+/// Records an interaction with a client `days` ago (negative: in the future), as every module
+/// records its own: through the shared timeline function, as the application role.
+async fn interact(app: &TestApp, tenant: Uuid, client: Uuid, days: i64) {
+    let mut tx = db::TenantTx::begin(&app.app_pool, tenant)
+        .await
+        .expect("begin");
+    db::timeline::record(
+        &mut tx,
+        &db::audit::Actor::system(),
+        db::timeline::NewEvent {
+            client_id: Some(client),
+            event_type: "communication.sent",
+            description: "Follow-up call".into(),
+            event_date: Some(Utc::now() - Duration::days(days)),
+            entity_type: None,
+            entity_id: None,
+            payload: json!({}),
+        },
     )
-    .bind(id)
-    .bind(days)
-    .execute(&app.owner)
     .await
-    .expect("backdate events");
+    .expect("record");
+    tx.commit().await.expect("commit");
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -75,39 +87,47 @@ fn counts(k: &Value) -> [i64; 6] {
     .map(|f| k[f].as_i64().unwrap_or(-1))
 }
 
-/// Tenant fixture, as of now (`d` = days ago):
-/// - lead L1 (created now); lead L2 (created 40 d, events 50 d)
-/// - C1 created and converted now; C2 created 60 d, converted now;
-///   C3 created 120 d, converted 45 d, events 100 d
-/// - I1 created now as inactive
-/// - D1 (a lead created now) and D2 (converted now) deleted: never counted
-async fn fixture(app: &TestApp, token: &str) {
+/// Tenant fixture, as of now (`d` = days ago; "talked" = an interaction on the timeline):
+/// - lead L1 (created now, talked now); lead L2 (created 40 d, talked 50 d)
+/// - C1 created and converted now, talked now; C2 created 60 d, converted now, talked 70 d and 5 d;
+///   C3 created 120 d, converted 45 d, talked 100 d and has a meeting booked in 10 d
+/// - I1 created now as inactive, never talked to (only record-keeping events)
+/// - D1 (a lead created now) and D2 (converted now) talked now, then deleted: never counted
+async fn fixture(app: &TestApp, tenant: Uuid, token: &str) -> [Uuid; 6] {
     let c = |name: &str| json!({ "company_name": name });
-    create(app, token, c("L1")).await;
+    let l1 = create(app, token, c("L1")).await;
+    interact(app, tenant, l1, 0).await;
     let l2 = create(app, token, c("L2")).await;
     backdate(app, l2, "created_at", 40).await;
-    backdate_events(app, l2, 50).await;
+    interact(app, tenant, l2, 50).await;
     let c1 = create(app, token, c("C1")).await;
     convert(app, token, c1).await;
+    interact(app, tenant, c1, 0).await;
     let c2 = create(app, token, c("C2")).await;
     convert(app, token, c2).await;
     backdate(app, c2, "created_at", 60).await;
+    interact(app, tenant, c2, 5).await;
+    interact(app, tenant, c2, 70).await;
     let c3 = create(app, token, c("C3")).await;
     convert(app, token, c3).await;
     backdate(app, c3, "created_at", 120).await;
     backdate(app, c3, "converted_at", 45).await;
-    backdate_events(app, c3, 100).await;
-    create(
+    interact(app, tenant, c3, 100).await;
+    interact(app, tenant, c3, -10).await;
+    let i1 = create(
         app,
         token,
         json!({ "company_name": "I1", "status": "inactive" }),
     )
     .await;
     let d1 = create(app, token, c("D1")).await;
+    interact(app, tenant, d1, 0).await;
     delete(app, token, d1).await;
     let d2 = create(app, token, c("D2")).await;
     convert(app, token, d2).await;
+    interact(app, tenant, d2, 0).await;
     delete(app, token, d2).await;
+    [l1, l2, c1, c2, c3, i1]
 }
 
 #[tokio::test]
@@ -115,7 +135,7 @@ async fn kpis_count_exactly_and_only_the_tenants_own_clients() {
     let app = spawn_app().await;
     let a = app.tenant(&slug("kpi-a")).await;
     let b = app.tenant(&slug("kpi-b")).await;
-    fixture(&app, &a.owner_token).await;
+    let [l1, l2, c1, c2, c3, i1] = fixture(&app, a.id, &a.owner_token).await;
     // Tenant B's clients, converted and not, must never reach A's numbers.
     for name in ["B1", "B2"] {
         create(&app, &b.owner_token, json!({ "company_name": name })).await;
@@ -125,8 +145,8 @@ async fn kpis_count_exactly_and_only_the_tenants_own_clients() {
 
     let before = Utc::now();
     let k = kpis(&app, &a.owner_token, "").await;
-    // total, leads, clients, active (90 d: all but C3), pending proposals, new this month
-    assert_eq!(counts(&k), [6, 2, 3, 5, 0, 3], "{k}");
+    // total, leads, clients, active (90 d: all but C3 and I1), pending proposals, new this month
+    assert_eq!(counts(&k), [6, 2, 3, 4, 0, 3], "{k}");
     assert_eq!(k["active_days"], 90);
     // Last 30 days: C1 and C2 converted; L1 is the one lead of the period still open.
     assert_eq!(k["period"]["converted"], 2);
@@ -143,13 +163,13 @@ async fn kpis_count_exactly_and_only_the_tenants_own_clients() {
     assert_eq!(to - from, Duration::days(30));
     assert!((to - before).num_seconds().abs() < 60, "{to} vs {before}");
 
-    // Activity windows: 30 d leaves L2 out too; 3650 d brings C3 in.
+    // Activity windows: 30 d leaves L2 out too; 3650 d brings C3 in; I1 never counts.
     assert_eq!(
         kpis(&app, &a.owner_token, "?active_days=30").await["active"],
-        4
+        3
     );
     let long = kpis(&app, &a.owner_token, "?active_days=3650").await;
-    assert_eq!(long["active"], 6);
+    assert_eq!(long["active"], 5);
     assert_eq!(long["active_days"], 3650);
 
     // Since 50 days ago: C3 converted and L2 still open come in: 3 / (3 + 2).
@@ -175,9 +195,157 @@ async fn kpis_count_exactly_and_only_the_tenants_own_clients() {
     assert_eq!(k["period"]["still_leads"], 0);
     assert_eq!(k["conversion_rate"], Value::Null);
 
+    // The latest interaction up to now is each client's last contact, and the list filter on it
+    // sees the same dates: a booked meeting is not contact yet, record keeping never is.
+    for (id, days) in [
+        (l1, Some(0)),
+        (l2, Some(50)),
+        (c1, Some(0)),
+        (c2, Some(5)),
+        (c3, Some(100)),
+        (i1, None),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/clients/{id}"), &a.owner_token)
+            .await;
+        let last: Option<DateTime<Utc>> = r.body["last_contact_at"]
+            .as_str()
+            .and_then(|t| t.parse().ok());
+        match days {
+            None => assert_eq!(r.body["last_contact_at"], Value::Null, "{}", r.text),
+            Some(d) => {
+                let ago = Utc::now() - last.expect("last_contact_at");
+                assert!(
+                    (ago - Duration::days(d)).num_minutes().abs() < 5,
+                    "{}",
+                    r.text
+                );
+            }
+        }
+    }
+    let cutoff = rfc3339(Utc::now() - Duration::days(20));
+    let r = app
+        .get(
+            &format!("/api/v1/clients?last_contact_before={cutoff}&sort=name"),
+            &a.owner_token,
+        )
+        .await;
+    let names: Vec<&str> = r.body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|c| c["company_name"].as_str())
+        .collect();
+    assert_eq!(names, ["C3", "I1", "L2"], "{}", r.text);
+
+    // B has clients but never talked to any.
     let k = kpis(&app, &b.owner_token, "").await;
-    assert_eq!(counts(&k), [3, 2, 1, 3, 0, 3], "{k}");
+    assert_eq!(counts(&k), [3, 2, 1, 0, 0, 3], "{k}");
     assert_eq!(k["conversion_rate"].as_f64(), Some(1.0 / 3.0));
+    app.stop().await;
+}
+
+/// The kept counters against a count of the rows, as the schema owner.
+async fn recount(app: &TestApp, tenant: Uuid) -> [i64; 3] {
+    let (total, leads, clients): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'lead'),
+                count(*) FILTER (WHERE status = 'client')
+           FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(tenant)
+    .fetch_one(&app.owner)
+    .await
+    .expect("recount");
+    [total, leads, clients]
+}
+
+#[tokio::test]
+async fn kept_totals_match_a_recount_after_every_kind_of_change() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("kpi-recount")).await;
+    let other = app.tenant(&slug("kpi-recount-b")).await;
+    create(
+        &app,
+        &other.owner_token,
+        json!({ "company_name": "Elsewhere" }),
+    )
+    .await;
+    let check = |step: &'static str| {
+        let app = &app;
+        let token = t.owner_token.clone();
+        async move {
+            let k = kpis(app, &token, "").await;
+            let kept = [&k["total"], &k["leads"], &k["clients"]].map(|v| v.as_i64().unwrap_or(-1));
+            assert_eq!(kept, recount(app, t.id).await, "after {step}: {k}");
+            kept
+        }
+    };
+    assert_eq!(check("nothing").await, [0, 0, 0]);
+    let mut ids = Vec::new();
+    for (name, status) in [("A", "lead"), ("B", "lead"), ("C", "client"), ("D", "lost")] {
+        let body = json!({ "company_name": name, "status": status });
+        ids.push(create(&app, &t.owner_token, body).await);
+    }
+    assert_eq!(check("creating").await, [4, 2, 1]);
+    convert(&app, &t.owner_token, ids[0]).await;
+    assert_eq!(check("converting").await, [4, 1, 2]);
+    let r = app
+        .patch(
+            &format!("/api/v1/clients/{}", ids[3]),
+            &t.owner_token,
+            json!({ "status": "inactive" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(check("updating").await, [4, 1, 2]);
+    delete(&app, &t.owner_token, ids[1]).await;
+    assert_eq!(check("deleting").await, [3, 0, 2]);
+    let restore = format!("/api/v1/clients/{}/restore", ids[1]);
+    let r = app
+        .call(Method::POST, &restore, Some(&t.owner_token), None, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(check("restoring").await, [4, 1, 2]);
+    // B was talked to; C never: the survivor of their merge takes B's last contact.
+    interact(&app, t.id, ids[1], 3).await;
+    let last_contact = |id: Uuid| {
+        let (app, token) = (&app, t.owner_token.clone());
+        async move {
+            let r = app.get(&format!("/api/v1/clients/{id}"), &token).await;
+            r.body["last_contact_at"].clone()
+        }
+    };
+    let talked = last_contact(ids[1]).await;
+    assert!(talked.is_string(), "{talked}");
+    assert_eq!(last_contact(ids[2]).await, Value::Null);
+    let r = app
+        .post(
+            &format!("/api/v1/clients/{}/merge", ids[2]),
+            &t.owner_token,
+            json!({ "other_id": ids[1] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(check("merging").await, [3, 0, 2]);
+    assert_eq!(last_contact(ids[2]).await, talked);
+    let undo = format!(
+        "/api/v1/merges/{}/undo",
+        r.body["merge_id"].as_str().unwrap_or("")
+    );
+    let r = app
+        .call(Method::POST, &undo, Some(&t.owner_token), None, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(check("undoing the merge").await, [4, 1, 2]);
+    assert_eq!(last_contact(ids[2]).await, Value::Null);
+    assert_eq!(last_contact(ids[1]).await, talked);
+    // A hard delete (as erasing a tenant's data would) is counted too.
+    sqlx::query("DELETE FROM clients WHERE id = $1")
+        .bind(ids[3])
+        .execute(&app.owner)
+        .await
+        .expect("hard delete");
+    assert_eq!(check("a hard delete").await, [3, 1, 2]);
     app.stop().await;
 }
 

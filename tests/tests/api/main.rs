@@ -2,6 +2,7 @@
 //! concern.
 
 mod audit;
+mod ciphers;
 mod clients;
 mod conventions;
 mod events;

@@ -156,3 +156,88 @@ async fn the_app_role_sees_nothing_without_a_tenant() {
     assert_eq!(owns, 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_search_function_answers_only_the_callers_tenant() {
+    let app = spawn_app().await;
+    let a = app.tenant(&slug("sa")).await;
+    let b = app.tenant(&slug("sb")).await;
+    for (t, name) in [(&a, "Talleres Alfa"), (&b, "Talleres Beta")] {
+        let r = app
+            .post(
+                "/api/v1/clients",
+                &t.owner_token,
+                json!({ "company_name": name }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let search = |tenant: Option<uuid::Uuid>| {
+        let pool = app.app_pool.clone();
+        async move {
+            let mut tx = pool.begin().await.expect("tx");
+            if let Some(t) = tenant {
+                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+                    .bind(t.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .expect("set");
+            }
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT company_name FROM clients
+                  WHERE id = ANY(ARRAY(SELECT client_search_ids('talleres', NULL)))
+                  ORDER BY 1",
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .expect("search");
+            let ids: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM client_search_ids('talleres', NULL)")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .expect("ids");
+            (names, ids)
+        }
+    };
+    assert_eq!(
+        search(Some(a.id)).await,
+        (vec!["Talleres Alfa".to_owned()], 1)
+    );
+    assert_eq!(
+        search(Some(b.id)).await,
+        (vec!["Talleres Beta".to_owned()], 1)
+    );
+    assert_eq!(search(None).await, (vec![], 0));
+    // The function's owner reads only the searchable columns, and the app cannot become it.
+    let (can_read_name, app_is_member): (bool, bool) = sqlx::query_as(
+        "SELECT has_column_privilege('crm_search', 'clients', 'company_name', 'SELECT'),
+                pg_has_role('crm_app', 'crm_search', 'MEMBER')",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .expect("privileges");
+    assert!(!can_read_name);
+    assert!(!app_is_member);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_table_with_a_tenant_id_has_forced_row_level_security() {
+    let app = spawn_app().await;
+    let unprotected: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+          WHERE c.relkind = 'r'
+            AND EXISTS (SELECT 1 FROM pg_attribute a
+                         WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+            AND NOT (c.relrowsecurity AND c.relforcerowsecurity
+                     AND EXISTS (SELECT 1 FROM pg_policy p
+                                  WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation'))
+          ORDER BY 1",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .expect("catalog");
+    assert!(unprotected.is_empty(), "{unprotected:?}");
+    app.stop().await;
+}

@@ -1,6 +1,8 @@
 //! Clients and leads: create, read, list with search and filters, change, convert, delete and
 //! restore. Every change writes its audit row and timeline event in the same transaction.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
@@ -45,8 +47,10 @@ pub(crate) async fn load(
     Ok((client_out(row, cipher)?, version))
 }
 
-pub(crate) async fn cipher(state: &AppState, ctx: &mut Ctx) -> ApiResult<TenantCipher> {
-    db::crypto::tenant_cipher(&mut ctx.tx, &state.master_keys)
+pub(crate) async fn cipher(state: &AppState, ctx: &mut Ctx) -> ApiResult<Arc<TenantCipher>> {
+    state
+        .ciphers
+        .get(&mut ctx.tx, &state.master_keys)
         .await
         .map_err(ApiError::internal)
 }

@@ -76,7 +76,7 @@ pub(crate) fn cell(value: &str, sep: char) -> String {
 struct Export {
     state: AppState,
     tenant: Uuid,
-    cipher: TenantCipher,
+    cipher: std::sync::Arc<TenantCipher>,
     filter: db::clients::Filter,
     sort: Sort,
     custom_keys: Vec<String>,
