@@ -66,7 +66,7 @@ BEGIN
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;
 GRANT USAGE ON SCHEMA public TO crm_search;
-GRANT SELECT (tenant_id, id, search_text, tax_id_hash, deleted_at) ON clients TO crm_search;
+GRANT SELECT (tenant_id, id, search_text, tax_id_hash, emails, deleted_at) ON clients TO crm_search;
 CREATE POLICY search_reader ON clients FOR SELECT TO crm_search USING (true);
 
 -- Ids of the caller's live clients whose search text is like `p_text` (word similarity or
@@ -91,8 +91,24 @@ ALTER FUNCTION client_search_ids(text, bytea) OWNER TO crm_search;
 REVOKE ALL ON FUNCTION client_search_ids(text, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION client_search_ids(text, bytea) TO crm_app;
 
+-- Ids of the caller's live clients sharing an e-mail with `p_emails` (`&&` is not LEAKPROOF
+-- either, so without this an import's duplicate check read the whole tenant for every row).
+CREATE FUNCTION client_ids_by_email(p_emails text[])
+    RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    ROWS 1
+    AS $$
+        SELECT id FROM clients
+         WHERE tenant_id = current_tenant_id() AND deleted_at IS NULL AND emails && p_emails
+    $$;
+ALTER FUNCTION client_ids_by_email(text[]) OWNER TO crm_search;
+REVOKE ALL ON FUNCTION client_ids_by_email(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION client_ids_by_email(text[]) TO crm_app;
+
 -- List filters and KPI ranges; every predicate on them is a LEAKPROOF comparison.
 CREATE INDEX clients_sector ON clients (tenant_id, sector, id DESC) WHERE deleted_at IS NULL;
+CREATE INDEX clients_name ON clients (tenant_id, lower(company_name), id) WHERE deleted_at IS NULL;
 CREATE INDEX clients_created_live ON clients (tenant_id, created_at) INCLUDE (status)
     WHERE deleted_at IS NULL;
 CREATE INDEX clients_converted ON clients (tenant_id, converted_at)

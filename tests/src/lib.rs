@@ -430,13 +430,18 @@ pub fn free_port() -> u16 {
 impl TestApp {
     /// Runs every job waiting in the queue, as a worker would, until none is left; returns how
     /// many ran. Deterministic: tests call it instead of waiting for a worker process.
-    pub async fn drain_jobs(&self) -> usize {
-        let ctx = worker::WorkerCtx {
+    /// What a `crm worker` process of this app runs jobs with.
+    pub fn worker_ctx(&self) -> worker::WorkerCtx {
+        worker::WorkerCtx {
             db: self.app_pool.clone(),
             master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
             redis_url: Some(std::env::var("CRM_TEST_REDIS").unwrap_or_else(|_| REDIS.to_owned())),
             metrics: std::sync::Arc::new(worker::WorkerMetrics::new().expect("metrics")),
-        };
+        }
+    }
+
+    pub async fn drain_jobs(&self) -> usize {
+        let ctx = self.worker_ctx();
         let mut ran = 0;
         loop {
             let pending: Vec<(String, Vec<u8>)> = sqlx::query_as(

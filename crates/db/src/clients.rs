@@ -290,7 +290,9 @@ pub async fn find_existing(
 ) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT id FROM clients
-          WHERE deleted_at IS NULL AND (($1::bytea IS NOT NULL AND tax_id_hash = $1) OR emails && $2)
+          WHERE deleted_at IS NULL
+            AND (($1::bytea IS NOT NULL AND tax_id_hash = $1)
+                 OR id = ANY(ARRAY(SELECT client_ids_by_email($2))))
           LIMIT 1",
         tax_hash,
         emails

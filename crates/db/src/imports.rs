@@ -81,30 +81,34 @@ pub async fn content_for_work(
 }
 
 /// Records one batch's progress (in the batch's transaction, so a crash resumes after it).
+/// `from` is where the batch started; false when the import is no longer there, because
+/// another delivery of the same job got further first: the caller must roll its batch back.
 #[tracing::instrument(skip(tx, errors))]
 pub async fn progress(
     tx: &mut TenantTx,
     id: Uuid,
+    from: i32,
     processed: i32,
     imported: i32,
     errors: &[Value],
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let errors = Value::Array(errors.to_vec());
-    sqlx::query!(
+    let done = sqlx::query!(
         "UPDATE client_imports
             SET processed_rows = processed_rows + $2, imported_rows = imported_rows + $3,
                 error_rows = error_rows + jsonb_array_length($4::jsonb),
                 errors = CASE WHEN jsonb_array_length(errors) < 1000
                               THEN errors || $4::jsonb ELSE errors END
-          WHERE id = $1",
+          WHERE id = $1 AND processed_rows = $5",
         id,
         processed,
         imported,
-        errors
+        errors,
+        from
     )
     .execute(tx.conn())
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Ends an import; its file is dropped.

@@ -54,6 +54,7 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
     let mut rows = import::rows(&content, &layout)
         .skip(imp.processed_rows.max(0) as usize)
         .peekable();
+    let mut position = imp.processed_rows;
     while rows.peek().is_some() {
         let mut tx = TenantTx::begin(&ctx.db, tenant).await?;
         let cipher = db::crypto::tenant_cipher(&mut tx, &ctx.master_keys).await?;
@@ -144,8 +145,16 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
             event_ids.push(event);
             imported += 1;
         }
-        db::imports::progress(&mut tx, import_id, processed, imported, &errors).await?;
+        if !db::imports::progress(&mut tx, import_id, position, processed, imported, &errors)
+            .await?
+        {
+            // A redelivery of this job ran the same rows meanwhile: this run's batch is void.
+            tx.rollback().await?;
+            tracing::warn!(%import_id, "another run of this import got further; this one stops");
+            return Ok(());
+        }
         tx.commit().await?;
+        position += processed;
         if !event_ids.is_empty() {
             let notice = services::live::Notice {
                 tenant_id: tenant,

@@ -269,3 +269,40 @@ async fn imports_belong_to_their_tenant_and_need_the_permission() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_deliveries_of_one_import_job_at_once_create_each_row_once() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("imp-twice")).await;
+    // No tax ids or e-mails: nothing but the job's own bookkeeping can stop a second copy.
+    let csv = "company_name;status\nUno;lead\nDos;lead\nTres;client\n";
+    let r = upload(&app, &t.owner_token, csv, false).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    let (job,): (Vec<u8>,) =
+        sqlx::query_as("SELECT job FROM apalis.jobs WHERE status = 'Pending' AND job_type = $1")
+            .bind(worker::queue::QUEUE)
+            .fetch_one(&app.owner)
+            .await
+            .expect("queued job");
+    let job: worker::Job = serde_json::from_slice(&job).expect("job");
+    // At-least-once delivery: the queue may hand the same job to two workers.
+    let (a, b) = (app.worker_ctx(), app.worker_ctx());
+    let (ra, rb) = tokio::join!(worker::run_job(&a, &job), worker::run_job(&b, &job));
+    ra.expect("first run");
+    rb.expect("second run");
+    let r = app
+        .get(&format!("/api/v1/imports/{id}"), &t.owner_token)
+        .await;
+    assert_eq!(r.body["status"], "done", "{}", r.text);
+    assert_eq!(r.body["processed_rows"], 3, "{}", r.text);
+    assert_eq!(r.body["imported_rows"], 3, "{}", r.text);
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT company_name FROM clients WHERE tenant_id = $1 ORDER BY 1")
+            .bind(t.id)
+            .fetch_all(&app.owner)
+            .await
+            .expect("clients");
+    assert_eq!(names, ["Dos", "Tres", "Uno"]);
+    app.stop().await;
+}
