@@ -92,22 +92,7 @@ struct Dataset {
 }
 
 async fn dataset(pg_addr: &str, database: &str) -> anyhow::Result<Dataset> {
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&seed::url(pg_addr, "postgres", database))
-        .await
-        .with_context(|| format!("cannot connect to database {database}: run seed-large first"))?;
-    let info: serde_json::Value =
-        sqlx::query_scalar("SELECT info FROM loadtest_seed_info WHERE id = 1")
-            .fetch_optional(&pool)
-            .await
-            .ok()
-            .flatten()
-            .with_context(|| {
-                format!(
-                    "database {database} was not seeded to the end: run seed-large (with --drop)"
-                )
-            })?;
+    let (pool, info) = seed::open_seeded(pg_addr, database).await?;
     let (tenant, owner): (Uuid, Uuid) = sqlx::query_as(
         "SELECT t.id, u.id FROM tenants t JOIN users u ON u.tenant_id = t.id
           WHERE t.slug = $1 AND u.email = $2",

@@ -3,9 +3,11 @@
 mod bench;
 mod client;
 mod copyfmt;
+mod day;
 mod explain;
 mod names;
 mod report;
+mod rolling;
 mod seed;
 mod setup;
 
@@ -35,6 +37,12 @@ enum Command {
     /// Client list, search, detail, timeline and KPIs of the big seeded tenant under load, and
     /// EXPLAIN of their SQL.
     ClientsBench(bench::ClientsBench),
+    /// A working day of sales and support staff of many tenants (goose), with the bare-endpoint
+    /// and pgbench baselines, open-loop rates and 1,000 concurrent connections.
+    WorkingDay(day::WorkingDay),
+    /// Load through the load balancer of rolling-restart.sh while it restarts every process,
+    /// then checks that no request failed and no job was lost or run twice.
+    RollingRestart(rolling::RollingRestart),
 }
 
 #[derive(Args)]
@@ -71,6 +79,8 @@ async fn main() -> anyhow::Result<()> {
         Command::MeVsBare(args) => me_vs_bare(args).await,
         Command::SeedLarge(args) => seed::run(args).await,
         Command::ClientsBench(args) => bench::run(args).await,
+        Command::WorkingDay(args) => day::run(args).await,
+        Command::RollingRestart(args) => rolling::run(args).await,
     }
 }
 

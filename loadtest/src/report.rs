@@ -135,12 +135,23 @@ pub fn markdown(r: &Report) -> String {
 
 /// Writes `me-vs-bare.json` and `me-vs-bare.md` into `dir`.
 pub fn write(r: &Report, dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    write_pair(dir, "me-vs-bare", r, &markdown(r))
+}
+
+/// Writes a report as `<stem>.json` and `<stem>.md` into `dir` (created when missing); every
+/// benchmark writes its results this way.
+pub fn write_pair(
+    dir: &Path,
+    stem: &str,
+    report: &impl Serialize,
+    markdown: &str,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let json = dir.join("me-vs-bare.json");
-    let md = dir.join("me-vs-bare.md");
-    std::fs::write(&json, serde_json::to_string_pretty(r)? + "\n")
+    let json = dir.join(format!("{stem}.json"));
+    let md = dir.join(format!("{stem}.md"));
+    std::fs::write(&json, serde_json::to_string_pretty(report)? + "\n")
         .with_context(|| format!("cannot write {}", json.display()))?;
-    std::fs::write(&md, markdown(r)).with_context(|| format!("cannot write {}", md.display()))?;
+    std::fs::write(&md, markdown).with_context(|| format!("cannot write {}", md.display()))?;
     Ok((json, md))
 }
 

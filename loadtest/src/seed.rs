@@ -684,6 +684,31 @@ async fn connect(url: &str, max: u32) -> anyhow::Result<PgPool> {
         .with_context(|| format!("cannot connect to {url}"))
 }
 
+/// A connection (as `postgres`) to a database `seed-large` filled to the end, and what it
+/// recorded about the data set.
+pub async fn open_seeded(
+    pg_addr: &str,
+    database: &str,
+) -> anyhow::Result<(sqlx::PgPool, serde_json::Value)> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url(pg_addr, "postgres", database))
+        .await
+        .with_context(|| format!("cannot connect to database {database}: run seed-large first"))?;
+    let info: serde_json::Value =
+        sqlx::query_scalar("SELECT info FROM loadtest_seed_info WHERE id = 1")
+            .fetch_optional(&pool)
+            .await
+            .ok()
+            .flatten()
+            .with_context(|| {
+                format!(
+                    "database {database} was not seeded to the end: run seed-large (with --drop)"
+                )
+            })?;
+    Ok((pool, info))
+}
+
 async fn loader_connection(url: &str) -> anyhow::Result<PgConnection> {
     let options: PgConnectOptions = url.parse()?;
     let mut conn = options.connect().await?;

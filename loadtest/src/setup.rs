@@ -204,18 +204,7 @@ impl Servers {
             stopped(rx.clone()),
         ));
 
-        let pool = connect(&scratch.app_url(), pool_size).await?;
-        let bare_listener = listener().await?;
-        let bare = bare_listener.local_addr()?;
-        let app = Router::new()
-            .route("/tenants/{id}", get(tenant))
-            .with_state(pool);
-        let bare_task = tokio::spawn(async move {
-            axum::serve(bare_listener, app)
-                .with_graceful_shutdown(stopped(rx))
-                .await
-                .context("bare server failed")
-        });
+        let (bare, bare_task) = serve_bare(&scratch.app_url(), pool_size, rx).await?;
 
         Ok(Self {
             api,
@@ -240,6 +229,52 @@ impl Servers {
                 Ok(Err(e)) => eprintln!("server task failed: {e}"),
                 Err(_) => eprintln!("server did not stop within 5 s"),
             }
+        }
+    }
+}
+
+/// Starts the bare endpoint on a port-0 listener; it stops when `stop` turns true.
+async fn serve_bare(
+    url: &str,
+    pool_size: u32,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<(SocketAddr, JoinHandle<anyhow::Result<()>>)> {
+    let pool = connect(url, pool_size).await?;
+    let bare_listener = listener().await?;
+    let addr = bare_listener.local_addr()?;
+    let app = Router::new()
+        .route("/tenants/{id}", get(tenant))
+        .with_state(pool);
+    let task = tokio::spawn(async move {
+        axum::serve(bare_listener, app)
+            .with_graceful_shutdown(stopped(stop))
+            .await
+            .context("bare server failed")
+    });
+    Ok((addr, task))
+}
+
+/// The bare endpoint alone, on any database with a `tenants` table (as `working-day` uses it).
+pub struct Bare {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Bare {
+    pub async fn start(url: &str, pool_size: u32) -> anyhow::Result<Self> {
+        let (stop, rx) = watch::channel(false);
+        let (addr, task) = serve_bare(url, pool_size, rx).await?;
+        Ok(Self { addr, stop, task })
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        match tokio::time::timeout(Duration::from_secs(5), self.task).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => eprintln!("bare server ended with an error: {e:#}"),
+            Ok(Err(e)) => eprintln!("bare server task failed: {e}"),
+            Err(_) => eprintln!("bare server did not stop within 5 s"),
         }
     }
 }

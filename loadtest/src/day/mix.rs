@@ -1,0 +1,529 @@
+//! The actions of a working day, their weights for sales and support staff, and the requests
+//! each one makes — one implementation for the goose users (closed loop) and the open-loop
+//! driver, so both send the same mix.
+//!
+//! Actions whose module is not in the API yet (communications, pipeline, tickets, assistant)
+//! are listed with their intended weights and reported as "not built: module missing"; when a
+//! module lands, give its action a body in `perform` and drop it from `missing_module`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::data::{DESK_PREFIX, DESKS, Shared, Tenant};
+
+/// Who is at work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Sales,
+    Support,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Sales, Role::Support];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Sales => "sales",
+            Role::Support => "support",
+        }
+    }
+
+    /// Of every five people at work, three sell and two support.
+    pub fn share(self) -> usize {
+        match self {
+            Role::Sales => 3,
+            Role::Support => 2,
+        }
+    }
+}
+
+/// One thing a person does in the CRM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    SignIn,
+    Dashboard,
+    ListClients,
+    SearchClients,
+    OpenClient,
+    TenantTimeline,
+    EditClient,
+    LogCommunication,
+    MoveOpportunity,
+    WorkTicket,
+    AskAssistant,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::SignIn,
+        Action::Dashboard,
+        Action::ListClients,
+        Action::SearchClients,
+        Action::OpenClient,
+        Action::TenantTimeline,
+        Action::EditClient,
+        Action::LogCommunication,
+        Action::MoveOpportunity,
+        Action::WorkTicket,
+        Action::AskAssistant,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign in",
+            Action::Dashboard => "dashboard KPIs",
+            Action::ListClients => "list clients",
+            Action::SearchClients => "search clients",
+            Action::OpenClient => "open a client and its timeline",
+            Action::TenantTimeline => "recent activity",
+            Action::EditClient => "edit a client",
+            Action::LogCommunication => "log a communication",
+            Action::MoveOpportunity => "move an opportunity",
+            Action::WorkTicket => "open and update a ticket",
+            Action::AskAssistant => "ask the assistant",
+        }
+    }
+
+    /// The requests the action makes.
+    pub fn requests(self) -> &'static str {
+        match self {
+            Action::SignIn => "POST /api/v1/auth/login",
+            Action::Dashboard => "GET /api/v1/kpis/clients",
+            Action::ListClients => {
+                "GET /api/v1/clients filtered by status, sector or tag, or sorted by name (a \
+                 quarter also the next page)"
+            }
+            Action::SearchClients => {
+                "GET /api/v1/clients?q= (a word of a real name, 1 in 5 with a typo)"
+            }
+            Action::OpenClient => "GET /api/v1/clients/{id}, GET /api/v1/clients/{id}/timeline",
+            Action::TenantTimeline => "GET /api/v1/timeline (half with a type filter)",
+            Action::EditClient => {
+                "GET /api/v1/clients/{id}, PATCH with If-Match (POST /api/v1/clients the first time)"
+            }
+            Action::LogCommunication => "POST a message on a client (communications)",
+            Action::MoveOpportunity => "PATCH an opportunity's stage (pipeline)",
+            Action::WorkTicket => "GET and PATCH a ticket (tickets)",
+            Action::AskAssistant => "POST a question about a client (AI assistant)",
+        }
+    }
+
+    /// The module the action needs while it is not in the API.
+    pub fn missing_module(self) -> Option<&'static str> {
+        match self {
+            Action::LogCommunication => Some("communications"),
+            Action::MoveOpportunity => Some("pipeline"),
+            Action::WorkTicket => Some("tickets"),
+            Action::AskAssistant => Some("AI assistant"),
+            _ => None,
+        }
+    }
+
+    pub fn built(self) -> bool {
+        self.missing_module().is_none()
+    }
+
+    /// Of 100 actions in a working day of `role`: sales live in lists, the dashboard and the
+    /// pipeline; support opens the client who calls, found by name, and works tickets.
+    pub fn weight(self, role: Role) -> usize {
+        let (sales, support) = match self {
+            Action::SignIn => (2, 2),
+            Action::Dashboard => (10, 4),
+            Action::ListClients => (18, 8),
+            Action::SearchClients => (14, 22),
+            Action::OpenClient => (26, 30),
+            Action::TenantTimeline => (8, 8),
+            Action::EditClient => (6, 6),
+            Action::LogCommunication => (8, 6),
+            Action::MoveOpportunity => (6, 0),
+            Action::WorkTicket => (0, 12),
+            Action::AskAssistant => (2, 2),
+        };
+        match role {
+            Role::Sales => sales,
+            Role::Support => support,
+        }
+    }
+
+    /// The built actions with their share of all work (both roles, by head count).
+    pub fn built_mix() -> Vec<(Action, u32)> {
+        Action::ALL
+            .into_iter()
+            .filter(|a| a.built())
+            .map(|a| {
+                let w: usize = Role::ALL.iter().map(|r| a.weight(*r) * r.share()).sum();
+                (a, u32::try_from(w).unwrap_or(u32::MAX))
+            })
+            .filter(|(_, w)| *w > 0)
+            .collect()
+    }
+}
+
+/// One HTTP exchange. `name` is the route template the figures are reported under.
+pub struct Call<'a> {
+    pub name: &'static str,
+    pub method: Method,
+    pub path: String,
+    pub token: Option<&'a str>,
+    pub if_match: Option<&'a str>,
+    pub json: Option<Value>,
+}
+
+impl<'a> Call<'a> {
+    fn get(name: &'static str, path: String, token: &'a str) -> Self {
+        Self {
+            name,
+            method: Method::GET,
+            path,
+            token: Some(token),
+            if_match: None,
+            json: None,
+        }
+    }
+}
+
+/// An answer, read in full.
+pub struct Reply {
+    pub status: u16,
+    pub etag: Option<String>,
+    pub body: String,
+}
+
+/// Sends a call and reads the whole answer; the goose user and the plain client implement it.
+pub trait Http: Send {
+    fn call(&mut self, call: Call<'_>) -> impl Future<Output = Result<Reply, String>> + Send;
+}
+
+/// One person at work: their tenant, their session and their own dice.
+#[derive(Clone)]
+pub struct Staff {
+    pub slot: usize,
+    pub tenant_index: usize,
+    pub tenant: Arc<Tenant>,
+    pub token: String,
+    pub rng: StdRng,
+    edits: u64,
+}
+
+impl Staff {
+    pub fn new(shared: &Shared, slot: usize, seed: u64) -> Self {
+        let tenant_index = shared.tenant_of(slot);
+        Self {
+            slot,
+            tenant_index,
+            tenant: shared.tenants[tenant_index].clone(),
+            token: String::new(),
+            rng: StdRng::seed_from_u64(seed ^ (slot as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            edits: 0,
+        }
+    }
+}
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> Option<&'a T> {
+    (!items.is_empty()).then(|| &items[rng.gen_range(0..items.len())])
+}
+
+/// `path?k=v&...` with the values percent-encoded.
+fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut url = match reqwest::Url::parse("http://api.invalid") {
+        Ok(u) => u,
+        Err(_) => return path.to_owned(),
+    };
+    url.set_path(path);
+    url.query_pairs_mut().extend_pairs(pairs);
+    match url.query() {
+        Some(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_owned(),
+    }
+}
+
+fn expect(reply: &Reply, status: u16, name: &str) -> Result<(), String> {
+    if reply.status == status {
+        Ok(())
+    } else {
+        let body: String = reply.body.chars().take(200).collect();
+        Err(format!("{name} answered {}: {body}", reply.status))
+    }
+}
+
+fn json_of(reply: &Reply, name: &str) -> Result<Value, String> {
+    serde_json::from_str(&reply.body).map_err(|e| format!("{name} answered no JSON: {e}"))
+}
+
+/// Does `action` as `staff`, through `http`.
+pub async fn perform<H: Http>(
+    action: Action,
+    http: &mut H,
+    staff: &mut Staff,
+    shared: &Shared,
+) -> Result<(), String> {
+    match action {
+        Action::SignIn => sign_in(http, staff, shared).await,
+        Action::Dashboard => {
+            let name = "/api/v1/kpis/clients";
+            let reply = http
+                .call(Call::get(name, name.to_owned(), &staff.token))
+                .await?;
+            expect(&reply, 200, name)
+        }
+        Action::ListClients => list_clients(http, staff).await,
+        Action::SearchClients => {
+            let name = "/api/v1/clients?q=";
+            let term = pick(&mut staff.rng, &staff.tenant.search_terms)
+                .cloned()
+                .unwrap_or_else(|| "garcia".to_owned());
+            let path = with_query("/api/v1/clients", &[("q", &term)]);
+            let reply = http.call(Call::get(name, path, &staff.token)).await?;
+            expect(&reply, 200, name)
+        }
+        Action::OpenClient => {
+            let id = pick(&mut staff.rng, &staff.tenant.clients)
+                .copied()
+                .ok_or("the tenant has no sampled client")?;
+            let name = "/api/v1/clients/{id}";
+            let reply = http
+                .call(Call::get(
+                    name,
+                    format!("/api/v1/clients/{id}"),
+                    &staff.token,
+                ))
+                .await?;
+            expect(&reply, 200, name)?;
+            let name = "/api/v1/clients/{id}/timeline";
+            let reply = http
+                .call(Call::get(
+                    name,
+                    format!("/api/v1/clients/{id}/timeline"),
+                    &staff.token,
+                ))
+                .await?;
+            expect(&reply, 200, name)
+        }
+        Action::TenantTimeline => {
+            let name = "/api/v1/timeline";
+            let path = if staff.rng.gen_bool(0.5) {
+                with_query(
+                    "/api/v1/timeline",
+                    &[("type", "communication.*,call.logged,meeting.held")],
+                )
+            } else {
+                name.to_owned()
+            };
+            let reply = http.call(Call::get(name, path, &staff.token)).await?;
+            expect(&reply, 200, name)
+        }
+        Action::EditClient => edit_client(http, staff, shared).await,
+        other => Err(format!(
+            "not built: module missing ({})",
+            other.missing_module().unwrap_or("?")
+        )),
+    }
+}
+
+async fn sign_in<H: Http>(http: &mut H, staff: &mut Staff, shared: &Shared) -> Result<(), String> {
+    let name = "/api/v1/auth/login";
+    let slug = &staff.tenant.slug;
+    let reply = http
+        .call(Call {
+            name,
+            method: Method::POST,
+            path: name.to_owned(),
+            token: None,
+            if_match: None,
+            json: Some(json!({
+                "tenant": slug,
+                "email": crate::seed::owner_email(slug),
+                "password": shared.password,
+            })),
+        })
+        .await?;
+    expect(&reply, 200, name)?;
+    staff.token = json_of(&reply, name)?["access_token"]
+        .as_str()
+        .ok_or("login answered no access_token")?
+        .to_owned();
+    Ok(())
+}
+
+async fn list_clients<H: Http>(http: &mut H, staff: &mut Staff) -> Result<(), String> {
+    let name = "/api/v1/clients (filtered)";
+    let sector = pick(&mut staff.rng, &staff.tenant.sectors).cloned();
+    let tag = pick(&mut staff.rng, &staff.tenant.tags).cloned();
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    match staff.rng.gen_range(0..6) {
+        0 => pairs.push(("status", "lead")),
+        1 => pairs.push(("status", "client")),
+        2 => pairs.extend(sector.as_deref().map(|s| ("sector", s))),
+        3 => pairs.extend(tag.as_deref().map(|t| ("tag", t))),
+        4 => {
+            pairs.push(("status", "client"));
+            pairs.extend(sector.as_deref().map(|s| ("sector", s)));
+        }
+        _ => pairs.push(("sort", "name")),
+    }
+    let reply = http
+        .call(Call::get(
+            name,
+            with_query("/api/v1/clients", &pairs),
+            &staff.token,
+        ))
+        .await?;
+    expect(&reply, 200, name)?;
+    if !staff.rng.gen_bool(0.25) {
+        return Ok(());
+    }
+    let Some(cursor) = json_of(&reply, name)?["next_cursor"]
+        .as_str()
+        .map(str::to_owned)
+    else {
+        return Ok(());
+    };
+    pairs.push(("cursor", &cursor));
+    let name = "/api/v1/clients (next page)";
+    let reply = http
+        .call(Call::get(
+            name,
+            with_query("/api/v1/clients", &pairs),
+            &staff.token,
+        ))
+        .await?;
+    expect(&reply, 200, name)
+}
+
+/// Opens the desk's client and changes its website under `If-Match`; creates the client the
+/// first time any run needs it. The desk's lock is held throughout, so edits never race.
+async fn edit_client<H: Http>(
+    http: &mut H,
+    staff: &mut Staff,
+    shared: &Shared,
+) -> Result<(), String> {
+    let number = staff.slot % DESKS;
+    let desk = shared
+        .desk(staff.tenant_index, number)
+        .ok_or("the tenant has no desk")?;
+    let mut current = desk.lock().await;
+    staff.edits += 1;
+    let website = format!(
+        "https://desk{number}.loadtest.example/{}/{}",
+        staff.slot, staff.edits
+    );
+    let Some(id) = *current else {
+        let name = "/api/v1/clients";
+        let reply = http
+            .call(Call {
+                name,
+                method: Method::POST,
+                path: name.to_owned(),
+                token: Some(&staff.token),
+                if_match: None,
+                json: Some(json!({
+                    "company_name": format!("{DESK_PREFIX} {number}"),
+                    "website": website,
+                })),
+            })
+            .await?;
+        expect(&reply, 201, name)?;
+        let id = json_of(&reply, name)?["id"]
+            .as_str()
+            .and_then(|s| uuid::Uuid::try_parse(s).ok())
+            .ok_or("create answered no id")?;
+        *current = Some(id);
+        return Ok(());
+    };
+    let path = format!("/api/v1/clients/{id}");
+    let name = "/api/v1/clients/{id}";
+    let reply = http
+        .call(Call::get(name, path.clone(), &staff.token))
+        .await?;
+    expect(&reply, 200, name)?;
+    let etag = reply.etag.ok_or("the client answered no ETag")?;
+    let reply = http
+        .call(Call {
+            name,
+            method: Method::PATCH,
+            path,
+            token: Some(&staff.token),
+            if_match: Some(&etag),
+            json: Some(json!({ "website": website })),
+        })
+        .await?;
+    expect(&reply, 200, name)
+}
+
+/// The plain client of the open-loop driver.
+pub struct Plain {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Http for Plain {
+    async fn call(&mut self, call: Call<'_>) -> Result<Reply, String> {
+        let mut request = self
+            .client
+            .request(call.method, format!("{}{}", self.base, call.path));
+        if let Some(t) = call.token {
+            request = request.bearer_auth(t);
+        }
+        if let Some(e) = call.if_match {
+            request = request.header(reqwest::header::IF_MATCH, e);
+        }
+        if let Some(j) = &call.json {
+            request = request.json(j);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("{}: {e}", call.name))?;
+        read(response, call.name).await
+    }
+}
+
+/// Status, ETag and the whole body.
+pub async fn read(response: reqwest::Response, name: &str) -> Result<Reply, String> {
+    let status = response.status().as_u16();
+    let etag = response
+        .headers()
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .text()
+        .await
+        .map_err(|e| format!("{name}: reading the body: {e}"))?;
+    Ok(Reply { status, etag, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_are_a_hundred_actions_per_role() {
+        for role in Role::ALL {
+            let total: usize = Action::ALL.iter().map(|a| a.weight(role)).sum();
+            assert_eq!(total, 100, "{}", role.label());
+        }
+    }
+
+    #[test]
+    fn missing_modules_are_not_in_the_built_mix() {
+        let mix = Action::built_mix();
+        assert!(mix.iter().all(|(a, _)| a.built()));
+        assert!(mix.iter().any(|(a, _)| *a == Action::OpenClient));
+        assert!(!mix.iter().any(|(a, _)| *a == Action::WorkTicket));
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            with_query("/api/v1/clients", &[("q", "fernández e hijos")]),
+            "/api/v1/clients?q=fern%C3%A1ndez+e+hijos"
+        );
+        assert_eq!(with_query("/api/v1/timeline", &[]), "/api/v1/timeline");
+    }
+}
