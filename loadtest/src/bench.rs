@@ -25,9 +25,8 @@ const SCENARIOS: &[&str] = &["list", "search", "detail", "timeline", "kpis"];
 
 #[derive(Args)]
 pub struct ClientsBench {
-    /// Database filled by `seed-large`.
-    #[arg(long, default_value = seed::DEFAULT_DATABASE)]
-    database: String,
+    #[command(flatten)]
+    seeded: seed::Seeded,
     /// Measured seconds per scenario.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
     duration: u64,
@@ -63,18 +62,9 @@ pub struct ClientsBench {
     /// Skip the EXPLAIN step.
     #[arg(long)]
     no_explain: bool,
-    /// The master keys `seed-large` used.
-    #[arg(long, default_value = seed::MASTER_KEYS)]
-    master_keys: String,
     /// Directory that receives clients-bench.json, clients-bench.md and explain/*.txt.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results"))]
     out: PathBuf,
-    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
-    #[arg(long, default_value = "127.0.0.1:5432")]
-    pg_addr: String,
-    /// Redis on this machine.
-    #[arg(long, default_value = "127.0.0.1:6379")]
-    redis_addr: String,
     /// Seed of the request mix (ids, search terms, filter combinations).
     #[arg(long, default_value_t = 7)]
     seed: u64,
@@ -503,17 +493,16 @@ async fn latest_session(
 }
 
 pub async fn run(args: ClientsBench) -> anyhow::Result<()> {
-    crate::ensure_local(&args.pg_addr, "--pg-addr")?;
-    crate::ensure_local(&args.redis_addr, "--redis-addr")?;
-    seed::check_database_name(&args.database)?;
+    args.seeded.ensure_local()?;
+    seed::check_database_name(&args.seeded.database)?;
     for o in &args.only {
         anyhow::ensure!(
             SCENARIOS.contains(&o.as_str()),
             "--only: unknown scenario {o}"
         );
     }
-    eprintln!("reading the data set of {}", args.database);
-    let data = dataset(&args.pg_addr, &args.database).await?;
+    eprintln!("reading the data set of {}", args.seeded.database);
+    let data = dataset(&args.seeded.pg_addr, &args.seeded.database).await?;
     eprintln!(
         "tenant {BIG_SLUG} ({}): {} live clients, {} events, {} sector × tag combinations",
         data.tenant,
@@ -521,13 +510,13 @@ pub async fn run(args: ClientsBench) -> anyhow::Result<()> {
         data.big_events,
         data.combos.len()
     );
-    let app_url = seed::url(&args.pg_addr, "crm_app", &args.database);
-    let redis_url = format!("redis://{}", args.redis_addr);
+    let app_url = seed::url(&args.seeded.pg_addr, "crm_app", &args.seeded.database);
+    let redis_url = format!("redis://{}", args.seeded.redis_addr);
     let api = setup::Api::start(
         app_url.clone(),
         &redis_url,
         args.pool_size,
-        Some(&args.master_keys),
+        Some(&args.seeded.master_keys),
     )
     .await?;
     let outcome = tokio::select! {
@@ -638,8 +627,13 @@ async fn bench(
         None
     } else {
         eprintln!("EXPLAIN (ANALYZE, BUFFERS) as crm_app");
-        let session =
-            latest_session(&args.pg_addr, &args.database, data.tenant, data.owner).await?;
+        let session = latest_session(
+            &args.seeded.pg_addr,
+            &args.seeded.database,
+            data.tenant,
+            data.owner,
+        )
+        .await?;
         let search_term = list.iter().find(|s| s.key == "search").and_then(|s| {
             reqwest::Url::parse(&s.target.urls()[0])
                 .ok()?
@@ -649,7 +643,7 @@ async fn bench(
         });
         let kpis = list.iter().any(|s| s.key == "kpis");
         let statements = statements(data, session, search_term.as_deref(), kpis);
-        let owner_url = seed::url(&args.pg_addr, "postgres", &args.database);
+        let owner_url = seed::url(&args.seeded.pg_addr, "postgres", &args.seeded.database);
         let plans = explain::run(
             app_url,
             &owner_url,
@@ -680,7 +674,7 @@ async fn bench(
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
         cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
-        database: args.database.clone(),
+        database: args.seeded.database.clone(),
         dataset: data.info.clone(),
         big_tenant_live_clients: data.clients.len(),
         big_tenant_events: data.big_events,

@@ -684,6 +684,32 @@ async fn connect(url: &str, max: u32) -> anyhow::Result<PgPool> {
         .with_context(|| format!("cannot connect to {url}"))
 }
 
+/// Where the `seed-large` data set is and how to open it: the arguments every benchmark on it
+/// shares.
+#[derive(clap::Args)]
+pub struct Seeded {
+    /// Database filled by `seed-large`.
+    #[arg(long, default_value = DEFAULT_DATABASE)]
+    pub database: String,
+    /// The master keys `seed-large` used.
+    #[arg(long, default_value = MASTER_KEYS)]
+    pub master_keys: String,
+    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
+    #[arg(long, default_value = "127.0.0.1:5432")]
+    pub pg_addr: String,
+    /// Redis on this machine.
+    #[arg(long, default_value = "127.0.0.1:6379")]
+    pub redis_addr: String,
+}
+
+impl Seeded {
+    /// Benchmarks only ever run against this machine's services.
+    pub fn ensure_local(&self) -> anyhow::Result<()> {
+        crate::ensure_local(&self.pg_addr, "--pg-addr")?;
+        crate::ensure_local(&self.redis_addr, "--redis-addr")
+    }
+}
+
 /// A connection (as `postgres`) to a database `seed-large` filled to the end, and what it
 /// recorded about the data set.
 pub async fn open_seeded(

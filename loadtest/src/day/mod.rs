@@ -34,9 +34,8 @@ const PHASES: &[&str] = &["bare", "pgbench", "saturation", "open-loop", "connect
 
 #[derive(Args)]
 pub struct WorkingDay {
-    /// Database filled by `seed-large`.
-    #[arg(long, default_value = seed::DEFAULT_DATABASE)]
-    database: String,
+    #[command(flatten)]
+    seeded: seed::Seeded,
     /// Load an API already running at this URL instead of starting `crm serve`.
     #[arg(long)]
     api_url: Option<String>,
@@ -101,18 +100,9 @@ pub struct WorkingDay {
         default_value = "bare,pgbench,saturation,open-loop,connections"
     )]
     only: Vec<String>,
-    /// The master keys `seed-large` used.
-    #[arg(long, default_value = seed::MASTER_KEYS)]
-    master_keys: String,
     /// Directory that receives working-day.json and working-day.md.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results"))]
     out: PathBuf,
-    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
-    #[arg(long, default_value = "127.0.0.1:5432")]
-    pg_addr: String,
-    /// Redis on this machine.
-    #[arg(long, default_value = "127.0.0.1:6379")]
-    redis_addr: String,
     /// Seed of the staff roster and of everyone's choices.
     #[arg(long, default_value_t = 11)]
     seed: u64,
@@ -132,11 +122,10 @@ impl WorkingDay {
 }
 
 pub async fn run(args: WorkingDay) -> anyhow::Result<()> {
-    crate::ensure_local(&args.pg_addr, "--pg-addr")?;
-    crate::ensure_local(&args.redis_addr, "--redis-addr")?;
-    seed::check_database_name(&args.database)?;
+    args.seeded.ensure_local()?;
+    seed::check_database_name(&args.seeded.database)?;
     anyhow::ensure!(
-        args.pgbench_database != args.database,
+        args.pgbench_database != args.seeded.database,
         "--pgbench-database must not be the seed-large database"
     );
     for o in &args.only {
@@ -155,11 +144,11 @@ pub async fn run(args: WorkingDay) -> anyhow::Result<()> {
         );
     }
 
-    eprintln!("reading the data set of {}", args.database);
+    eprintln!("reading the data set of {}", args.seeded.database);
     let shared = Arc::new(
         data::load(
-            &args.pg_addr,
-            &args.database,
+            &args.seeded.pg_addr,
+            &args.seeded.database,
             args.tenants as usize,
             args.seed,
         )
@@ -192,9 +181,9 @@ pub async fn run(args: WorkingDay) -> anyhow::Result<()> {
             Server::start(
                 &server::Launch {
                     bin: &bin,
-                    database_url: seed::url(&args.pg_addr, "crm_app", &args.database),
-                    redis_url: format!("redis://{}", args.redis_addr),
-                    master_keys: &args.master_keys,
+                    database_url: seed::url(&args.seeded.pg_addr, "crm_app", &args.seeded.database),
+                    redis_url: format!("redis://{}", args.seeded.redis_addr),
+                    master_keys: &args.seeded.master_keys,
                     pool_size: args.pool_size,
                     log_filter: &args.crm_log,
                     log_file,
@@ -316,7 +305,7 @@ async fn phases(
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
         cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
-        database: args.database.clone(),
+        database: args.seeded.database.clone(),
         dataset: shared.seeded.clone(),
         tenants_used: shared.tenants.len(),
         staff_by_tenant,
@@ -346,7 +335,7 @@ async fn pgbench_phase(args: &WorkingDay) -> anyhow::Result<(Phase, pgbench::Inf
         concurrency, args.duration, args.warmup
     );
     let (stats, info) = pgbench::run(&pgbench::Bench {
-        pg_addr: &args.pg_addr,
+        pg_addr: &args.seeded.pg_addr,
         database: &args.pgbench_database,
         scale: args.pgbench_scale,
         clients: concurrency,
@@ -418,7 +407,7 @@ async fn saturation(
 async fn bare_endpoint(args: &WorkingDay, shared: &Shared) -> anyhow::Result<Stats> {
     let concurrency = args.concurrency as usize;
     let bare = setup::Bare::start(
-        &seed::url(&args.pg_addr, "crm_app", &args.database),
+        &seed::url(&args.seeded.pg_addr, "crm_app", &args.seeded.database),
         args.pool_size,
     )
     .await?;
