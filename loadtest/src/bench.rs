@@ -415,17 +415,6 @@ fn statements(data: &Dataset, session: Uuid, search: Option<&str>, kpis: bool) -
     });
     if let Some(q) = search {
         out.push(Statement {
-            name: "search_reference",
-            used_by: "nothing: search as the superuser with an explicit tenant_id",
-            types: "uuid, text, text, int8",
-            sql: format!(
-                "SELECT {CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL \
-                 AND ($2 <% search_text OR search_text LIKE '%' || $3 || '%') ORDER BY id DESC LIMIT $4"
-            ),
-            args: vec![lit_uuid(data.tenant), lit_text(q), lit_text(q), "26".into()],
-            reference: true,
-        });
-        out.push(Statement {
             name: "search",
             used_by: "search (db::clients::list with q)",
             types: "text, bytea, int8",

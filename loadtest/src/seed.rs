@@ -872,9 +872,9 @@ async fn drop_secondary_indexes(conn: &mut PgConnection) -> anyhow::Result<Vec<S
            JOIN pg_class c ON c.oid = i.indexrelid
            JOIN pg_class t ON t.oid = i.indrelid
           WHERE t.relnamespace = 'public'::regnamespace
-            AND t.relname IN ('clients', 'timeline_events')
+            AND t.relname IN ('clients', 'timeline_events', 'search_vocabulary')
             AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-          ORDER BY (t.relname = 'clients' AND c.relname LIKE '%search%') DESC,
+          ORDER BY (c.relname LIKE '%search%' OR c.relname LIKE '%words%') DESC,
                    t.relname DESC, c.relname",
     )
     .fetch_all(&mut *conn)
@@ -1191,6 +1191,20 @@ pub async fn run(args: SeedLarge) -> anyhow::Result<()> {
     )
     .await?;
     timer.record("timeline_events (COPY FREEZE)", copied, started);
+
+    // The COPY ran with triggers off, so the search vocabulary is filled from the rows (before
+    // its trigram index is rebuilt).
+    let started = Instant::now();
+    let words = sqlx::raw_sql(
+        "DELETE FROM search_vocabulary;
+         INSERT INTO search_vocabulary (tenant_id, word)
+         SELECT DISTINCT tenant_id, w FROM clients, unnest(search_words(search_text)) w
+          WHERE deleted_at IS NULL",
+    )
+    .execute(&mut conn)
+    .await?
+    .rows_affected();
+    timer.record("search vocabulary from the clients", words, started);
 
     if !saved.is_empty() {
         let started = Instant::now();

@@ -33,7 +33,9 @@ pub async fn client_counts(
 ) -> Result<ClientCounts, sqlx::Error> {
     let tenant = tx.tenant_id();
     // Totals come from the counters the client triggers keep; the rest are range counts on
-    // partial indexes (index-only, and only over the rows in the range).
+    // partial indexes (index-only, and only over the rows in the range). The month's start is
+    // an uncorrelated subquery so it is known before the scan and bounds the index range
+    // (correlated to `t`, it was a filter over every client of the tenant).
     sqlx::query_as!(
         ClientCounts,
         r#"SELECT coalesce(s.total, 0) AS "total!",
@@ -45,8 +47,9 @@ pub async fn client_counts(
                       AND c.last_contact_at <= now()) AS "active!",
                   (SELECT count(*) FROM clients c
                     WHERE c.tenant_id = $1 AND c.deleted_at IS NULL
-                      AND c.created_at >= date_trunc('month', now() AT TIME ZONE t.time_zone)
-                                          AT TIME ZONE t.time_zone) AS "new_this_month!",
+                      AND c.created_at >= (SELECT date_trunc('month', now() AT TIME ZONE z.time_zone)
+                                                  AT TIME ZONE z.time_zone
+                                             FROM tenants z WHERE z.id = $1)) AS "new_this_month!",
                   (SELECT count(*) FROM clients c
                     WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.converted_at IS NOT NULL
                       AND c.converted_at >= $2 AND c.converted_at < $3) AS "converted!",

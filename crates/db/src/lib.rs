@@ -16,6 +16,7 @@ pub mod merges;
 pub mod migrate;
 pub mod principal;
 pub mod roles;
+pub mod search_words;
 pub mod sessions;
 pub mod tenants;
 pub mod timeline;

@@ -36,7 +36,7 @@ pub async fn candidates(
               AND ((c.tax_id_hash IS NOT NULL AND c.tax_id_hash = me.tax_id_hash)
                    OR c.emails && me.emails
                    OR c.phones && me.phones
-                   OR c.id = ANY(ARRAY(SELECT client_search_ids($2, NULL))))
+                   OR c.id = ANY(ARRAY(SELECT client_similar_ids($2))))
             ORDER BY 2 DESC, 3 DESC, 4 DESC, 5 DESC
             LIMIT 20"#,
         id,

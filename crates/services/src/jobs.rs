@@ -53,6 +53,8 @@ pub enum Job {
     Heartbeat { worker_id: String },
     /// Deletes idempotency keys older than 24 hours, tenant by tenant.
     PurgeIdempotencyKeys,
+    /// Removes from the search vocabulary the words no live client has any more.
+    PruneSearchWords,
     /// Validates (and unless a dry run, imports) an uploaded CSV file of clients.
     ImportClients { tenant_id: Uuid, import_id: Uuid },
 }
@@ -62,6 +64,7 @@ impl Job {
         match self {
             Self::Heartbeat { .. } => "heartbeat",
             Self::PurgeIdempotencyKeys => "purge_idempotency_keys",
+            Self::PruneSearchWords => "prune_search_words",
             Self::ImportClients { .. } => "import_clients",
         }
     }
@@ -69,7 +72,7 @@ impl Job {
     /// The tenant the job works for; `None` for platform jobs.
     pub fn tenant_id(&self) -> Option<Uuid> {
         match self {
-            Self::Heartbeat { .. } | Self::PurgeIdempotencyKeys => None,
+            Self::Heartbeat { .. } | Self::PurgeIdempotencyKeys | Self::PruneSearchWords => None,
             Self::ImportClients { tenant_id, .. } => Some(*tenant_id),
         }
     }

@@ -57,6 +57,26 @@ pub(crate) async fn notify(ctx: &WorkerCtx, notice: &services::live::Notice) {
     }
 }
 
+/// How long a prune waits for the transactions that overlapped it before checking the words it
+/// removed again (what is still waiting then is checked by the next run).
+const PRUNE_WAIT: Duration = Duration::from_secs(10);
+
+/// Removes the words no live client has from the search vocabulary, then waits up to `wait`
+/// for the transactions that overlapped the removal and puts back any word one of them gave a
+/// client. Returns how many removed words are still waiting (the next run checks them).
+async fn prune_search_words(pool: &sqlx::PgPool, wait: Duration) -> Result<u64, sqlx::Error> {
+    db::search_words::repair(pool).await?;
+    while db::search_words::prune_batch(pool).await? >= db::search_words::BATCH {}
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let waiting = db::search_words::repair(pool).await?;
+        if waiting == 0 || tokio::time::Instant::now() >= deadline {
+            return Ok(waiting);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Runs one job. Idempotent: running it twice has the effect of running it once.
 pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
     match job {
@@ -69,6 +89,10 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
                 db::idempotency::purge_expired(&mut tx).await?;
                 tx.commit().await?;
             }
+        }
+        Job::PruneSearchWords => {
+            let waiting = prune_search_words(&ctx.db, PRUNE_WAIT).await?;
+            tracing::info!(waiting, "search words pruned");
         }
         Job::ImportClients {
             tenant_id,
@@ -121,20 +145,22 @@ async fn schedule(pool: PgPool, config: WorkerConfig) {
     let mut heartbeat = tokio::time::interval(config.heartbeat_every);
     let mut purge = tokio::time::interval(config.purge_every);
     loop {
-        let job = tokio::select! {
-            _ = heartbeat.tick() => Job::Heartbeat { worker_id: config.worker_id.clone() },
-            _ = purge.tick() => Job::PurgeIdempotencyKeys,
+        let jobs = tokio::select! {
+            _ = heartbeat.tick() => vec![Job::Heartbeat { worker_id: config.worker_id.clone() }],
+            _ = purge.tick() => vec![Job::PurgeIdempotencyKeys, Job::PruneSearchWords],
         };
-        // One purge per period across all workers: the queue drops a repeated key.
-        let key = match &job {
-            Job::PurgeIdempotencyKeys => Some(format!(
-                "purge-idempotency-{}",
-                chrono::Utc::now().timestamp() / config.purge_every.as_secs().max(1) as i64
-            )),
-            Job::Heartbeat { .. } | Job::ImportClients { .. } => None,
-        };
-        if let Err(e) = queue::enqueue_on_pool(&pool, &job, key).await {
-            tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a scheduled job");
+        for job in jobs {
+            // One run per period across all workers: the queue drops a repeated key.
+            let period =
+                chrono::Utc::now().timestamp() / config.purge_every.as_secs().max(1) as i64;
+            let key = match &job {
+                Job::PurgeIdempotencyKeys => Some(format!("purge-idempotency-{period}")),
+                Job::PruneSearchWords => Some(format!("prune-search-words-{period}")),
+                Job::Heartbeat { .. } | Job::ImportClients { .. } => None,
+            };
+            if let Err(e) = queue::enqueue_on_pool(&pool, &job, key).await {
+                tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a scheduled job");
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ mod merges;
 mod operations;
 mod redis_outage;
 mod roles;
+mod search;
 mod tenancy;
 mod tokens;
 mod users;

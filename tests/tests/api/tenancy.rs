@@ -191,23 +191,51 @@ async fn the_search_function_answers_only_the_callers_tenant() {
             .fetch_all(&mut *tx)
             .await
             .expect("search");
+            // A typo of both words: only the vocabulary path finds it.
+            let typo: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM client_search_ids('taleres alfa', NULL)")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .expect("typo");
+            let similar: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM client_similar_ids('talleres')")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .expect("similar");
+            let words: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT word FROM search_vocabulary WHERE word IN ('alfa', 'beta') ORDER BY 1",
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .expect("words");
             let ids: i64 =
                 sqlx::query_scalar("SELECT count(*) FROM client_search_ids('talleres', NULL)")
                     .fetch_one(&mut *tx)
                     .await
                     .expect("ids");
-            (names, ids)
+            assert_eq!(similar, ids, "{tenant:?}");
+            (names, ids, typo, words)
         }
     };
     assert_eq!(
         search(Some(a.id)).await,
-        (vec!["Talleres Alfa".to_owned()], 1)
+        (
+            vec!["Talleres Alfa".to_owned()],
+            1,
+            1,
+            vec!["alfa".to_owned()]
+        )
     );
     assert_eq!(
         search(Some(b.id)).await,
-        (vec!["Talleres Beta".to_owned()], 1)
+        (
+            vec!["Talleres Beta".to_owned()],
+            1,
+            0,
+            vec!["beta".to_owned()]
+        )
     );
-    assert_eq!(search(None).await, (vec![], 0));
+    assert_eq!(search(None).await, (vec![], 0, 0, vec![]));
     // The function's owner reads only the searchable columns, and the app cannot become it.
     let (can_read_name, app_is_member): (bool, bool) = sqlx::query_as(
         "SELECT has_column_privilege('crm_search', 'clients', 'company_name', 'SELECT'),
