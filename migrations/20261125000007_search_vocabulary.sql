@@ -13,6 +13,12 @@ CREATE FUNCTION search_words(p_text text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT array_remove(string_to_array(translate(p_text, '@.+', '   '), ' '), '') $$;
 
+-- `p_text` for a LIKE pattern: its own `\`, `%` and `_` stand for themselves (normalised
+-- search text has none, but callers vary).
+CREATE FUNCTION like_literal(p_text text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT replace(replace(replace(p_text, '\', '\\'), '%', '\%'), '_', '\_') $$;
+
 -- The search text as the trigram index sees it (see search_scramble in the previous migration).
 ALTER TABLE clients
     ADD COLUMN search_key text GENERATED ALWAYS AS (search_scramble(search_text, tenant_id)) STORED;
@@ -99,6 +105,7 @@ BEGIN
         SELECT DISTINCT r.tenant_id, w
           FROM removed r JOIN added a ON a.id = r.id, unnest(search_words(r.search_text)) w
          WHERE r.deleted_at IS NULL
+           AND (a.deleted_at IS NOT NULL OR r.search_text IS DISTINCT FROM a.search_text)
            AND (a.deleted_at IS NOT NULL OR NOT w = ANY(search_words(a.search_text)))
          ORDER BY 1, 2
         ON CONFLICT DO NOTHING;
@@ -223,16 +230,14 @@ BEGIN
         RETURN QUERY SELECT unnest(v_found);
         RETURN;
     END IF;
-    -- LIKE's own characters stand for themselves (normalised text has none, but callers vary).
-    v_query := replace(replace(replace(search_scramble(p_text, v_tenant), '\', '\\'), '%', '\%'),
-                       '_', '\_');
+    v_query := like_literal(search_scramble(p_text, v_tenant));
     v_found := v_found || ARRAY(SELECT c.id FROM clients c
                                  WHERE c.tenant_id = v_tenant AND c.deleted_at IS NULL
                                    AND c.search_key LIKE '%' || v_query || '%');
     FOR v_token IN SELECT DISTINCT w FROM unnest(search_words(p_text)) w WHERE length(w) >= 2
     LOOP
         v_key := search_scramble(v_token, v_tenant);
-        v_prefix := replace(replace(replace(v_key, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+        v_prefix := like_literal(v_key) || '%';
         v_words := ARRAY(
             SELECT v.word FROM search_vocabulary v
              WHERE v.tenant_id = v_tenant
