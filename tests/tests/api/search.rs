@@ -86,6 +86,43 @@ async fn every_query_word_must_be_close_to_a_word_of_the_client() {
 }
 
 #[tokio::test]
+async fn a_word_the_tenant_does_not_have_is_corrected_within_its_edit_budget() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("edits")).await;
+    let tok = &t.owner_token;
+    let garcia = create(&app, tok, "García Servicios", &[]).await;
+    let lopez = create(&app, tok, "López Textil", &[]).await;
+    let sierra = create(&app, tok, "Sierra Norte", &[]).await;
+    let sirena = create(&app, tok, "Sirena Azul", &[]).await;
+    // Another tenant's words are never candidates.
+    let other = app.tenant(&slug("edits2")).await;
+    create(&app, &other.owner_token, "Garcés Hermanos", &[]).await;
+
+    for (q, expected) in [
+        // Neighbouring letters swapped: one edit, though most trigrams differ.
+        ("garica", vec![garcia.clone()]),
+        ("lopze", vec![lopez.clone()]),
+        ("garica servicos", vec![garcia.clone()]),
+        // One edit for words of three to five letters, two from six on.
+        ("lpez", vec![lopez.clone()]),
+        ("sirea", vec![sirena.clone()]),
+        ("txetil", vec![lopez.clone()]),
+        ("sierrq", vec![sierra.clone()]),
+        ("lpzo", vec![]),
+        ("garzes", vec![]),
+        // A word the tenant has asks for itself: "sirena" is two edits from "sierra".
+        ("sierra", vec![sierra.clone()]),
+        ("sirena", vec![sirena.clone()]),
+        // The first letter is never corrected (short words; long ones still match by trigrams).
+        ("xarcia", vec![]),
+        ("mopez", vec![]),
+    ] {
+        assert_eq!(found(&app, tok, q).await, sorted(expected), "{q}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_vocabulary_follows_the_clients_and_the_prune_job_drops_unused_words() {
     let app = spawn_app().await;
     let t = app.tenant(&slug("vocab")).await;

@@ -197,6 +197,12 @@ async fn the_search_function_answers_only_the_callers_tenant() {
                     .fetch_one(&mut *tx)
                     .await
                     .expect("typo");
+            // One edit from "alfa", and no trigram close enough: only the edit-distance path.
+            let edit: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM client_search_ids('alfq', NULL)")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .expect("edit");
             let similar: i64 =
                 sqlx::query_scalar("SELECT count(*) FROM client_similar_ids('talleres')")
                     .fetch_one(&mut *tx)
@@ -214,13 +220,14 @@ async fn the_search_function_answers_only_the_callers_tenant() {
                     .await
                     .expect("ids");
             assert_eq!(similar, ids, "{tenant:?}");
-            (names, ids, typo, words)
+            (names, ids, typo, edit, words)
         }
     };
     assert_eq!(
         search(Some(a.id)).await,
         (
             vec!["Talleres Alfa".to_owned()],
+            1,
             1,
             1,
             vec!["alfa".to_owned()]
@@ -232,10 +239,11 @@ async fn the_search_function_answers_only_the_callers_tenant() {
             vec!["Talleres Beta".to_owned()],
             1,
             0,
+            0,
             vec!["beta".to_owned()]
         )
     );
-    assert_eq!(search(None).await, (vec![], 0, 0, vec![]));
+    assert_eq!(search(None).await, (vec![], 0, 0, 0, vec![]));
     // The function's owner reads only the searchable columns, and the app cannot become it.
     let (can_read_name, app_is_member): (bool, bool) = sqlx::query_as(
         "SELECT has_column_privilege('crm_search', 'clients', 'company_name', 'SELECT'),
