@@ -8,6 +8,7 @@ mod explain;
 mod names;
 mod report;
 mod rolling;
+mod searchdb;
 mod seed;
 mod setup;
 
@@ -43,6 +44,9 @@ enum Command {
     /// Load through the load balancer of rolling-restart.sh while it restarts every process,
     /// then checks that no request failed and no job was lost or run twice.
     RollingRestart(rolling::RollingRestart),
+    /// Typo search in the database alone: how many one-typo words find their client, and how
+    /// long each call to client_search_ids takes.
+    SearchInDb(searchdb::SearchInDb),
 }
 
 #[derive(Args)]
@@ -81,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
         Command::ClientsBench(args) => bench::run(args).await,
         Command::WorkingDay(args) => day::run(args).await,
         Command::RollingRestart(args) => rolling::run(args).await,
+        Command::SearchInDb(args) => searchdb::run(args).await,
     }
 }
 

@@ -687,9 +687,23 @@ pub fn address<R: Rng>(rng: &mut R, city: usize) -> serde_json::Value {
     })
 }
 
+/// One typo made in a word of a name.
+pub struct Typo {
+    /// The word, lower-case.
+    pub word: String,
+    pub typo: String,
+    /// "dropped", "swapped" or "replaced".
+    pub kind: &'static str,
+}
+
 /// A word of the name with one typo (a letter dropped, swapped with the next or replaced), for
 /// typo-tolerant search; None when the name has no word long enough.
 pub fn typo_fragment<R: Rng>(rng: &mut R, name: &str) -> Option<String> {
+    typo(rng, name).map(|t| t.typo)
+}
+
+/// As [`typo_fragment`], with the word it came from and the kind of typo.
+pub fn typo<R: Rng>(rng: &mut R, name: &str) -> Option<Typo> {
     let words: Vec<&str> = name
         .split_whitespace()
         .filter(|w| w.chars().count() >= 6 && w.chars().all(char::is_alphabetic))
@@ -704,20 +718,30 @@ pub fn typo_fragment<R: Rng>(rng: &mut R, name: &str) -> Option<String> {
     // Never the first letter: people rarely get that one wrong.
     let at = rng.gen_range(1..word.len() - 1);
     let mut w = word.clone();
-    match rng.gen_range(0..3) {
+    let mut kind = match rng.gen_range(0..3) {
         0 => {
             w.remove(at);
+            "dropped"
         }
-        1 => w.swap(at, at + 1),
+        1 => {
+            w.swap(at, at + 1);
+            "swapped"
+        }
         _ => {
             let c = b"aeioulrnst"[rng.gen_range(0..10)] as char;
             w[at] = if w[at] == c { 'x' } else { c };
+            "replaced"
         }
-    }
+    };
     if w == word {
         w.remove(at);
+        kind = "dropped";
     }
-    Some(w.into_iter().collect())
+    Some(Typo {
+        word: word.into_iter().collect(),
+        typo: w.into_iter().collect(),
+        kind,
+    })
 }
 
 #[cfg(test)]
