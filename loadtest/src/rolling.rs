@@ -3,6 +3,7 @@
 //! the proof, read in Postgres as the superuser: every import job ran to the end exactly once and
 //! every client created through the API is stored exactly once.
 
+mod live;
 mod load;
 mod memory;
 mod report;
@@ -79,6 +80,9 @@ pub struct RollingRestart {
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results"))]
     out: PathBuf,
 }
+
+/// How long the live subscriber keeps listening after the last import is done.
+const LIVE_SETTLE: Duration = Duration::from_secs(5);
 
 /// Signs in through the load balancer, a few times if it is not answering yet.
 async fn sign_in(http: &reqwest::Client, args: &RollingRestart) -> anyhow::Result<String> {
@@ -189,6 +193,8 @@ pub async fn run(args: RollingRestart) -> anyhow::Result<()> {
         .pid_dir
         .clone()
         .map(|dir| tokio::spawn(memory::sample_memory(dir, memory_rx)));
+    let (live_stop, live_rx) = watch::channel(false);
+    let subscriber = tokio::spawn(live::subscribe(shared.clone(), live_rx));
     let driven = drive(&shared, &args).await?;
     eprintln!(
         "load stopped after {:.1} s; waiting for {} imports",
@@ -197,6 +203,10 @@ pub async fn run(args: RollingRestart) -> anyhow::Result<()> {
     );
     let jobs_timeout = Duration::from_secs(args.jobs_timeout);
     let drained = load::wait_for_imports(&shared, &driven.uploads, jobs_timeout).await;
+    // The last imports' events are rendered and relayed after their jobs are done.
+    tokio::time::sleep(LIVE_SETTLE).await;
+    let _ = live_stop.send(true);
+    let mut watched = subscriber.await.context("the live subscriber failed")?;
     let _ = memory_stop.send(true);
     let memory = match memory {
         Some(task) => task.await.context("the memory sampler failed")?,
@@ -205,6 +215,7 @@ pub async fn run(args: RollingRestart) -> anyhow::Result<()> {
     let mut jobs = verify::imports(&pool, tenant, &driven.uploads, args.import_rows).await?;
     jobs.backlog_drained_s = drained;
     let posted = verify::posted(&pool, tenant, &driven.log.created).await?;
+    live::verify(&pool, tenant, &mut watched).await?;
     pool.close().await;
 
     let report = Report::new(Measured {
@@ -219,6 +230,7 @@ pub async fn run(args: RollingRestart) -> anyhow::Result<()> {
         events: timeline::read_events(&args.events),
         jobs,
         posted,
+        live: watched,
         memory,
     });
     print!("{}", report::markdown(&report));

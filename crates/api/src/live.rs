@@ -144,8 +144,13 @@ pub struct Recorded {
 impl Recorded {
     pub fn note(&mut self, event_id: Uuid, event_type: &str) {
         self.events.push(event_id);
-        self.clients_changed |= event_type.starts_with("client.");
+        self.clients_changed |= changes_clients(event_type);
     }
+}
+
+/// Whether an event of this type may change the client KPIs.
+pub fn changes_clients(event_type: &str) -> bool {
+    event_type.starts_with("client.")
 }
 
 /// After a commit: renders and publishes what it recorded, off the request's path.
@@ -192,30 +197,39 @@ async fn render(state: &AppState, tenant: Uuid, recorded: &Recorded) -> anyhow::
     let mut tx = TenantTx::begin(&state.db, tenant).await?;
     let rows = db::live::events(&mut tx, &recorded.events).await?;
     let kpis = if recorded.clients_changed {
-        Some(kpis::compute(&mut tx, &KpiParams::defaults(Utc::now())).await?)
+        Some(kpis_event(&mut tx).await?)
     } else {
         None
     };
     tx.end_read_only();
-    let mut events = Vec::with_capacity(rows.len() + 1);
-    for e in rows {
-        events.push(LiveEvent {
-            event: "timeline".to_owned(),
-            id: Some(e.id.to_string()),
-            data: serde_json::to_string(&TimelineEvent::from(e))?,
-        });
-    }
-    if let Some(k) = kpis {
-        events.push(LiveEvent {
-            event: "kpis".to_owned(),
-            id: None,
-            data: serde_json::to_string(&k)?,
-        });
-    }
+    let mut events = rows
+        .into_iter()
+        .map(timeline_event)
+        .collect::<Result<Vec<_>, _>>()?;
+    events.extend(kpis);
     Ok(Message {
         origin: state.live.origin,
         tenant_id: tenant,
         events,
+    })
+}
+
+/// A timeline event as the stream sends it: the document the timeline API serves.
+pub fn timeline_event(e: db::timeline::Event) -> serde_json::Result<LiveEvent> {
+    Ok(LiveEvent {
+        event: "timeline".to_owned(),
+        id: Some(e.id.to_string()),
+        data: serde_json::to_string(&TimelineEvent::from(e))?,
+    })
+}
+
+/// The KPIs with their default parameters, as the stream sends them.
+pub async fn kpis_event(tx: &mut TenantTx) -> anyhow::Result<LiveEvent> {
+    let k = kpis::compute(tx, &KpiParams::defaults(Utc::now())).await?;
+    Ok(LiveEvent {
+        event: "kpis".to_owned(),
+        id: None,
+        data: serde_json::to_string(&k)?,
     })
 }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+use super::live::Watched;
 use super::load::{Failure, KEPT_FAILURES, Log, Op, Sample};
 use super::memory::ProcessMemory;
 use super::timeline::{self, Event, Restart};
@@ -40,8 +41,9 @@ fn stats(name: &str, samples: &[&Sample], seconds: f64) -> Stats {
     )
 }
 
-/// The goals of issue 4: zero failed requests, zero lost or duplicated jobs; and every
-/// restarted process exited by itself, with code 0, within its grace.
+/// The goals of issue 4: zero failed requests, zero lost or duplicated jobs; every
+/// restarted process exited by itself, with code 0, within its grace; and (ours) a live
+/// subscriber that reconnects as a browser does missed no timeline event.
 #[derive(Debug, Serialize)]
 pub(super) struct Goals {
     pub(super) zero_failed_requests: bool,
@@ -49,6 +51,8 @@ pub(super) struct Goals {
     pub(super) zero_duplicated_jobs: bool,
     pub(super) posted_clients_exactly_once: bool,
     pub(super) clean_shutdowns: bool,
+    /// A live-updates subscriber got every timeline event recorded while it listened.
+    pub(super) live_updates_complete: bool,
     pub(super) met: bool,
 }
 
@@ -73,6 +77,7 @@ pub(super) struct Report {
     pub(super) restarts: Vec<Restart>,
     pub(super) jobs: Jobs,
     pub(super) posted_clients: Posted,
+    pub(super) live_updates: Watched,
     pub(super) memory: Vec<ProcessMemory>,
     pub(super) failures: Vec<Failure>,
     pub(super) goals: Goals,
@@ -92,6 +97,7 @@ pub(super) struct Measured {
     pub(super) events: Vec<Event>,
     pub(super) jobs: Jobs,
     pub(super) posted: Posted,
+    pub(super) live: Watched,
     pub(super) memory: Vec<ProcessMemory>,
 }
 
@@ -134,17 +140,21 @@ impl Report {
         let zero_duplicated_jobs = m.jobs.duplicated == 0;
         let posted_clients_exactly_once = m.posted.missing == 0 && m.posted.duplicated == 0;
         let clean_shutdowns = !restarts.is_empty() && restarts.iter().all(|r| r.clean);
+        let live_updates_complete =
+            m.live.recorded > 0 && m.live.missing == 0 && m.live.resyncs == 0;
         let goals = Goals {
             met: zero_failed_requests
                 && zero_lost_jobs
                 && zero_duplicated_jobs
                 && posted_clients_exactly_once
-                && clean_shutdowns,
+                && clean_shutdowns
+                && live_updates_complete,
             zero_failed_requests,
             zero_lost_jobs,
             zero_duplicated_jobs,
             posted_clients_exactly_once,
             clean_shutdowns,
+            live_updates_complete,
         };
         Self {
             benchmark: "rolling-restart",
@@ -167,6 +177,7 @@ impl Report {
             restarts,
             jobs: m.jobs,
             posted_clients: m.posted,
+            live_updates: m.live,
             memory: m.memory,
             failures,
             goals,
@@ -248,6 +259,19 @@ pub(super) fn markdown(r: &Report) -> String {
         "| every SIGTERM exits cleanly within the grace | {} restarts | {} |",
         r.restarts.len(),
         yes(g.clean_shutdowns)
+    );
+    let l = &r.live_updates;
+    let _ = writeln!(
+        s,
+        "| a live subscriber gets every timeline event | {} recorded, {} missing, {} resyncs \
+         ({} received, {} repeats, {} reconnects) | {} |",
+        l.recorded,
+        l.missing,
+        l.resyncs,
+        l.received,
+        l.repeated,
+        l.reconnects,
+        yes(g.live_updates_complete)
     );
     let _ = writeln!(
         s,

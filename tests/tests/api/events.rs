@@ -71,22 +71,31 @@ struct Sse {
 
 impl Sse {
     async fn connect(app: &TestApp, token: &str) -> reqwest::Response {
+        Self::connect_after(app, token, None).await
+    }
+
+    /// Connects as a reconnecting `EventSource` does, with `Last-Event-ID` when given.
+    async fn connect_after(app: &TestApp, token: &str, last: Option<&str>) -> reqwest::Response {
         // Not the harness client: its whole-request timeout would cut a long stream.
-        tokio::time::timeout(
-            WAIT,
-            reqwest::Client::new()
-                .get(app.url(EVENTS))
-                .bearer_auth(token)
-                .send(),
-        )
-        .await
-        .expect("connected in time")
-        .expect("connect")
+        let mut request = reqwest::Client::new()
+            .get(app.url(EVENTS))
+            .bearer_auth(token);
+        if let Some(id) = last {
+            request = request.header("last-event-id", id);
+        }
+        tokio::time::timeout(WAIT, request.send())
+            .await
+            .expect("connected in time")
+            .expect("connect")
     }
 
     /// Subscribes and waits for the greeting, so the subscription is live on return.
     async fn open(app: &TestApp, token: &str) -> Self {
-        let res = Self::connect(app, token).await;
+        Self::open_after(app, token, None).await
+    }
+
+    async fn open_after(app: &TestApp, token: &str, last: Option<&str>) -> Self {
+        let res = Self::connect_after(app, token, last).await;
         assert_eq!(res.status(), StatusCode::OK);
         let content_type = res
             .headers()
@@ -246,25 +255,54 @@ async fn without_redis_a_process_still_streams_its_own_events_and_says_so() {
 }
 
 #[tokio::test]
-async fn the_stream_says_when_redis_goes_away_and_when_it_returns() {
+async fn the_stream_says_when_redis_goes_away_and_catches_up_when_it_returns() {
     let port = free_port();
     let mut redis = start_redis(port);
-    let app =
-        spawn_app_with(|c| c.redis_url = domain::Secret::new(format!("redis://127.0.0.1:{port}")))
-            .await;
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = spawn_app_with(|c| c.redis_url = domain::Secret::new(url.clone())).await;
+    let other = spawn_on(&app.db_name, |c| {
+        c.redis_url = domain::Secret::new(url.clone())
+    })
+    .await;
     let t = app.tenant(&slug("live-outage")).await;
+    other
+        .state
+        .authz
+        .reload(&other.state.db)
+        .await
+        .expect("reload");
     wait_for_relay(&app, Relay::Up).await;
     let mut sse = Sse::open(&app, &t.owner_token).await;
     redis.kill().expect("kill redis");
     redis.wait().expect("reap");
-    sse.until("the paused notice", |f| f.says(PAUSED)).await;
-    let id = create(&app, &t.owner_token, "Meanwhile S.L.").await;
-    sse.until("the local event while paused", |f| f.about(&id))
-        .await;
+    let mut frames = sse.until("the paused notice", |f| f.says(PAUSED)).await;
+    let local = create(&app, &t.owner_token, "Meanwhile S.L.").await;
+    frames.extend(
+        sse.until("the local event while paused", |f| f.about(&local))
+            .await,
+    );
+    // Written through the other server while its messages cannot travel.
+    let remote = create(&other, &t.owner_token, "Elsewhere S.L.").await;
     let mut redis = start_redis(port);
-    sse.until("the resumed notice", |f| f.says(RESUMED)).await;
+    frames.extend(sse.until("the resumed notice", |f| f.says(RESUMED)).await);
+    frames.extend(
+        sse.until("the other server's event", |f| f.about(&remote))
+            .await,
+    );
+    let caught_up = sse.until("the KPIs after it", |f| f.is("kpis")).await;
+    let kpis = caught_up.last().map(Frame::json).expect("kpis");
+    assert_eq!(kpis["total"], 2, "the KPIs count the other server's client");
+    frames.extend(caught_up);
+    let after = create(&app, &t.owner_token, "After S.L.").await;
+    frames.extend(sse.until("the next live event", |f| f.about(&after)).await);
+    assert_eq!(
+        events_about(&frames, &[&local, &remote, &after]),
+        vec![local, remote, after],
+        "each event once: the local one is not resent in the catch-up"
+    );
     let _ = redis.kill();
     let _ = redis.wait();
+    other.stop().await;
     app.stop().await;
 }
 
@@ -362,5 +400,126 @@ async fn clients_an_import_job_creates_are_streamed_too() {
     );
     let kpis = sse.until("the kpis", |f| f.is("kpis")).await;
     assert_eq!(kpis.last().expect("kpis").json()["total"], 2);
+    app.stop().await;
+}
+
+/// The ids of the timeline events among `frames` about these clients, in the order sent.
+fn events_about(frames: &[Frame], clients: &[&str]) -> Vec<String> {
+    frames
+        .iter()
+        .filter(|f| clients.iter().any(|c| f.about(c)))
+        .map(|f| f.json()["client_id"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reconnect_with_the_last_event_id_gets_what_it_missed_and_only_its_tenants() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("live-resume")).await;
+    let other = app.tenant(&slug("live-resume-b")).await;
+    let mut sse = Sse::open(&app, &t.owner_token).await;
+    let seen = create(&app, &t.owner_token, "Seen S.L.").await;
+    let frames = sse.until("the first event", |f| f.about(&seen)).await;
+    let last = frames.last().and_then(|f| f.id.clone()).expect("an id");
+    drop(sse);
+
+    // Missed while disconnected: two of this tenant's clients, one of another tenant's.
+    let missed = create(&app, &t.owner_token, "Missed One S.L.").await;
+    let foreign = create(&app, &other.owner_token, "Foreign S.L.").await;
+    let missed_too = create(&app, &t.owner_token, "Missed Two S.L.").await;
+
+    let mut sse = Sse::open_after(&app, &t.owner_token, Some(&last)).await;
+    let mut frames = sse
+        .until("the KPIs after the replay", |f| f.is("kpis"))
+        .await;
+    assert!(frames.iter().any(|f| f.says("resending")), "{frames:?}");
+    assert_eq!(
+        events_about(&frames, &[&seen, &missed, &missed_too, &foreign]),
+        vec![missed.clone(), missed_too.clone()],
+        "each missed event once, in order; not the last one seen, not another tenant's"
+    );
+    let kpis = frames.last().map(Frame::json).expect("kpis");
+    assert_eq!(kpis["total"], 3);
+    // Then live again, and what was resent is not sent a second time.
+    let after = create(&app, &t.owner_token, "After S.L.").await;
+    frames.extend(sse.until("the live event", |f| f.about(&after)).await);
+    assert_eq!(
+        events_about(&frames, &[&missed, &missed_too, &after]),
+        vec![missed.clone(), missed_too.clone(), after.clone()]
+    );
+
+    // Another tenant's event id resumes nothing of that tenant.
+    let mut theirs = Sse::open_after(&app, &other.owner_token, Some(&last)).await;
+    let frames = theirs
+        .until("the other tenant's replay", |f| f.about(&foreign))
+        .await;
+    assert!(
+        events_about(&frames, &[&seen, &missed, &missed_too, &after]).is_empty(),
+        "{frames:?}"
+    );
+
+    // timeline.view without clients.view: the missed events, never the KPIs.
+    let r = app
+        .post(
+            "/api/v1/roles",
+            &t.owner_token,
+            json!({ "name": "timeline_only", "permissions": ["timeline.view"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (_, timeline_only) = app.user_with_roles(&t, "tim", &["timeline_only"]).await;
+    let mut sse = Sse::open_after(&app, &timeline_only, Some(&last)).await;
+    let marker = create(&app, &t.owner_token, "Marker S.L.").await;
+    let frames = sse.until("the live marker", |f| f.about(&marker)).await;
+    assert_eq!(
+        events_about(&frames, &[&missed, &missed_too, &after, &marker]),
+        vec![missed, missed_too, after, marker]
+    );
+    assert!(!frames.iter().any(|f| f.is("kpis")), "{frames:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn too_many_missed_events_ask_for_a_reload_and_a_bad_last_event_id_is_refused() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("live-resync")).await;
+    let mut sse = Sse::open(&app, &t.owner_token).await;
+    let seen = create(&app, &t.owner_token, "Seen S.L.").await;
+    let frames = sse.until("the event", |f| f.about(&seen)).await;
+    let last = frames.last().and_then(|f| f.id.clone()).expect("an id");
+    drop(sse);
+    // More than a stream resends: 2,100 events recorded after it.
+    sqlx::query(
+        "INSERT INTO timeline_events (tenant_id, id, event_type, description, actor_type)
+         SELECT $1, ids.id, 'note.added', 'bulk', 'system' FROM unnest($2::uuid[]) AS ids(id)",
+    )
+    .bind(t.id)
+    .bind((0..2100).map(|_| uuid::Uuid::now_v7()).collect::<Vec<_>>())
+    .execute(&app.owner)
+    .await
+    .expect("bulk events");
+    let mut sse = Sse::open_after(&app, &t.owner_token, Some(&last)).await;
+    let frames = sse.until("the resync", |f| f.is("resync")).await;
+    let resync = frames.last().map(Frame::json).expect("resync");
+    assert!(
+        resync["reason"].as_str().unwrap_or("").contains("too many"),
+        "{resync}"
+    );
+    assert!(!frames.iter().any(|f| f.is("timeline")), "{frames:?}");
+
+    // An id this stream never sends is a field error; an empty one resumes nothing.
+    for bad in ["not-an-id", "6f1c2a4e-9b1d-4c3e-8f00-123456789abc"] {
+        let r = Sse::connect_after(&app, &t.owner_token, Some(bad)).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let body: Value = r.json().await.expect("problem");
+        assert_eq!(body["errors"][0]["parameter"], "Last-Event-ID", "{body}");
+    }
+    let mut sse = Sse::open_after(&app, &t.owner_token, Some("")).await;
+    let next = create(&app, &t.owner_token, "Next S.L.").await;
+    let frames = sse.until("the live event", |f| f.about(&next)).await;
+    assert!(
+        !frames.iter().any(|f| f.is("resync") || f.says("resending")),
+        "{frames:?}"
+    );
     app.stop().await;
 }

@@ -33,11 +33,10 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     let key = match raw.to_str() {
         Ok(k) if valid_key(k) => k.to_owned(),
         _ => {
-            return ApiError::validation(vec![FieldError {
-                pointer: "/idempotency-key".into(),
-                parameter: Some("Idempotency-Key".into()),
-                detail: "must be 1-255 visible ASCII characters".into(),
-            }])
+            return ApiError::validation(vec![FieldError::header(
+                "Idempotency-Key",
+                "must be 1-255 visible ASCII characters",
+            )])
             .into_response();
         }
     };

@@ -33,6 +33,15 @@ impl FieldError {
             detail: detail.into(),
         }
     }
+
+    /// A request header, by its name as sent (e.g. `Idempotency-Key`).
+    pub fn header(name: &str, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: format!("/{}", name.to_ascii_lowercase()),
+            parameter: Some(name.to_owned()),
+            detail: detail.into(),
+        }
+    }
 }
 
 /// The body of every error response.

@@ -1,12 +1,14 @@
 //! `GET /events`: the tenant's live updates as Server-Sent Events.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, State};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use db::TenantTx;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, Interval};
 use utoipa_axum::router::OpenApiRouter;
@@ -15,7 +17,8 @@ use uuid::Uuid;
 
 use crate::auth::{Ctx, Principal};
 use crate::http::problem::{ApiResult, Problem};
-use crate::live::{Message, Relay, Subscription};
+use crate::http::{ApiError, FieldError};
+use crate::live::{self, LiveEvent, Message, Relay, Subscription};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -26,32 +29,59 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// How often a stream checks that its caller may still read it (session, user, tenant, role).
 const RECHECK_EVERY: Duration = Duration::from_secs(30);
 const RECONNECT_AFTER: Duration = Duration::from_secs(3);
+/// A resumed stream also resends events recorded this long before the last one it sent: one
+/// may have reached the stream after it (renders race, other servers relay through Redis) or
+/// committed after it (a transaction records its events before it commits; an import batch of
+/// 500 rows takes well under a second).
+const REPLAY_OVERLAP: Duration = Duration::from_secs(5);
+/// More missed events than this and the stream asks the caller to reload instead.
+const REPLAY_MAX: usize = 2000;
 pub const PAUSED: &str = "live updates from other servers are paused (redis unavailable)";
 pub const RESUMED: &str =
-    "live updates from other servers resumed (some may have been missed while paused)";
+    "live updates from other servers resumed; resending what they recorded meanwhile";
+/// The header a reconnecting `EventSource` sends.
+const LAST_EVENT_ID: &str = "Last-Event-ID";
 
 /// The tenant's new timeline events (`event: timeline`, `id:` the event id, data as in the
 /// timeline API) and KPI changes (`event: kpis`, data as `GET /kpis/clients` with its
-/// defaults), as Server-Sent Events. Comment lines report when updates from other servers
-/// pause and resume; the stream ends when the server shuts down (reconnect then).
+/// defaults), as Server-Sent Events. A reconnect with `Last-Event-ID` first resends what was
+/// recorded since that event (and the KPIs, if a client changed): delivery is at least once,
+/// so skip ids already seen. `event: resync` (data `{"reason"}`) means updates were lost to
+/// this stream (too many missed, or the connection fell behind): reload what is shown.
+/// Comment lines report when updates from other servers pause and resume; the stream ends
+/// when the server shuts down (reconnect then).
 #[utoipa::path(get, path = "/events", tag = "events", security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<Uuid>, Header, description = "The id of the last event received, to resume after it")),
     responses(
         (status = 200, content_type = "text/event-stream", body = String, description = "An endless event stream"),
-        (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn live_events(State(state): State<AppState>, ctx: Ctx) -> ApiResult<impl IntoResponse> {
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn live_events(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
     ctx.require("timeline.view").await?;
     let kpis = ctx.require("clients.view").await.is_ok();
+    let resume_after = last_event_id(&headers)?;
+    // Subscribed before reading what was missed, so nothing falls between the two.
+    let subscription = state.live.subscribe();
     let mut feed = Feed {
-        subscription: state.live.subscribe(),
+        subscription,
         tenant: ctx.tenant(),
         principal: ctx.principal.clone(),
         kpis,
-        paused: false,
+        paused_since: None,
         pending: VecDeque::from([Event::default().retry(RECONNECT_AFTER).comment("connected")]),
+        sent: HashSet::new(),
         recheck: tokio::time::interval_at(Instant::now() + RECHECK_EVERY, RECHECK_EVERY),
         ended: false,
         state,
     };
+    if let Some(last) = resume_after {
+        feed.resend(&mut ctx.tx, last, Some(last))
+            .await
+            .map_err(ApiError::internal)?;
+    }
     ctx.done();
     let status = *feed.subscription.relay.borrow_and_update();
     feed.note_relay(status);
@@ -66,6 +96,38 @@ async fn live_events(State(state): State<AppState>, ctx: Ctx) -> ApiResult<impl 
     ))
 }
 
+/// The `Last-Event-ID` a reconnect sends: an event id this stream sent (a UUIDv7), or none.
+fn last_event_id(headers: &HeaderMap) -> ApiResult<Option<Uuid>> {
+    let Some(raw) = headers.get(LAST_EVENT_ID) else {
+        return Ok(None);
+    };
+    let id = raw.to_str().ok().map(str::trim).filter(|v| !v.is_empty());
+    let Some(id) = id else {
+        // EventSource sends an empty one after a stream that had no ids: nothing to resume.
+        return Ok(None);
+    };
+    match Uuid::try_parse(id) {
+        Ok(u) if u.get_version_num() == 7 => Ok(Some(u)),
+        _ => Err(ApiError::validation(vec![FieldError::header(
+            LAST_EVENT_ID,
+            "is not the id of an event this stream sent",
+        )])),
+    }
+}
+
+/// The smallest UUIDv7 of the moment `overlap` before `id` was made.
+fn replay_start(id: Uuid, overlap: Duration) -> Uuid {
+    let millis = id
+        .get_timestamp()
+        .map(|t| {
+            let (secs, nanos) = t.to_unix();
+            secs * 1000 + u64::from(nanos) / 1_000_000
+        })
+        .unwrap_or(0);
+    let from = millis.saturating_sub(overlap.as_millis() as u64);
+    uuid::Builder::from_unix_timestamp_millis(from, &[0; 10]).into_uuid()
+}
+
 /// One connection's stream: its tenant's messages, relay status and shutdown.
 struct Feed {
     state: AppState,
@@ -74,12 +136,21 @@ struct Feed {
     principal: Principal,
     /// Whether the caller may see KPIs (`clients.view`).
     kpis: bool,
-    /// Whether this stream last said that updates from other servers are paused.
-    paused: bool,
+    /// Since when (a UUIDv7 of that moment) this stream has said that updates from other
+    /// servers are paused; the catch-up after the pause resends from there.
+    paused_since: Option<Uuid>,
     pending: VecDeque<Event>,
+    /// Timeline events sent that may come again (resent on reconnect, or sent while paused and
+    /// so also in the catch-up): never sent twice. Forgotten at a recheck while not paused,
+    /// long after a resent one could still arrive live.
+    sent: HashSet<Uuid>,
     recheck: Interval,
     ended: bool,
 }
+
+/// How many sent ids a stream remembers at most; past that, duplicates are possible (each
+/// event carries its id).
+const SENT_REMEMBERED: usize = 4 * REPLAY_MAX;
 
 enum Wake {
     Closing,
@@ -107,16 +178,27 @@ impl Feed {
             };
             match wake {
                 Wake::Closing => self.end("the server is shutting down; reconnect"),
-                Wake::Relay(status) => self.note_relay(status),
-                Wake::Message(Ok(m)) if m.tenant_id == self.tenant => self.queue(&m),
+                Wake::Relay(status) => {
+                    if let Some(since) = self.note_relay(status) {
+                        self.catch_up(since).await;
+                    }
+                }
+                Wake::Message(Ok(m)) if m.tenant_id == self.tenant => {
+                    let remember = self.paused_since.is_some();
+                    self.queue(&m.events, remember);
+                }
                 Wake::Message(Ok(_)) => {}
-                Wake::Message(Err(RecvError::Lagged(_))) => self.pending.push_back(
-                    Event::default()
-                        .comment("this connection fell behind: some updates were missed"),
-                ),
+                Wake::Message(Err(RecvError::Lagged(_))) => {
+                    self.resync("this connection fell behind: some updates were missed");
+                }
                 Wake::Message(Err(RecvError::Closed)) => self.ended = true,
                 Wake::Recheck => match self.standing().await {
-                    Some(kpis) => self.kpis = kpis,
+                    Some(kpis) => {
+                        self.kpis = kpis;
+                        if self.paused_since.is_none() {
+                            self.sent = HashSet::new();
+                        }
+                    }
                     None => self.end("access to live updates has ended"),
                 },
             }
@@ -128,21 +210,84 @@ impl Feed {
         self.ended = true;
     }
 
-    fn note_relay(&mut self, status: Relay) {
-        let paused = match status {
-            Relay::Down => true,
-            Relay::Up => false,
-            Relay::Starting => return,
-        };
-        if paused != self.paused {
-            self.paused = paused;
-            let text = if paused { PAUSED } else { RESUMED };
-            self.pending.push_back(Event::default().comment(text));
+    /// Says when updates from other servers pause and resume; on resuming, returns since when
+    /// they were paused.
+    fn note_relay(&mut self, status: Relay) -> Option<Uuid> {
+        match (status, self.paused_since) {
+            (Relay::Down, None) => {
+                self.paused_since = Some(Uuid::now_v7());
+                self.pending.push_back(Event::default().comment(PAUSED));
+                None
+            }
+            (Relay::Up, Some(since)) => {
+                self.paused_since = None;
+                self.pending.push_back(Event::default().comment(RESUMED));
+                Some(since)
+            }
+            _ => None,
         }
     }
 
-    fn queue(&mut self, message: &Message) {
-        for e in &message.events {
+    /// After a pause: resends what other servers recorded meanwhile (their messages were lost
+    /// with Redis), or asks for a reload when it cannot.
+    async fn catch_up(&mut self, since: Uuid) {
+        let resent = async {
+            let mut tx = TenantTx::begin(&self.state.db, self.tenant).await?;
+            self.resend(&mut tx, since, None).await?;
+            tx.end_read_only();
+            anyhow::Ok(())
+        };
+        if let Err(e) = resent.await {
+            tracing::warn!(error = %e, "live updates missed while paused not resent");
+            self.resync("updates from other servers were missed while paused");
+        }
+    }
+
+    /// Resends the tenant's events recorded since `since` (with the overlap) that this stream
+    /// has not sent, except `last`, and then the KPIs if a client changed; or asks for a
+    /// reload when that is too much.
+    async fn resend(
+        &mut self,
+        tx: &mut TenantTx,
+        since: Uuid,
+        last: Option<Uuid>,
+    ) -> anyhow::Result<()> {
+        let from = replay_start(since, REPLAY_OVERLAP);
+        let rows = db::live::since(tx, from, REPLAY_MAX as i64 + 1).await?;
+        if rows.len() > REPLAY_MAX {
+            self.resync("too many updates were missed to resend them");
+            return Ok(());
+        }
+        let missed: Vec<_> = rows
+            .into_iter()
+            .filter(|e| Some(e.id) != last && !self.sent.contains(&e.id))
+            .collect();
+        let clients_changed = missed.iter().any(|e| live::changes_clients(&e.event_type));
+        let mut events = Vec::with_capacity(missed.len() + 1);
+        for e in missed {
+            events.push(live::timeline_event(e)?);
+        }
+        if clients_changed && self.kpis {
+            events.push(live::kpis_event(tx).await?);
+        }
+        self.pending.push_back(Event::default().comment(format!(
+            "resending {} updates missed since {since}",
+            events.len()
+        )));
+        self.queue(&events, true);
+        Ok(())
+    }
+
+    /// Tells the caller that updates were lost to this stream: reload what is shown.
+    fn resync(&mut self, reason: &str) {
+        let data = serde_json::json!({ "reason": reason }).to_string();
+        self.pending
+            .push_back(Event::default().event("resync").data(data));
+    }
+
+    /// Queues events for the caller; `remember` keeps their ids so they are not sent again.
+    fn queue(&mut self, events: &[LiveEvent], remember: bool) {
+        for e in events {
             // Only known names and UUID ids reach the wire: a bad field would panic in `Event`.
             let name = match e.event.as_str() {
                 "timeline" => "timeline",
@@ -151,6 +296,12 @@ impl Feed {
             };
             let mut event = Event::default().event(name).data(&e.data);
             if let Some(id) = e.id.as_deref().and_then(|id| Uuid::try_parse(id).ok()) {
+                if name == "timeline" && self.sent.contains(&id) {
+                    continue;
+                }
+                if remember && self.sent.len() < SENT_REMEMBERED {
+                    self.sent.insert(id);
+                }
                 event = event.id(id.to_string());
             }
             self.pending.push_back(event);
