@@ -418,6 +418,22 @@ pub async fn empty_database() -> String {
     name
 }
 
+/// Polls `probe` every 100 ms until it is true; fails the test after `within`.
+pub async fn eventually<F, Fut>(what: &str, within: Duration, mut probe: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    while !probe().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A TCP port free at the time of asking.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -428,8 +444,6 @@ pub fn free_port() -> u16 {
 }
 
 impl TestApp {
-    /// Runs every job waiting in the queue, as a worker would, until none is left; returns how
-    /// many ran. Deterministic: tests call it instead of waiting for a worker process.
     /// What a `crm worker` process of this app runs jobs with.
     pub fn worker_ctx(&self) -> worker::WorkerCtx {
         worker::WorkerCtx {
@@ -440,6 +454,8 @@ impl TestApp {
         }
     }
 
+    /// Runs every job waiting in the queue, as a worker would, until none is left; returns how
+    /// many ran. Deterministic: tests call it instead of waiting for a worker process.
     pub async fn drain_jobs(&self) -> usize {
         let ctx = self.worker_ctx();
         let mut ran = 0;

@@ -256,6 +256,13 @@ impl Settings {
         worker.concurrency = env.parse("CRM_WORKER_CONCURRENCY", 4, "a whole number")?;
         worker.heartbeat_every = env.secs("CRM_WORKER_HEARTBEAT_SECS", 30)?;
         worker.shutdown_grace = api.shutdown_grace;
+        worker.dead_after = env.secs("CRM_WORKER_DEAD_AFTER_SECS", 60)?;
+        if !(Duration::from_secs(6)..=Duration::from_secs(3600)).contains(&worker.dead_after) {
+            return Err(SettingError {
+                name: "CRM_WORKER_DEAD_AFTER_SECS",
+                reason: "must be from 6 to 3600 seconds".into(),
+            });
+        }
         worker.master_keys = api.master_keys.clone();
         worker.redis_url = api.redis_url.clone();
 
@@ -334,6 +341,7 @@ mod tests {
         assert!(s.jwt_key_generated);
         assert_eq!(s.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(s.metrics_addr.to_string(), "127.0.0.1:9090");
+        assert_eq!(s.worker.dead_after, Duration::from_secs(60));
     }
 
     #[test]
@@ -344,6 +352,8 @@ mod tests {
             ("REDIS_URL", "http://x"),
             ("CRM_JWT_PRIVATE_KEY", "not a key"),
             ("CRM_AUTHZ_RELOAD_SECS", "120"),
+            ("CRM_WORKER_DEAD_AFTER_SECS", "5"),
+            ("CRM_WORKER_DEAD_AFTER_SECS", "7200"),
             ("CRM_LOG_FORMAT", "xml"),
             ("CRM_MASTER_KEYS", "k1:not-32-bytes"),
         ] {

@@ -38,6 +38,24 @@ pub async fn enqueue_on_pool(
     enqueue(&mut conn, job, idempotency_key).await
 }
 
+/// Puts the jobs `worker` still holds back on the queue, for another worker to take at once.
+/// Called when a worker has stopped: a job its shutdown grace cut short (rolled back with its
+/// transaction) would otherwise wait until the queue declares the worker dead.
+pub async fn release_held(pool: &PgPool, worker: &str) -> Result<u64, sqlx::Error> {
+    let released = sqlx::query!(
+        r#"UPDATE apalis.jobs
+              SET status = 'Pending', lock_by = NULL, lock_at = NULL, done_at = NULL,
+                  attempts = attempts + 1,
+                  last_result = '{"Err": "cut short by the shutdown of its worker"}'::jsonb
+            WHERE job_type = $1 AND lock_by = $2 AND status IN ('Queued', 'Running')"#,
+        QUEUE,
+        worker
+    )
+    .execute(pool)
+    .await?;
+    Ok(released.rows_affected())
+}
+
 /// The queue's own migrations, tracked in their own table beside ours.
 pub fn migrations() -> sqlx::migrate::Migrator {
     let mut m = apalis_postgres::PostgresStorage::<()>::migrations();

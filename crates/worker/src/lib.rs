@@ -8,7 +8,7 @@ pub use services::jobs::Job;
 
 /// Putting jobs on the queue (defined with the jobs, below this crate, so the API can enqueue).
 pub mod queue {
-    pub use services::jobs::{QUEUE, enqueue, enqueue_on_pool, migrations};
+    pub use services::jobs::{QUEUE, enqueue, enqueue_on_pool, migrations, release_held};
 }
 
 use std::future::Future;
@@ -113,6 +113,8 @@ pub struct WorkerConfig {
     pub heartbeat_every: Duration,
     pub purge_every: Duration,
     pub shutdown_grace: Duration,
+    /// How long a worker may go unseen before the others declare it dead and run its jobs.
+    pub dead_after: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -125,6 +127,7 @@ impl Default for WorkerConfig {
             heartbeat_every: Duration::from_secs(30),
             purge_every: Duration::from_secs(3600),
             shutdown_grace: Duration::from_secs(20),
+            dead_after: Duration::from_secs(60),
         }
     }
 }
@@ -165,6 +168,9 @@ async fn schedule(pool: PgPool, config: WorkerConfig) {
     }
 }
 
+/// Heartbeats per `dead_after`: a worker is declared dead after missing this many.
+const BEATS_PER_WINDOW: u32 = 6;
+
 /// Runs the job runtime until `shutdown` resolves, finishing running jobs within the grace.
 pub async fn run(
     pool: PgPool,
@@ -183,8 +189,18 @@ pub async fn run(
     let metrics_server = tokio::spawn(metrics::serve(metrics_listener, metrics, pool.clone()));
     // LISTEN/NOTIFY wakes the worker when a job is pushed; polling every second catches
     // anything a lost notification would miss (scheduled retries, restarts).
+    let beat_every = (config.dead_after / BEATS_PER_WINDOW).max(Duration::from_secs(1));
+    // One job per fetch: a worker whose slots are all busy holds no job it has not started.
+    // A fetched batch would wait there for a slot while idle workers could run it, and the
+    // queue library pauses its heartbeat while it holds one, so a busy worker would be
+    // declared dead and its running jobs run a second time elsewhere.
+    let queue_config = QueueConfig::default()
+        .queue(queue::QUEUE)
+        .batch_size(1)
+        .heartbeat_interval(beat_every)
+        .missed_heartbeats(BEATS_PER_WINDOW as usize);
     let storage = PostgresStorage::<Job>::new(&pool)
-        .with_config(QueueConfig::default().queue(queue::QUEUE))
+        .with_config(queue_config)
         .with_pubsub()
         .poll_with_strategy(Strategy::new().interval(Duration::from_secs(1)));
     let worker_id = config.worker_id.clone();
@@ -207,6 +223,13 @@ pub async fn run(
         })
         .await
         .context("job runtime failed");
+    // Jobs still running when the grace ran out were dropped with the runtime (their
+    // transactions roll back): hand them to the other workers now.
+    match queue::release_held(&pool, &config.worker_id).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(jobs = n, "jobs cut short by the shutdown are queued again"),
+        Err(e) => tracing::error!(error = %e, "jobs cut short by the shutdown not released"),
+    }
     scheduler.abort();
     metrics_server.abort();
     result

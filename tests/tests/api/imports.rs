@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tests::*;
 
-async fn upload(app: &TestApp, token: &str, csv: &str, dry_run: bool) -> Reply {
+pub(crate) async fn upload(app: &TestApp, token: &str, csv: &str, dry_run: bool) -> Reply {
     let path = format!("/api/v1/clients/import?dry_run={dry_run}");
     let res = app
         .http

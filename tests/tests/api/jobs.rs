@@ -2,7 +2,7 @@
 //! processed idempotently.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tests::*;
 use worker::{Job, WorkerConfig, WorkerCtx, WorkerMetrics};
@@ -16,6 +16,59 @@ async fn pending(app: &TestApp) -> i64 {
     .await
     .expect("count")
 }
+
+/// A `crm worker` runtime in this process, on the app's database.
+struct RunningWorker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// A worker's settings for tests: no periodic heartbeat job, the given name.
+fn worker_config(worker_id: &str) -> WorkerConfig {
+    WorkerConfig {
+        worker_id: worker_id.into(),
+        master_keys: domain::Secret::new(test_master_keys()),
+        heartbeat_every: Duration::from_secs(3600),
+        ..WorkerConfig::default()
+    }
+}
+
+impl RunningWorker {
+    async fn start(app: &TestApp, config: WorkerConfig) -> Self {
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let task = tokio::spawn(worker::run(
+            app.app_pool.clone(),
+            config,
+            metrics,
+            async move {
+                let _ = stop_rx.await;
+            },
+        ));
+        Self { stop, task }
+    }
+
+    /// Ends the worker as a crash would: no shutdown, no heartbeat from then on.
+    async fn crash(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+
+    /// Signals shutdown and waits until `worker::run` has returned.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("the worker stopped within its grace")
+            .expect("the worker task")
+            .expect("the worker ran without error");
+    }
+}
+
+/// How long a worker may take to get to a job.
+const JOB_WAIT: Duration = Duration::from_secs(20);
 
 #[tokio::test]
 async fn jobs_commit_with_their_transaction_and_survive_until_a_worker_runs() {
@@ -43,40 +96,18 @@ async fn jobs_commit_with_their_transaction_and_survive_until_a_worker_runs() {
     assert_eq!(pending(&app).await, 1);
 
     // No worker is running: the job waits in Postgres. Start one now.
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let config = WorkerConfig {
-        worker_id: "test-worker".into(),
-        master_keys: domain::Secret::new(test_master_keys()),
-        heartbeat_every: Duration::from_secs(3600),
-        ..WorkerConfig::default()
-    };
-    let runner = tokio::spawn(worker::run(
-        app.app_pool.clone(),
-        config,
-        metrics,
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let runner = RunningWorker::start(&app, worker_config("test-worker")).await;
+    eventually("the queued job to run", JOB_WAIT, || async {
         let beats: Option<i64> = sqlx::query_scalar(
             "SELECT beats FROM worker_heartbeats WHERE worker_id = 'from-a-transaction'",
         )
         .fetch_optional(&app.owner)
         .await
         .expect("query");
-        if beats == Some(1) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the queued job never ran");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = stop_tx.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(25), runner).await;
+        beats == Some(1)
+    })
+    .await;
+    runner.stop().await;
     app.stop().await;
 }
 
@@ -112,5 +143,165 @@ async fn purging_idempotency_keys_is_idempotent_and_keeps_fresh_keys() {
                 .expect("keys");
         assert_eq!(keys, vec!["new".to_owned()]);
     }
+    app.stop().await;
+}
+
+/// The import job of `import_id`: its status, who holds it, and how often it was handed out.
+async fn import_job(app: &TestApp, import_id: &str) -> (String, Option<String>, i32) {
+    sqlx::query_as(
+        "SELECT status, lock_by, attempts FROM apalis.jobs
+          WHERE job_type = $1 AND convert_from(job, 'UTF8')::jsonb ->> 'import_id' = $2",
+    )
+    .bind(worker::queue::QUEUE)
+    .bind(import_id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("the import's job")
+}
+
+/// An import of three rows whose job, once a worker takes it, waits at its first statement
+/// until the returned transaction (holding the import's row) ends.
+async fn held_import(
+    app: &TestApp,
+    t: &TenantFixture,
+) -> (String, sqlx::Transaction<'static, sqlx::Postgres>) {
+    let r =
+        crate::imports::upload(app, &t.owner_token, "company_name\nUno\nDos\nTres\n", false).await;
+    assert_eq!(r.status, reqwest::StatusCode::ACCEPTED, "{}", r.text);
+    let import_id = r.body["id"].as_str().expect("id").to_owned();
+    let mut hold = app.owner.begin().await.expect("tx");
+    sqlx::query("SELECT 1 FROM client_imports WHERE id = $1::uuid FOR UPDATE")
+        .bind(&import_id)
+        .execute(&mut *hold)
+        .await
+        .expect("lock the import");
+    (import_id, hold)
+}
+
+/// How many statements of the test's database wait for a lock.
+async fn lock_waits(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .expect("activity")
+}
+
+/// Waits until `worker` runs the import's job and the job waits on the held row.
+async fn running_in(app: &TestApp, import_id: &str, worker: &str) {
+    let what = format!("the job to be waiting inside {worker}");
+    eventually(&what, JOB_WAIT, || async {
+        // Apalis marks a fetched job Running only when it gets round to it: either will do.
+        let (status, lock_by, _) = import_job(app, import_id).await;
+        matches!(status.as_str(), "Queued" | "Running")
+            && lock_by.as_deref() == Some(worker)
+            && lock_waits(app).await > 0
+    })
+    .await;
+}
+
+/// Waits for the imports' jobs to be done, then checks each row was imported once.
+async fn imported_once(app: &TestApp, t: &TenantFixture, import_ids: &[&str]) {
+    for id in import_ids {
+        eventually("a worker to finish the import", JOB_WAIT, || async {
+            import_job(app, id).await.0 == "Done"
+        })
+        .await;
+        let imported: (String, i32) =
+            sqlx::query_as("SELECT status, imported_rows FROM client_imports WHERE id = $1::uuid")
+                .bind(id)
+                .fetch_one(&app.owner)
+                .await
+                .expect("import");
+        assert_eq!(imported, ("done".to_owned(), 3));
+    }
+    assert_eq!(
+        app.count("clients", t.id).await,
+        3 * import_ids.len() as i64,
+        "each row imported once"
+    );
+}
+
+#[tokio::test]
+async fn a_job_cut_short_by_shutdown_is_queued_again_at_once_and_finished_once() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("cut")).await;
+    let (import_id, hold) = held_import(&app, &t).await;
+    let first = RunningWorker::start(
+        &app,
+        WorkerConfig {
+            shutdown_grace: Duration::from_secs(1),
+            ..worker_config("worker-cut")
+        },
+    )
+    .await;
+    running_in(&app, &import_id, "worker-cut").await;
+    first.stop().await;
+    let (status, lock_by, attempts) = import_job(&app, &import_id).await;
+    assert_eq!(
+        (status.as_str(), lock_by),
+        ("Pending", None),
+        "a job cut short must not wait for its worker to be declared dead"
+    );
+    assert_eq!(attempts, 1, "the cut run counts as an attempt");
+    hold.rollback().await.expect("release the import");
+
+    let second = RunningWorker::start(&app, worker_config("worker-next")).await;
+    imported_once(&app, &t, &[&import_id]).await;
+    second.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_busy_worker_keeps_its_job_hoards_none_and_a_crashed_ones_go_to_another() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("dead")).await;
+    let window = Duration::from_secs(3);
+    let (one, hold_one) = held_import(&app, &t).await;
+    let (two, hold_two) = held_import(&app, &t).await;
+    let busy = RunningWorker::start(
+        &app,
+        WorkerConfig {
+            concurrency: 1,
+            dead_after: window,
+            ..worker_config("worker-busy")
+        },
+    )
+    .await;
+    // It takes the oldest job into its only slot, and leaves the other one on the queue: held
+    // back in its buffer (as a batch fetch would), the job would wait for the slot while idle
+    // workers could run it, and the queue library's own heartbeat would pause meanwhile.
+    running_in(&app, &one, "worker-busy").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        import_job(&app, &two).await,
+        ("Pending".to_owned(), None, 0),
+        "the busy worker hoarded a job"
+    );
+    let other = RunningWorker::start(
+        &app,
+        WorkerConfig {
+            dead_after: window,
+            ..worker_config("worker-other")
+        },
+    )
+    .await;
+    running_in(&app, &two, "worker-other").await;
+    tokio::time::sleep(window * 2).await;
+    let (_, lock_by, attempts) = import_job(&app, &one).await;
+    assert_eq!(
+        (lock_by.as_deref(), attempts),
+        (Some("worker-busy"), 0),
+        "a worker alive but busy was declared dead and its job taken"
+    );
+
+    busy.crash().await;
+    running_in(&app, &one, "worker-other").await;
+    hold_one.rollback().await.expect("release the import");
+    hold_two.rollback().await.expect("release the import");
+    imported_once(&app, &t, &[&one, &two]).await;
+    other.stop().await;
     app.stop().await;
 }

@@ -1,7 +1,7 @@
 //! Redis is a helper, not a dependency: stopped mid-test, requests keep succeeding; when it
 //! returns, the product uses it again.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -56,14 +56,12 @@ async fn requests_succeed_while_redis_is_down_and_it_comes_back() {
 
     let mut redis = start_redis(port);
     wait_for_port(port).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if readiness(&app).await["redis"] == "ok" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "redis never came back into use");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually(
+        "redis to come back into use",
+        Duration::from_secs(15),
+        || async { readiness(&app).await["redis"] == "ok" },
+    )
+    .await;
     assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::OK);
     let _ = redis.kill();
     let _ = redis.wait();

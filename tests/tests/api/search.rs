@@ -2,6 +2,8 @@
 //! client writes, and the prune job removes the ones no client has without ever losing one a
 //! concurrent writer still needs.
 
+use std::time::Duration;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tests::*;
@@ -227,12 +229,19 @@ async fn a_word_pruned_under_a_running_writer_comes_back() {
     writer.commit().await.expect("commit");
     // Until the check, the renamed client cannot be found by a typo of the word.
     assert_eq!(found(&app, tok, "zumoz turia").await, Vec::<String>::new());
-    assert_eq!(
-        db::search_words::repair(&app.app_pool)
-            .await
-            .expect("repair"),
-        0
-    );
+    // The check runs once every transaction that overlapped the prune has ended, in the whole
+    // cluster (transaction ids are), so other tests' open transactions may delay it.
+    eventually(
+        "the removed words to be checked",
+        Duration::from_secs(60),
+        || async {
+            db::search_words::repair(&app.app_pool)
+                .await
+                .expect("repair")
+                == 0
+        },
+    )
+    .await;
     let words = vocabulary(&app, t.id).await;
     assert!(words.contains(&"zumos".to_owned()), "{words:?}");
     assert!(!words.contains(&"valencia".to_owned()), "{words:?}");
