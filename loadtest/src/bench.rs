@@ -439,14 +439,16 @@ fn statements(data: &Dataset, session: Uuid, search: Option<&str>, kpis: bool) -
                     AND c.last_contact_at >= now() - make_interval(days => $4) \
                     AND c.last_contact_at <= now()) AS active, \
                   (SELECT count(*) FROM clients c WHERE c.tenant_id = $1 AND c.deleted_at IS NULL \
-                    AND c.created_at >= date_trunc('month', now() AT TIME ZONE t.time_zone) \
-                                        AT TIME ZONE t.time_zone) AS new_this_month, \
+                    AND c.created_at >= (SELECT date_trunc('month', now() AT TIME ZONE z.time_zone) \
+                                               AT TIME ZONE z.time_zone \
+                                          FROM tenants z WHERE z.id = $1)) AS new_this_month, \
                   (SELECT count(*) FROM clients c WHERE c.tenant_id = $1 AND c.deleted_at IS NULL \
                     AND c.converted_at IS NOT NULL \
                     AND c.converted_at >= $2 AND c.converted_at < $3) AS converted, \
                   (SELECT count(*) FROM clients c WHERE c.tenant_id = $1 AND c.deleted_at IS NULL \
                     AND c.created_at >= $2 AND c.created_at < $3 AND c.status = 'lead') AS still_leads \
-                  FROM tenants t LEFT JOIN client_stats s ON s.tenant_id = t.id WHERE t.id = $1"
+                  FROM tenants t CROSS JOIN (SELECT sum(total) AS total, sum(leads) AS leads, sum(clients) AS clients \
+                    FROM client_stats WHERE tenant_id = $1) s WHERE t.id = $1"
                 .into(),
             args: vec![
                 lit_uuid(data.tenant),

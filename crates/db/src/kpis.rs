@@ -32,15 +32,15 @@ pub async fn client_counts(
     active_days: i32,
 ) -> Result<ClientCounts, sqlx::Error> {
     let tenant = tx.tenant_id();
-    // Totals come from the counters the client triggers keep; the rest are range counts on
+    // Totals are the sums of the counter slots the client triggers keep; the rest are range counts on
     // partial indexes (index-only, and only over the rows in the range). The month's start is
     // an uncorrelated subquery so it is known before the scan and bounds the index range
     // (correlated to `t`, it was a filter over every client of the tenant).
     sqlx::query_as!(
         ClientCounts,
-        r#"SELECT coalesce(s.total, 0) AS "total!",
-                  coalesce(s.leads, 0) AS "leads!",
-                  coalesce(s.clients, 0) AS "clients!",
+        r#"SELECT coalesce(s.total, 0)::bigint AS "total!",
+                  coalesce(s.leads, 0)::bigint AS "leads!",
+                  coalesce(s.clients, 0)::bigint AS "clients!",
                   (SELECT count(*) FROM clients c
                     WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.last_contact_at IS NOT NULL
                       AND c.last_contact_at >= now() - make_interval(days => $4)
@@ -58,7 +58,8 @@ pub async fn client_counts(
                       AND c.created_at >= $2 AND c.created_at < $3
                       AND c.status = 'lead') AS "still_leads!"
              FROM tenants t
-             LEFT JOIN client_stats s ON s.tenant_id = t.id
+             CROSS JOIN (SELECT sum(total) AS total, sum(leads) AS leads, sum(clients) AS clients
+                           FROM client_stats WHERE tenant_id = $1) s
             WHERE t.id = $1"#,
         tenant,
         from,

@@ -349,6 +349,60 @@ async fn kept_totals_match_a_recount_after_every_kind_of_change() {
     app.stop().await;
 }
 
+/// The counter slot a transaction's client changes go to (`client_stats_apply`).
+async fn slot_of(tx: &mut sqlx::PgConnection) -> i64 {
+    sqlx::query_scalar("SELECT mod(txid_current(), 16)")
+        .fetch_one(tx)
+        .await
+        .expect("slot")
+}
+
+#[tokio::test]
+async fn writers_of_one_tenant_do_not_wait_for_each_other_on_the_counts() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("kpi-slots")).await;
+    let insert = "INSERT INTO clients (tenant_id, id, company_name, status)
+                  VALUES ($1, gen_random_uuid(), $2, 'lead')";
+    // A writer that created a client and has not committed yet, as an import batch.
+    let mut first = app.owner.begin().await.expect("tx");
+    let first_slot = slot_of(&mut first).await;
+    sqlx::query(insert)
+        .bind(t.id)
+        .bind("First")
+        .execute(&mut *first)
+        .await
+        .expect("first insert");
+    // Another writer of the tenant; its transaction id picks another slot (one in 16 does not).
+    let mut second = loop {
+        let mut tx = app.owner.begin().await.expect("tx");
+        if slot_of(&mut tx).await != first_slot {
+            break tx;
+        }
+        tx.rollback().await.expect("rollback");
+    };
+    sqlx::query("SET LOCAL lock_timeout = '5s'")
+        .execute(&mut *second)
+        .await
+        .expect("lock timeout");
+    sqlx::query(insert)
+        .bind(t.id)
+        .bind("Second")
+        .execute(&mut *second)
+        .await
+        .expect("the second writer waited for the first one's counts");
+    second.commit().await.expect("commit");
+    first.commit().await.expect("commit");
+
+    let k = kpis(&app, &t.owner_token, "").await;
+    assert_eq!(
+        [&k["total"], &k["leads"], &k["clients"]].map(|v| v.as_i64().unwrap_or(-1)),
+        recount(&app, t.id).await,
+        "{k}"
+    );
+    assert_eq!(k["total"], 2, "{k}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn new_this_month_follows_the_tenants_time_zone() {
     let app = spawn_app().await;
