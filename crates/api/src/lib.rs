@@ -251,6 +251,9 @@ async fn listen_for_policy_changes(state: &AppState) -> anyhow::Result<()> {
     anyhow::bail!("subscription closed")
 }
 
+/// How long the exit waits for the last commits' live updates to be published.
+const FLUSH_WITHIN: Duration = Duration::from_secs(2);
+
 /// Serves the API on `listener` and metrics on `metrics_listener` until `shutdown` resolves;
 /// then readiness answers 503, in-flight requests finish, and it returns within the grace period.
 pub async fn run(
@@ -268,13 +271,16 @@ pub async fn run(
     tokio::spawn(async move {
         shutdown.await;
         draining_state.draining.store(true, Ordering::SeqCst);
-        draining_state.live.close();
         tracing::info!(
             delay_ms = delay.as_millis() as u64,
             "shutting down: readiness is 503"
         );
         tokio::time::sleep(delay).await;
         tracing::info!("closing the listener; finishing in-flight requests");
+        // Live streams end with the listener, not at SIGTERM: a client reconnecting during
+        // the delay would often reach this process again, while the load balancer still
+        // sends it traffic; once the listener is closed it reaches another one.
+        draining_state.live.close();
         let _ = stop_tx.send(true);
     });
     let wait_stop = |mut rx: watch::Receiver<bool>| async move {
@@ -286,7 +292,7 @@ pub async fn run(
         app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(wait_stop(stop_rx.clone()));
-    let metrics = axum::serve(metrics_listener, metrics_app(state))
+    let metrics = axum::serve(metrics_listener, metrics_app(state.clone()))
         .with_graceful_shutdown(wait_stop(stop_rx.clone()));
     let metrics = tokio::spawn(async move { metrics.await });
 
@@ -294,9 +300,18 @@ pub async fn run(
         wait_stop(stop_rx.clone()).await;
         tokio::time::sleep(grace.saturating_sub(delay)).await;
     };
-    tokio::select! {
-        result = api => result.context("API server failed")?,
-        _ = deadline => tracing::warn!("grace period over; closing remaining connections"),
+    let drained = tokio::select! {
+        result = api => {
+            result.context("API server failed")?;
+            true
+        }
+        _ = deadline => {
+            tracing::warn!("grace period over; closing remaining connections");
+            false
+        }
+    };
+    if drained && !state.live.flush(FLUSH_WITHIN).await {
+        tracing::warn!("exiting with live updates of the last commits unpublished");
     }
     metrics.abort();
     Ok(())

@@ -13,6 +13,7 @@ use deadpool_redis::redis;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch};
+use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::routes::kpis::{self, KpiParams};
@@ -62,6 +63,8 @@ pub struct Hub {
     messages: broadcast::Sender<Arc<Message>>,
     relay: watch::Sender<Relay>,
     closing: watch::Sender<bool>,
+    /// Commits' updates being rendered and published in the background.
+    publishing: TaskTracker,
 }
 
 /// One SSE connection's view of the hub.
@@ -78,6 +81,7 @@ impl Default for Hub {
             messages: broadcast::channel(CAPACITY).0,
             relay: watch::channel(Relay::Starting).0,
             closing: watch::channel(false).0,
+            publishing: TaskTracker::new(),
         }
     }
 }
@@ -98,6 +102,15 @@ impl Hub {
     /// At shutdown: every stream ends, so open connections do not hold up the exit.
     pub fn close(&self) {
         self.closing.send_replace(true);
+    }
+
+    /// At exit: waits, at most `within`, for the updates of commits still being published, so
+    /// the last requests' events reach the other processes. False when some were cut off.
+    pub async fn flush(&self, within: Duration) -> bool {
+        self.publishing.close();
+        tokio::time::timeout(within, self.publishing.wait())
+            .await
+            .is_ok()
     }
 
     fn set_relay(&self, status: Relay) {
@@ -159,7 +172,8 @@ pub fn committed(state: &AppState, tenant: Uuid, recorded: Recorded) {
         return;
     }
     let state = state.clone();
-    tokio::spawn(async move {
+    let publishing = state.live.publishing.clone();
+    publishing.spawn(async move {
         match render(&state, tenant, &recorded).await {
             Ok(message) => state.live.publish(&state.redis, message).await,
             Err(e) => tracing::warn!(error = %e, "live update not published"),

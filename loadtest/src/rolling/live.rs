@@ -39,10 +39,26 @@ pub(super) struct Watched {
     pub(super) failed_connects: u64,
     /// `event: resync`: the stream could not resend what was missed.
     pub(super) resyncs: u64,
+    /// Their reasons, as the stream gave them (the first few).
+    pub(super) resync_reasons: Vec<String>,
     /// Of the timeline events the tenant recorded while it listened, how many it never got.
     pub(super) missing: u64,
     pub(super) recorded: u64,
+    /// The first of those it never got.
+    pub(super) missing_events: Vec<MissingEvent>,
 }
+
+/// A timeline event the subscriber never got.
+#[derive(Debug, Serialize)]
+pub(super) struct MissingEvent {
+    pub(super) id: Uuid,
+    pub(super) event_type: String,
+    /// When its id was made (UUIDv7), unix ms.
+    pub(super) made_ms: i64,
+}
+
+/// How many missing events the report lists.
+const MISSING_LISTED: usize = 20;
 
 /// One frame of the stream, as far as the subscriber cares.
 #[derive(Debug, Default, PartialEq)]
@@ -50,6 +66,7 @@ struct Frame {
     event: Option<String>,
     id: Option<String>,
     retry_ms: Option<u64>,
+    data: String,
 }
 
 fn parse(text: &str) -> Frame {
@@ -61,6 +78,7 @@ fn parse(text: &str) -> Frame {
             "event" => f.event = Some(value.to_owned()),
             "id" => f.id = Some(value.to_owned()),
             "retry" => f.retry_ms = value.parse().ok(),
+            "data" => f.data.push_str(value),
             _ => {}
         }
     }
@@ -147,7 +165,16 @@ async fn read(
                         *last = Some(id.to_string());
                     }
                 }
-                Some("resync") => w.resyncs += 1,
+                Some("resync") => {
+                    w.resyncs += 1;
+                    if w.resync_reasons.len() < MISSING_LISTED {
+                        let reason = serde_json::from_str::<serde_json::Value>(&frame.data)
+                            .ok()
+                            .and_then(|v| v["reason"].as_str().map(str::to_owned))
+                            .unwrap_or(frame.data);
+                        w.resync_reasons.push(reason);
+                    }
+                }
                 _ => {}
             }
         }
@@ -159,16 +186,40 @@ pub(super) async fn verify(pool: &PgPool, tenant: Uuid, w: &mut Watched) -> anyh
     let Some(from) = w.from else {
         return Ok(());
     };
-    let recorded: Vec<Uuid> =
-        sqlx::query_scalar("SELECT id FROM timeline_events WHERE tenant_id = $1 AND id >= $2")
-            .bind(tenant)
-            .bind(from)
-            .fetch_all(pool)
-            .await
-            .context("cannot read the timeline")?;
+    let recorded: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, event_type FROM timeline_events WHERE tenant_id = $1 AND id >= $2 ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(from)
+    .fetch_all(pool)
+    .await
+    .context("cannot read the timeline")?;
     w.recorded = recorded.len() as u64;
-    w.missing = recorded.iter().filter(|id| !w.ids.contains(id)).count() as u64;
+    let missing: Vec<_> = recorded
+        .into_iter()
+        .filter(|(id, _)| !w.ids.contains(id))
+        .collect();
+    w.missing = missing.len() as u64;
+    w.missing_events = missing
+        .into_iter()
+        .take(MISSING_LISTED)
+        .map(|(id, event_type)| MissingEvent {
+            made_ms: made_ms(id),
+            id,
+            event_type,
+        })
+        .collect();
     Ok(())
+}
+
+/// The unix ms a UUIDv7 was made at.
+fn made_ms(id: Uuid) -> i64 {
+    id.get_timestamp()
+        .map(|t| {
+            let (secs, nanos) = t.to_unix();
+            (secs * 1000 + u64::from(nanos) / 1_000_000) as i64
+        })
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

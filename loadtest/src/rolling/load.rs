@@ -175,7 +175,10 @@ pub(super) async fn user(shared: Arc<Shared>, number: usize, stop: watch::Receiv
         let result = match op {
             Op::Create => {
                 created += 1;
-                let name = format!("{POST_PREFIX} u{number:04} n{created:06}");
+                // Each name's last word is its own: a word shared by concurrent creates (as
+                // `n000042` of every user's 42nd client was) makes each wait for the other's
+                // commit in the search vocabulary, which real names seldom do.
+                let name = format!("{POST_PREFIX} u{number:04} u{number:04}n{created:06}");
                 let body = json!({
                     "company_name": name,
                     "emails": [format!("u{number:04}n{created:06}@post.rolling.example")],

@@ -64,6 +64,8 @@ pub(super) struct Report {
     pub(super) load_balancer: String,
     pub(super) concurrency: u64,
     pub(super) load_seconds: f64,
+    /// Unix ms of the load's start: the zero of every "s" in the report.
+    pub(super) start_ms: i64,
     pub(super) import_rows: u32,
     pub(super) import_every_ms: u64,
     pub(super) requests_ok: u64,
@@ -166,6 +168,7 @@ impl Report {
             load_balancer: m.load_balancer,
             concurrency: m.concurrency,
             load_seconds,
+            start_ms: m.start_ms,
             import_rows: m.import_rows,
             import_every_ms: m.import_every_ms,
             requests_ok: overall.ok,
@@ -273,6 +276,21 @@ pub(super) fn markdown(r: &Report) -> String {
         l.reconnects,
         yes(g.live_updates_complete)
     );
+    if !l.missing_events.is_empty() || !l.resync_reasons.is_empty() {
+        let _ = writeln!(s);
+    }
+    for e in &l.missing_events {
+        let _ = writeln!(
+            s,
+            "- missed by the live subscriber: `{}` {} made at {:.1} s",
+            e.id,
+            e.event_type,
+            (e.made_ms - r.start_ms) as f64 / 1000.0
+        );
+    }
+    for reason in &l.resync_reasons {
+        let _ = writeln!(s, "- the live stream asked for a reload: {reason}");
+    }
     let _ = writeln!(
         s,
         "\nVerdict: **{}**. Replayed POSTs (retried by the load balancer, answered from the \
