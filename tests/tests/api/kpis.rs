@@ -349,7 +349,7 @@ async fn kept_totals_match_a_recount_after_every_kind_of_change() {
     app.stop().await;
 }
 
-/// The counter slot a transaction's client changes go to (`client_stats_apply`).
+/// The counter slot a transaction's client changes go to (`client_stats_flush`).
 async fn slot_of(tx: &mut sqlx::PgConnection) -> i64 {
     sqlx::query_scalar("SELECT mod(txid_current(), 16)")
         .fetch_one(tx)
@@ -362,20 +362,22 @@ async fn writers_of_one_tenant_do_not_wait_for_each_other_on_the_counts() {
     let app = spawn_app().await;
     let t = app.tenant(&slug("kpi-slots")).await;
     let insert = "INSERT INTO clients (tenant_id, id, company_name, status)
-                  VALUES ($1, gen_random_uuid(), $2, 'lead')";
+                  VALUES ($1, gen_random_uuid(), $2, $3)";
     // A writer that created a client and has not committed yet, as an import batch.
     let mut first = app.owner.begin().await.expect("tx");
     let first_slot = slot_of(&mut first).await;
     sqlx::query(insert)
         .bind(t.id)
         .bind("First")
+        .bind("lead")
         .execute(&mut *first)
         .await
         .expect("first insert");
-    // Another writer of the tenant; its transaction id picks another slot (one in 16 does not).
+    // Another writer of the tenant, even one whose changes go to the same counter slot, neither
+    // waits to change the counts nor to commit them: the first takes its slot only as it commits.
     let mut second = loop {
         let mut tx = app.owner.begin().await.expect("tx");
-        if slot_of(&mut tx).await != first_slot {
+        if slot_of(&mut tx).await == first_slot {
             break tx;
         }
         tx.rollback().await.expect("rollback");
@@ -387,10 +389,20 @@ async fn writers_of_one_tenant_do_not_wait_for_each_other_on_the_counts() {
     sqlx::query(insert)
         .bind(t.id)
         .bind("Second")
+        .bind("client")
         .execute(&mut *second)
         .await
         .expect("the second writer waited for the first one's counts");
-    second.commit().await.expect("commit");
+    second
+        .commit()
+        .await
+        .expect("the second writer's commit waited for the first one");
+    let k = kpis(&app, &t.owner_token, "").await;
+    assert_eq!(
+        [&k["total"], &k["leads"], &k["clients"]].map(|v| v.as_i64().unwrap_or(-1)),
+        [1, 0, 1],
+        "only the committed writer counts: {k}"
+    );
     first.commit().await.expect("commit");
 
     let k = kpis(&app, &t.owner_token, "").await;
@@ -400,6 +412,54 @@ async fn writers_of_one_tenant_do_not_wait_for_each_other_on_the_counts() {
         "{k}"
     );
     assert_eq!(k["total"], 2, "{k}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn counts_follow_savepoints_and_ignore_touches() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("kpi-savepoint")).await;
+    let id = create(&app, &t.owner_token, json!({ "company_name": "Kept" })).await;
+    let mut tx = app.owner.begin().await.expect("tx");
+    sqlx::query(
+        "INSERT INTO clients (tenant_id, id, company_name, status)
+         VALUES ($1, gen_random_uuid(), 'Kept too', 'client')",
+    )
+    .bind(t.id)
+    .execute(&mut *tx)
+    .await
+    .expect("insert");
+    // A change undone by rolling back to a savepoint is not counted.
+    sqlx::query("SAVEPOINT undone")
+        .execute(&mut *tx)
+        .await
+        .expect("savepoint");
+    sqlx::query(
+        "INSERT INTO clients (tenant_id, id, company_name, status)
+         VALUES ($1, gen_random_uuid(), 'Undone', 'lead')",
+    )
+    .bind(t.id)
+    .execute(&mut *tx)
+    .await
+    .expect("insert");
+    sqlx::query("ROLLBACK TO SAVEPOINT undone")
+        .execute(&mut *tx)
+        .await
+        .expect("rollback to savepoint");
+    // A touch moves no count.
+    sqlx::query("UPDATE clients SET last_contact_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .expect("touch");
+    tx.commit().await.expect("commit");
+    let k = kpis(&app, &t.owner_token, "").await;
+    assert_eq!(
+        [&k["total"], &k["leads"], &k["clients"]].map(|v| v.as_i64().unwrap_or(-1)),
+        [2, 1, 1],
+        "{k}"
+    );
+    assert_eq!(recount(&app, t.id).await, [2, 1, 1]);
     app.stop().await;
 }
 
