@@ -1206,6 +1206,19 @@ pub async fn run(args: SeedLarge) -> anyhow::Result<()> {
     .rows_affected();
     timer.record("search vocabulary from the clients", words, started);
 
+    // Likewise the e-mail index of the duplicate check.
+    let started = Instant::now();
+    let emails = sqlx::raw_sql(
+        "DELETE FROM client_emails;
+         INSERT INTO client_emails (tenant_id, email, client_id)
+         SELECT tenant_id, e, id FROM clients, unnest(emails) e WHERE deleted_at IS NULL
+         ON CONFLICT DO NOTHING",
+    )
+    .execute(&mut conn)
+    .await?
+    .rows_affected();
+    timer.record("client e-mails from the clients", emails, started);
+
     if !saved.is_empty() {
         let started = Instant::now();
         rebuild_indexes(&db_url, saved).await?;

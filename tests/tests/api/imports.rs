@@ -306,3 +306,112 @@ async fn two_deliveries_of_one_import_job_at_once_create_each_row_once() {
     assert_eq!(names, ["Dos", "Tres", "Uno"]);
     app.stop().await;
 }
+
+/// The e-mail index the duplicate check reads, and what it should hold: each live client's
+/// e-mails, read from the clients themselves.
+async fn email_index(
+    app: &TestApp,
+    tenant: uuid::Uuid,
+) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let kept = sqlx::query_as(
+        "SELECT email, client_id::text FROM client_emails WHERE tenant_id = $1 ORDER BY 1, 2",
+    )
+    .bind(tenant)
+    .fetch_all(&app.owner)
+    .await
+    .expect("index");
+    let live = sqlx::query_as(
+        "SELECT e, id::text FROM clients, unnest(emails) e
+          WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY 1, 2",
+    )
+    .bind(tenant)
+    .fetch_all(&app.owner)
+    .await
+    .expect("clients");
+    (kept, live)
+}
+
+async fn index_matches(app: &TestApp, tenant: uuid::Uuid, step: &str) {
+    let (kept, live) = email_index(app, tenant).await;
+    assert_eq!(kept, live, "after {step}");
+}
+
+async fn client_with_emails(app: &TestApp, token: &str, name: &str, emails: Value) -> String {
+    let body = json!({ "company_name": name, "emails": emails });
+    let r = app.post("/api/v1/clients", token, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["id"].as_str().expect("id").to_owned()
+}
+
+/// Whether an import of one row with this e-mail reports it as a duplicate.
+async fn import_finds_duplicate(app: &TestApp, token: &str, email: &str) -> bool {
+    let csv = format!("company_name,emails\nProbe,{email}\n");
+    let r = upload(app, token, &csv, true).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let done = finished(app, token, r.body["id"].as_str().expect("id")).await;
+    !errors(&done).is_empty()
+}
+
+#[tokio::test]
+async fn the_duplicate_check_follows_every_change_of_a_clients_emails() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("imp-emails")).await;
+    let other = app.tenant(&slug("imp-emails-b")).await;
+    let tok = &t.owner_token;
+    let a = client_with_emails(&app, tok, "Alfa", json!(["a1@x.example", "a2@x.example"])).await;
+    let b = client_with_emails(&app, tok, "Beta", json!(["b@x.example"])).await;
+    index_matches(&app, t.id, "creating").await;
+    assert!(import_finds_duplicate(&app, tok, "a2@x.example").await);
+    assert!(
+        !import_finds_duplicate(&app, &other.owner_token, "a2@x.example").await,
+        "another tenant's e-mail"
+    );
+
+    let r = app
+        .patch(
+            &format!("/api/v1/clients/{a}"),
+            tok,
+            json!({ "emails": ["a1@x.example", "a3@x.example"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    index_matches(&app, t.id, "changing the e-mails").await;
+    assert!(!import_finds_duplicate(&app, tok, "a2@x.example").await);
+    assert!(import_finds_duplicate(&app, tok, "a3@x.example").await);
+
+    let r = app.delete(&format!("/api/v1/clients/{b}"), tok).await;
+    assert!(r.status.is_success(), "{}", r.text);
+    index_matches(&app, t.id, "deleting").await;
+    assert!(!import_finds_duplicate(&app, tok, "b@x.example").await);
+    let restore = format!("/api/v1/clients/{b}/restore");
+    let r = app.call(Method::POST, &restore, Some(tok), None, &[]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    index_matches(&app, t.id, "restoring").await;
+    assert!(import_finds_duplicate(&app, tok, "b@x.example").await);
+
+    let r = app
+        .post(
+            &format!("/api/v1/clients/{a}/merge"),
+            tok,
+            json!({ "other_id": b }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    index_matches(&app, t.id, "merging").await;
+    let undo = format!(
+        "/api/v1/merges/{}/undo",
+        r.body["merge_id"].as_str().unwrap_or("")
+    );
+    let r = app.call(Method::POST, &undo, Some(tok), None, &[]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    index_matches(&app, t.id, "undoing the merge").await;
+
+    sqlx::query("DELETE FROM clients WHERE id = $1::uuid")
+        .bind(&b)
+        .execute(&app.owner)
+        .await
+        .expect("hard delete");
+    index_matches(&app, t.id, "a hard delete").await;
+    assert!(!import_finds_duplicate(&app, tok, "b@x.example").await);
+    app.stop().await;
+}
