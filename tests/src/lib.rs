@@ -449,8 +449,11 @@ impl TestApp {
         worker::WorkerCtx {
             db: self.app_pool.clone(),
             master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
-            redis_url: Some(std::env::var("CRM_TEST_REDIS").unwrap_or_else(|_| REDIS.to_owned())),
+            redis: worker::notice_pool(
+                &std::env::var("CRM_TEST_REDIS").unwrap_or_else(|_| REDIS.to_owned()),
+            ),
             metrics: std::sync::Arc::new(worker::WorkerMetrics::new().expect("metrics")),
+            stopping: worker::never_stopping(),
         }
     }
 

@@ -56,6 +56,8 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
         .peekable();
     let mut position = imp.processed_rows;
     while rows.peek().is_some() {
+        // Every batch before this one is committed: a shutdown loses nothing here.
+        ctx.check_stopping()?;
         let mut tx = TenantTx::begin(&ctx.db, tenant).await?;
         let cipher = db::crypto::tenant_cipher(&mut tx, &ctx.master_keys).await?;
         let (mut processed, mut imported, mut errors) = (0, 0, Vec::new());

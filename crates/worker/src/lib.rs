@@ -30,31 +30,95 @@ pub struct WorkerCtx {
     /// Master keys of the column encryption (imports encrypt tax ids).
     pub master_keys: db::crypto::MasterKeys,
     /// Where to tell the API processes about timeline events jobs write (live updates).
-    pub redis_url: Option<String>,
+    pub redis: Option<deadpool_redis::Pool>,
     pub metrics: std::sync::Arc<WorkerMetrics>,
+    /// True once the worker is shutting down: long jobs stop at their next safe point.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
-/// Tells the API processes about events a job committed; best effort (live updates only).
+impl WorkerCtx {
+    /// Fails with [`Interrupted`] once the worker is shutting down. Long jobs call it where
+    /// stopping loses nothing (between committed batches).
+    pub fn check_stopping(&self) -> Result<(), Interrupted> {
+        if *self.stopping.borrow() {
+            Err(Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A job stopped at a safe point because the worker is shutting down; it runs again, on
+/// another worker, from where it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped for the worker's shutdown; it runs again")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// A receiver that never says stop, for running jobs outside a worker (tests, tools).
+pub fn never_stopping() -> tokio::sync::watch::Receiver<bool> {
+    tokio::sync::watch::channel(false).1
+}
+
+/// A pool for the job notices (connections are kept: opening one per notice took seconds on
+/// a loaded machine). None when the URL is unusable: notices are then not sent.
+pub fn notice_pool(url: &str) -> Option<deadpool_redis::Pool> {
+    deadpool_redis::Config::from_url(url)
+        .create_pool(Some(deadpool_redis::Runtime::Tokio1))
+        .map_err(|e| tracing::warn!(error = %e, "no redis pool for job notices"))
+        .ok()
+}
+
+/// Attempts at publishing one notice, a short pause apart.
+const NOTICE_ATTEMPTS: u32 = 3;
+const NOTICE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Tells the API processes about events a job committed. Live updates only: the events are
+/// committed whatever happens here; a notice that cannot be published reaches no open stream
+/// (a reconnecting one resends them from Postgres), so that is a warning.
 pub(crate) async fn notify(ctx: &WorkerCtx, notice: &services::live::Notice) {
-    let Some(url) = &ctx.redis_url else {
+    let Some(pool) = &ctx.redis else {
         return;
     };
-    let sent = async {
-        let client = deadpool_redis::redis::Client::open(url.as_str())?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        let payload = serde_json::to_string(notice).map_err(|e| anyhow::anyhow!(e))?;
-        deadpool_redis::redis::cmd("PUBLISH")
-            .arg(services::live::NOTICE_CHANNEL)
-            .arg(payload)
-            .query_async::<()>(&mut conn)
-            .await?;
-        anyhow::Ok(())
+    let payload = match serde_json::to_string(notice) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "job notice not serializable");
+            return;
+        }
     };
-    match tokio::time::timeout(Duration::from_secs(2), sent).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::debug!(error = %e, "job notice not published"),
-        Err(_) => tracing::debug!("job notice not published: redis too slow"),
+    let mut last_error = String::new();
+    for attempt in 1..=NOTICE_ATTEMPTS {
+        let sent = async {
+            let mut conn = pool.get().await?;
+            deadpool_redis::redis::cmd("PUBLISH")
+                .arg(services::live::NOTICE_CHANNEL)
+                .arg(&payload)
+                .query_async::<()>(&mut conn)
+                .await?;
+            anyhow::Ok(())
+        };
+        match tokio::time::timeout(NOTICE_TIMEOUT, sent).await {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => last_error = e.to_string(),
+            Err(_) => last_error = "redis too slow".to_owned(),
+        }
+        if attempt < NOTICE_ATTEMPTS {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
+    tracing::warn!(
+        error = %last_error,
+        tenant_id = %notice.tenant_id,
+        events = notice.event_ids.len(),
+        "job notice not published: open live streams miss these events"
+    );
 }
 
 /// How long a prune waits for the transactions that overlapped it before checking the words it
@@ -135,10 +199,22 @@ impl Default for WorkerConfig {
 async fn handle(job: Job, ctx: Data<WorkerCtx>) -> Result<(), BoxDynError> {
     let started = std::time::Instant::now();
     let result = run_job(&ctx, &job).await;
-    ctx.metrics
-        .observe(job.kind(), result.is_ok(), started.elapsed());
+    let outcome = match &result {
+        Ok(()) => "ok",
+        Err(e) if e.is::<Interrupted>() => "interrupted",
+        Err(_) => "error",
+    };
+    ctx.metrics.observe(job.kind(), outcome, started.elapsed());
+    // An error, interrupted included, leaves the job to be run again.
     result.map_err(|e| {
-        tracing::warn!(kind = job.kind(), error = %e, "job failed; it will be retried");
+        if e.is::<Interrupted>() {
+            tracing::info!(
+                kind = job.kind(),
+                "job stopped for the shutdown; it runs again"
+            );
+        } else {
+            tracing::warn!(kind = job.kind(), error = %e, "job failed; it will be retried");
+        }
         e.into()
     })
 }
@@ -179,11 +255,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let metrics = std::sync::Arc::new(WorkerMetrics::new()?);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let ctx = WorkerCtx {
         db: pool.clone(),
         master_keys: db::crypto::MasterKeys::parse(config.master_keys.expose())?,
-        redis_url: Some(config.redis_url.expose().to_owned()),
+        redis: notice_pool(config.redis_url.expose()),
         metrics: metrics.clone(),
+        stopping,
     };
     let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));
     let metrics_server = tokio::spawn(metrics::serve(metrics_listener, metrics, pool.clone()));
@@ -218,7 +296,8 @@ pub async fn run(
     let result = monitor
         .run_with_signal(async move {
             shutdown.await;
-            tracing::info!("worker shutting down: finishing running jobs");
+            tracing::info!("worker shutting down: running jobs stop at their next safe point");
+            let _ = stop.send(true);
             Ok(())
         })
         .await

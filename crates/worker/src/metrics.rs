@@ -61,8 +61,9 @@ impl WorkerMetrics {
         })
     }
 
-    pub fn observe(&self, kind: &str, ok: bool, took: Duration) {
-        let outcome = if ok { "ok" } else { "error" };
+    /// Counts a run of a job: `outcome` is `ok`, `error` or `interrupted` (stopped for a
+    /// shutdown at a safe point, queued again).
+    pub fn observe(&self, kind: &str, outcome: &str, took: Duration) {
         self.jobs.with_label_values(&[kind, outcome]).inc();
         self.duration
             .with_label_values(&[kind])

@@ -46,7 +46,24 @@ pub(super) struct Watched {
     pub(super) recorded: u64,
     /// The first of those it never got.
     pub(super) missing_events: Vec<MissingEvent>,
+    /// Each stream it read, in order.
+    pub(super) streams: Vec<Stream>,
 }
+
+/// One stream the subscriber read, from answer to end.
+#[derive(Debug, Default, Serialize)]
+pub(super) struct Stream {
+    pub(super) opened_ms: i64,
+    pub(super) ended_ms: i64,
+    /// The `Last-Event-ID` it was opened with.
+    pub(super) resumed_after: Option<String>,
+    pub(super) timeline_events: u64,
+    /// What the server said in comment lines (the first few; keep-alives left out).
+    pub(super) comments: Vec<String>,
+}
+
+/// Comment lines kept per stream.
+const COMMENTS_KEPT: usize = 8;
 
 /// A timeline event the subscriber never got.
 #[derive(Debug, Serialize)]
@@ -67,10 +84,17 @@ struct Frame {
     id: Option<String>,
     retry_ms: Option<u64>,
     data: String,
+    comments: Vec<String>,
 }
 
 fn parse(text: &str) -> Frame {
     let mut f = Frame::default();
+    for comment in text.lines().filter_map(|l| l.strip_prefix(':')) {
+        let comment = comment.trim();
+        if !comment.is_empty() {
+            f.comments.push(comment.to_owned());
+        }
+    }
     for line in text.lines().filter(|l| !l.starts_with(':')) {
         let (field, value) = line.split_once(':').unwrap_or((line, ""));
         let value = value.strip_prefix(' ').unwrap_or(value);
@@ -109,15 +133,24 @@ pub(super) async fn subscribe(shared: Arc<Shared>, mut stop: watch::Receiver<boo
         if let Some(id) = &last {
             request = request.header("last-event-id", id);
         }
+        let resumed_after = last.clone();
         match request.send().await {
             Ok(res) if res.status().is_success() => {
                 // Subscribed before answering: every event made from now on reaches it.
-                let now = super::timeline::unix_ms().max(0) as u64;
+                let now = super::timeline::unix_ms();
                 w.from.get_or_insert_with(|| {
-                    uuid::Builder::from_unix_timestamp_millis(now, &[0; 10]).into_uuid()
+                    uuid::Builder::from_unix_timestamp_millis(now.max(0) as u64, &[0; 10])
+                        .into_uuid()
                 });
                 opened += 1;
-                read(res, &mut w, &mut last, &mut retry, &mut stop).await;
+                let mut stream = Stream {
+                    opened_ms: now,
+                    resumed_after,
+                    ..Stream::default()
+                };
+                read(res, &mut w, &mut stream, &mut last, &mut retry, &mut stop).await;
+                stream.ended_ms = super::timeline::unix_ms();
+                w.streams.push(stream);
             }
             _ => w.failed_connects += 1,
         }
@@ -134,6 +167,7 @@ pub(super) async fn subscribe(shared: Arc<Shared>, mut stop: watch::Receiver<boo
 async fn read(
     mut res: reqwest::Response,
     w: &mut Watched,
+    stream: &mut Stream,
     last: &mut Option<String>,
     retry: &mut Duration,
     stop: &mut watch::Receiver<bool>,
@@ -154,10 +188,16 @@ async fn read(
             if let Some(ms) = frame.retry_ms {
                 *retry = Duration::from_millis(ms);
             }
+            for comment in &frame.comments {
+                if stream.comments.len() < COMMENTS_KEPT {
+                    stream.comments.push(comment.clone());
+                }
+            }
             match frame.event.as_deref() {
                 Some("timeline") => {
                     let id = frame.id.as_deref().and_then(|i| Uuid::try_parse(i).ok());
                     if let Some(id) = id {
+                        stream.timeline_events += 1;
                         w.received += 1;
                         if !w.ids.insert(id) {
                             w.repeated += 1;

@@ -291,6 +291,19 @@ pub(super) fn markdown(r: &Report) -> String {
     for reason in &l.resync_reasons {
         let _ = writeln!(s, "- the live stream asked for a reload: {reason}");
     }
+    if l.missing > 0 || l.resyncs > 0 {
+        for st in &l.streams {
+            let _ = writeln!(
+                s,
+                "- live stream {:.1}-{:.1} s, resumed after {}: {} timeline events; said: {}",
+                (st.opened_ms - r.start_ms) as f64 / 1000.0,
+                (st.ended_ms - r.start_ms) as f64 / 1000.0,
+                st.resumed_after.as_deref().unwrap_or("-"),
+                st.timeline_events,
+                st.comments.join(" / ")
+            );
+        }
+    }
     let _ = writeln!(
         s,
         "\nVerdict: **{}**. Replayed POSTs (retried by the load balancer, answered from the \

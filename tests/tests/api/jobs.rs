@@ -128,8 +128,9 @@ async fn purging_idempotency_keys_is_idempotent_and_keeps_fresh_keys() {
     let ctx = WorkerCtx {
         db: app.app_pool.clone(),
         master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
-        redis_url: None,
+        redis: None,
         metrics: Arc::new(WorkerMetrics::new().expect("metrics")),
+        stopping: worker::never_stopping(),
     };
     for _ in 0..2 {
         worker::run_job(&ctx, &Job::PurgeIdempotencyKeys)
@@ -303,5 +304,78 @@ async fn a_busy_worker_keeps_its_job_hoards_none_and_a_crashed_ones_go_to_anothe
     hold_two.rollback().await.expect("release the import");
     imported_once(&app, &t, &[&one, &two]).await;
     other.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_long_job_stops_between_batches_at_shutdown_and_another_worker_finishes_it() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("stop")).await;
+    let mut csv = String::from("company_name\n");
+    for i in 0..1200 {
+        csv.push_str(&format!("Lote {i:04}\n"));
+    }
+    let r = crate::imports::upload(&app, &t.owner_token, &csv, false).await;
+    assert_eq!(r.status, reqwest::StatusCode::ACCEPTED, "{}", r.text);
+    let import_id = r.body["id"].as_str().expect("id").to_owned();
+    // Every counter slot of the tenant held: the first 500-row batch waits as it commits.
+    sqlx::query(
+        "INSERT INTO client_stats (tenant_id, slot) SELECT $1, s FROM generate_series(0, 15) s",
+    )
+    .bind(t.id)
+    .execute(&app.owner)
+    .await
+    .expect("slots");
+    let mut hold = app.owner.begin().await.expect("tx");
+    sqlx::query("SELECT 1 FROM client_stats WHERE tenant_id = $1 FOR UPDATE")
+        .bind(t.id)
+        .execute(&mut *hold)
+        .await
+        .expect("lock the counters");
+    let first = RunningWorker::start(
+        &app,
+        WorkerConfig {
+            shutdown_grace: Duration::from_secs(30),
+            ..worker_config("worker-stopping")
+        },
+    )
+    .await;
+    running_in(&app, &import_id, "worker-stopping").await;
+    let stopped = tokio::spawn(first.stop());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    hold.rollback().await.expect("release the counters");
+    stopped.await.expect("the worker stopped");
+
+    // It committed the batch it was in, then stopped instead of running the other two within
+    // its 30 s grace, and the job waits for another worker.
+    let (status, processed): (String, i32) =
+        sqlx::query_as("SELECT status, processed_rows FROM client_imports WHERE id = $1::uuid")
+            .bind(&import_id)
+            .fetch_one(&app.owner)
+            .await
+            .expect("import");
+    assert_eq!((status.as_str(), processed), ("running", 500));
+    // Apalis records the stop as a failed attempt, which any worker takes again.
+    let (job_status, _, attempts) = import_job(&app, &import_id).await;
+    assert_eq!((job_status.as_str(), attempts), ("Failed", 1));
+    let second = RunningWorker::start(&app, worker_config("worker-after")).await;
+    eventually("another worker to finish the import", JOB_WAIT, || async {
+        import_job(&app, &import_id).await.0 == "Done"
+    })
+    .await;
+    second.stop().await;
+    let imported: (String, i32, i32) = sqlx::query_as(
+        "SELECT status, processed_rows, imported_rows FROM client_imports WHERE id = $1::uuid",
+    )
+    .bind(&import_id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("import");
+    assert_eq!(imported, ("done".to_owned(), 1200, 1200));
+    assert_eq!(
+        app.count("clients", t.id).await,
+        1200,
+        "each row imported once"
+    );
     app.stop().await;
 }
