@@ -29,6 +29,16 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Whether enqueueing failed because a job with the same idempotency key is on the queue
+/// already (what a key is for: the job exists, once).
+pub fn is_already_queued(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<apalis_postgres::Error>(),
+        Some(apalis_postgres::Error::Database(e))
+            if e.as_database_error().is_some_and(|d| d.is_unique_violation())
+    )
+}
+
 pub async fn enqueue_on_pool(
     pool: &PgPool,
     job: &Job,

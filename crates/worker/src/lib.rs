@@ -8,7 +8,9 @@ pub use services::jobs::Job;
 
 /// Putting jobs on the queue (defined with the jobs, below this crate, so the API can enqueue).
 pub mod queue {
-    pub use services::jobs::{QUEUE, enqueue, enqueue_on_pool, migrations, release_held};
+    pub use services::jobs::{
+        QUEUE, enqueue, enqueue_on_pool, is_already_queued, migrations, release_held,
+    };
 }
 
 use std::future::Future;
@@ -237,8 +239,13 @@ async fn schedule(pool: PgPool, config: WorkerConfig) {
                 Job::PruneSearchWords => Some(format!("prune-search-words-{period}")),
                 Job::Heartbeat { .. } | Job::ImportClients { .. } => None,
             };
-            if let Err(e) = queue::enqueue_on_pool(&pool, &job, key).await {
-                tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a scheduled job");
+            match queue::enqueue_on_pool(&pool, &job, key).await {
+                Ok(()) => {}
+                // Another worker (or this one before a restart) scheduled this period's run.
+                Err(e) if queue::is_already_queued(&e) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a scheduled job");
+                }
             }
         }
     }

@@ -379,3 +379,24 @@ async fn a_long_job_stops_between_batches_at_shutdown_and_another_worker_finishe
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_job_already_queued_under_its_key_is_told_apart_from_a_failure() {
+    let app = spawn_app().await;
+    let key = || Some("purge-idempotency-42".to_owned());
+    worker::queue::enqueue_on_pool(&app.app_pool, &Job::PurgeIdempotencyKeys, key())
+        .await
+        .expect("first");
+    let again = worker::queue::enqueue_on_pool(&app.app_pool, &Job::PurgeIdempotencyKeys, key())
+        .await
+        .expect_err("the key is taken");
+    assert!(worker::queue::is_already_queued(&again), "{again:#}");
+    assert_eq!(pending(&app).await, 1);
+    let closed = app.app_pool.clone();
+    closed.close().await;
+    let failed = worker::queue::enqueue_on_pool(&closed, &Job::PurgeIdempotencyKeys, None)
+        .await
+        .expect_err("closed pool");
+    assert!(!worker::queue::is_already_queued(&failed), "{failed:#}");
+    app.stop().await;
+}
