@@ -340,6 +340,13 @@ impl TestApp {
     }
 
     /// Adds an active user with the given roles to a tenant; returns (user id, access token).
+    /// Creates a custom role in the tenant, as its owner.
+    pub async fn custom_role(&self, t: &TenantFixture, name: &str, permissions: &[&str]) {
+        let body = json!({ "name": name, "permissions": permissions });
+        let r = self.post("/api/v1/roles", &t.owner_token, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+
     pub async fn user_with_roles(
         &self,
         t: &TenantFixture,

@@ -332,19 +332,9 @@ async fn the_stream_needs_a_token_and_timeline_view_and_kpis_need_clients_view()
         let (_, token) = app.user_with_roles(&t, &format!("u{role}"), &[role]).await;
         Sse::open(&app, &token).await;
     }
-    for (name, permissions) in [
-        ("clients_only", json!(["clients.view"])),
-        ("timeline_only", json!(["timeline.view"])),
-    ] {
-        let r = app
-            .post(
-                "/api/v1/roles",
-                &t.owner_token,
-                json!({ "name": name, "permissions": permissions }),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    }
+    app.custom_role(&t, "clients_only", &["clients.view"]).await;
+    app.custom_role(&t, "timeline_only", &["timeline.view"])
+        .await;
     let (_, no_timeline) = app.user_with_roles(&t, "cleo", &["clients_only"]).await;
     let refused = Sse::connect(&app, &no_timeline).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
@@ -491,14 +481,8 @@ async fn a_reconnect_with_the_last_event_id_gets_what_it_missed_and_only_its_ten
     );
 
     // timeline.view without clients.view: the missed events, never the KPIs.
-    let r = app
-        .post(
-            "/api/v1/roles",
-            &t.owner_token,
-            json!({ "name": "timeline_only", "permissions": ["timeline.view"] }),
-        )
+    app.custom_role(&t, "timeline_only", &["timeline.view"])
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let (_, timeline_only) = app.user_with_roles(&t, "tim", &["timeline_only"]).await;
     let mut sse = Sse::open_after(&app, &timeline_only, Some(&last)).await;
     let marker = create(&app, &t.owner_token, "Marker S.L.").await;

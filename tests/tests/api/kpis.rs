@@ -545,14 +545,8 @@ async fn every_built_in_role_reads_kpis_and_a_role_without_clients_view_does_not
         let r = app.get(KPIS, &token).await;
         assert_eq!(r.status, StatusCode::OK, "{role}: {}", r.text);
     }
-    let r = app
-        .post(
-            "/api/v1/roles",
-            &t.owner_token,
-            json!({ "name": "timeline_only", "permissions": ["timeline.view"] }),
-        )
+    app.custom_role(&t, "timeline_only", &["timeline.view"])
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let (_, token) = app.user_with_roles(&t, "tina", &["timeline_only"]).await;
     let r = app.get(KPIS, &token).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
