@@ -66,6 +66,35 @@ pub async fn release_held(pool: &PgPool, worker: &str) -> Result<u64, sqlx::Erro
     Ok(released.rows_affected())
 }
 
+/// Puts off the next run of a job that failed: 2, 4, 8 … seconds after this failure, at most
+/// 10 minutes, so its attempts (25 by default) span hours instead of a burst that a passing
+/// outage or a bug outlasts. Called before the failure is acknowledged, whose attempt count
+/// is the one this run had.
+pub async fn delay_retry(pool: &PgPool, job_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE apalis.jobs
+            SET run_at = now() + least(interval '10 minutes',
+                                       interval '1 second' * power(2, least(attempts + 1, 10)))
+          WHERE id = $1 AND job_type = $2",
+        job_id,
+        QUEUE
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Jobs that failed as many times as they may: nothing runs them again.
+pub async fn count_dead(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM apalis.jobs
+            WHERE job_type = $1 AND status = 'Failed' AND attempts >= max_attempts"#,
+        QUEUE
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// The queue's own migrations, tracked in their own table beside ours.
 pub fn migrations() -> sqlx::migrate::Migrator {
     let mut m = apalis_postgres::PostgresStorage::<()>::migrations();

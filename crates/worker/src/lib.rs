@@ -9,7 +9,8 @@ pub use services::jobs::Job;
 /// Putting jobs on the queue (defined with the jobs, below this crate, so the API can enqueue).
 pub mod queue {
     pub use services::jobs::{
-        QUEUE, enqueue, enqueue_on_pool, is_already_queued, migrations, release_held,
+        QUEUE, count_dead, delay_retry, enqueue, enqueue_on_pool, is_already_queued, migrations,
+        release_held,
     };
 }
 
@@ -198,27 +199,32 @@ impl Default for WorkerConfig {
     }
 }
 
-async fn handle(job: Job, ctx: Data<WorkerCtx>) -> Result<(), BoxDynError> {
+async fn handle(job: Job, ctx: Data<WorkerCtx>, task_id: TaskId) -> Result<(), BoxDynError> {
     let started = std::time::Instant::now();
     let result = run_job(&ctx, &job).await;
-    let outcome = match &result {
-        Ok(()) => "ok",
-        Err(e) if e.is::<Interrupted>() => "interrupted",
-        Err(_) => "error",
+    let interrupted = result.as_ref().err().is_some_and(|e| e.is::<Interrupted>());
+    let outcome = match (&result, interrupted) {
+        (Ok(()), _) => "ok",
+        (Err(_), true) => "interrupted",
+        (Err(_), false) => "error",
     };
     ctx.metrics.observe(job.kind(), outcome, started.elapsed());
-    // An error, interrupted included, leaves the job to be run again.
-    result.map_err(|e| {
-        if e.is::<Interrupted>() {
+    // An error, interrupted included, leaves the job to be run again: an interrupted one at
+    // once, a failed one later.
+    if let Err(e) = &result {
+        if interrupted {
             tracing::info!(
                 kind = job.kind(),
                 "job stopped for the shutdown; it runs again"
             );
         } else {
             tracing::warn!(kind = job.kind(), error = %e, "job failed; it will be retried");
+            if let Err(db) = queue::delay_retry(&ctx.db, &task_id.to_string()).await {
+                tracing::warn!(error = %db, "the failed job's next run not put off");
+            }
         }
-        e.into()
-    })
+    }
+    result.map_err(Into::into)
 }
 
 /// Enqueues the periodic jobs on their schedule until shutdown.

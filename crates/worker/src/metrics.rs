@@ -18,6 +18,7 @@ pub struct WorkerMetrics {
     duration: HistogramVec,
     queue_pending: IntGauge,
     oldest_pending_age: IntGauge,
+    dead: IntGauge,
     resident: IntGauge,
 }
 
@@ -38,6 +39,10 @@ impl WorkerMetrics {
             "worker_queue_oldest_pending_seconds",
             "Age of the oldest job waiting to run",
         )?;
+        let dead = IntGauge::new(
+            "worker_queue_dead_jobs",
+            "Jobs that failed as many times as they may and will not run again",
+        )?;
         let resident = IntGauge::new(
             "process_resident_memory_bytes",
             "Resident memory of this process",
@@ -47,6 +52,7 @@ impl WorkerMetrics {
             Box::new(duration.clone()),
             Box::new(queue_pending.clone()),
             Box::new(oldest_pending_age.clone()),
+            Box::new(dead.clone()),
             Box::new(resident.clone()),
         ] {
             registry.register(c)?;
@@ -57,6 +63,7 @@ impl WorkerMetrics {
             duration,
             queue_pending,
             oldest_pending_age,
+            dead,
             resident,
         })
     }
@@ -82,6 +89,9 @@ async fn render(State((m, pool)): State<(Arc<WorkerMetrics>, PgPool)>) -> String
     if let Ok((n, age)) = depth {
         m.queue_pending.set(n);
         m.oldest_pending_age.set(age.unwrap_or(0.0).max(0.0) as i64);
+    }
+    if let Ok(n) = crate::queue::count_dead(&pool).await {
+        m.dead.set(n);
     }
     m.resident.set(
         std::fs::read_to_string("/proc/self/statm")

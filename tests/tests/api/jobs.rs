@@ -21,6 +21,7 @@ async fn pending(app: &TestApp) -> i64 {
 struct RunningWorker {
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    metrics: std::net::SocketAddr,
 }
 
 /// A worker's settings for tests: no periodic heartbeat job, the given name.
@@ -36,18 +37,23 @@ fn worker_config(worker_id: &str) -> WorkerConfig {
 impl RunningWorker {
     async fn start(app: &TestApp, config: WorkerConfig) -> Self {
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
+        let metrics = listener.local_addr().expect("addr");
         let task = tokio::spawn(worker::run(
             app.app_pool.clone(),
             config,
-            metrics,
+            listener,
             async move {
                 let _ = stop_rx.await;
             },
         ));
-        Self { stop, task }
+        Self {
+            stop,
+            task,
+            metrics,
+        }
     }
 
     /// Ends the worker as a crash would: no shutdown, no heartbeat from then on.
@@ -398,5 +404,70 @@ async fn a_job_already_queued_under_its_key_is_told_apart_from_a_failure() {
         .await
         .expect_err("closed pool");
     assert!(!worker::queue::is_already_queued(&failed), "{failed:#}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_job_runs_again_later_and_one_out_of_attempts_is_counted() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("retry")).await;
+    // A tax id makes the tenant's data key, wrapped by the test's master keys.
+    let r = app
+        .post(
+            "/api/v1/clients",
+            &t.owner_token,
+            serde_json::json!({ "company_name": "Clave S.L.", "tax_id": "B12345674" }),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.text);
+    let r = crate::imports::upload(&app, &t.owner_token, "company_name\nUno\n", false).await;
+    assert_eq!(r.status, reqwest::StatusCode::ACCEPTED, "{}", r.text);
+    let import_id = r.body["id"].as_str().expect("id").to_owned();
+    // A worker with other master keys cannot open that key: the job fails.
+    let wrong = RunningWorker::start(
+        &app,
+        WorkerConfig {
+            master_keys: domain::Secret::new(db::crypto::MasterKeys::generate_spec("other")),
+            ..worker_config("worker-wrong-keys")
+        },
+    )
+    .await;
+    eventually("the job to fail", JOB_WAIT, || async {
+        import_job(&app, &import_id).await.0 == "Failed"
+    })
+    .await;
+    let (attempts, wait): (i32, f64) = sqlx::query_as(
+        "SELECT attempts, extract(epoch FROM run_at - now())::float8 FROM apalis.jobs
+          WHERE convert_from(job, 'UTF8')::jsonb ->> 'import_id' = $1",
+    )
+    .bind(&import_id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("job");
+    assert_eq!(attempts, 1);
+    assert!(wait > 0.5, "the next run is {wait} s away, not later");
+    wrong.stop().await;
+
+    // Out of attempts: the worker's metrics count it, for the alert.
+    sqlx::query(
+        "UPDATE apalis.jobs SET attempts = max_attempts
+          WHERE convert_from(job, 'UTF8')::jsonb ->> 'import_id' = $1",
+    )
+    .bind(&import_id)
+    .execute(&app.owner)
+    .await
+    .expect("exhaust");
+    let probe = RunningWorker::start(&app, worker_config("worker-metrics")).await;
+    let metrics = reqwest::get(format!("http://{}/metrics", probe.metrics))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.lines().any(|l| l == "worker_queue_dead_jobs 1"),
+        "{metrics}"
+    );
+    probe.stop().await;
     app.stop().await;
 }
