@@ -163,7 +163,7 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
                 event_ids,
                 clients_changed: true,
             };
-            crate::notify(ctx, &notice).await;
+            crate::notice::notify(ctx, &notice).await;
         }
     }
     let mut tx = TenantTx::begin(&ctx.db, tenant).await?;

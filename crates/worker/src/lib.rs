@@ -3,6 +3,7 @@
 
 mod import;
 mod metrics;
+mod notice;
 
 pub use services::jobs::Job;
 
@@ -25,6 +26,7 @@ use tokio::net::TcpListener;
 use uuid::Uuid;
 
 pub use metrics::WorkerMetrics;
+pub use notice::notice_pool;
 
 /// What jobs need: the database (as the app role) and metrics.
 #[derive(Clone)]
@@ -67,61 +69,6 @@ impl std::error::Error for Interrupted {}
 /// A receiver that never says stop, for running jobs outside a worker (tests, tools).
 pub fn never_stopping() -> tokio::sync::watch::Receiver<bool> {
     tokio::sync::watch::channel(false).1
-}
-
-/// A pool for the job notices (connections are kept: opening one per notice took seconds on
-/// a loaded machine). None when the URL is unusable: notices are then not sent.
-pub fn notice_pool(url: &str) -> Option<deadpool_redis::Pool> {
-    deadpool_redis::Config::from_url(url)
-        .create_pool(Some(deadpool_redis::Runtime::Tokio1))
-        .map_err(|e| tracing::warn!(error = %e, "no redis pool for job notices"))
-        .ok()
-}
-
-/// Attempts at publishing one notice, a short pause apart.
-const NOTICE_ATTEMPTS: u32 = 3;
-const NOTICE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Tells the API processes about events a job committed. Live updates only: the events are
-/// committed whatever happens here; a notice that cannot be published reaches no open stream
-/// (a reconnecting one resends them from Postgres), so that is a warning.
-pub(crate) async fn notify(ctx: &WorkerCtx, notice: &services::live::Notice) {
-    let Some(pool) = &ctx.redis else {
-        return;
-    };
-    let payload = match serde_json::to_string(notice) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(error = %e, "job notice not serializable");
-            return;
-        }
-    };
-    let mut last_error = String::new();
-    for attempt in 1..=NOTICE_ATTEMPTS {
-        let sent = async {
-            let mut conn = pool.get().await?;
-            deadpool_redis::redis::cmd("PUBLISH")
-                .arg(services::live::NOTICE_CHANNEL)
-                .arg(&payload)
-                .query_async::<()>(&mut conn)
-                .await?;
-            anyhow::Ok(())
-        };
-        match tokio::time::timeout(NOTICE_TIMEOUT, sent).await {
-            Ok(Ok(())) => return,
-            Ok(Err(e)) => last_error = e.to_string(),
-            Err(_) => last_error = "redis too slow".to_owned(),
-        }
-        if attempt < NOTICE_ATTEMPTS {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-    tracing::warn!(
-        error = %last_error,
-        tenant_id = %notice.tenant_id,
-        events = notice.event_ids.len(),
-        "job notice not published: open live streams miss these events"
-    );
 }
 
 /// How long a prune waits for the transactions that overlapped it before checking the words it
@@ -278,8 +225,6 @@ pub async fn run(
     };
     let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));
     let metrics_server = tokio::spawn(metrics::serve(metrics_listener, metrics, pool.clone()));
-    // LISTEN/NOTIFY wakes the worker when a job is pushed; polling every second catches
-    // anything a lost notification would miss (scheduled retries, restarts).
     let beat_every = (config.dead_after / BEATS_PER_WINDOW).max(Duration::from_secs(1));
     // One job per fetch: a worker whose slots are all busy holds no job it has not started.
     // A fetched batch would wait there for a slot while idle workers could run it, and the
@@ -290,6 +235,8 @@ pub async fn run(
         .batch_size(1)
         .heartbeat_interval(beat_every)
         .missed_heartbeats(BEATS_PER_WINDOW as usize);
+    // LISTEN/NOTIFY wakes the worker when a job is pushed; polling every second catches
+    // anything a lost notification would miss (scheduled retries, restarts).
     let storage = PostgresStorage::<Job>::new(&pool)
         .with_config(queue_config)
         .with_pubsub()
