@@ -441,6 +441,16 @@ where
     }
 }
 
+/// The text of a `/metrics` endpoint (of `crm serve` or `crm worker`) at `addr`.
+pub async fn scrape_metrics(addr: SocketAddr) -> String {
+    reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text")
+}
+
 /// A TCP port free at the time of asking.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -458,12 +458,7 @@ async fn a_failed_job_runs_again_later_and_one_out_of_attempts_is_counted() {
     .await
     .expect("exhaust");
     let probe = RunningWorker::start(&app, worker_config("worker-metrics")).await;
-    let metrics = reqwest::get(format!("http://{}/metrics", probe.metrics))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = scrape_metrics(probe.metrics).await;
     assert!(
         metrics.lines().any(|l| l == "worker_queue_dead_jobs 1"),
         "{metrics}"

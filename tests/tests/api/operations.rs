@@ -22,15 +22,7 @@ async fn health_readiness_and_metrics() {
         .to_owned();
     app.get(&format!("/api/v1/users/{uid}"), &t.owner_token)
         .await;
-    let text = app
-        .http
-        .get(format!("http://{}/metrics", app.metrics_addr))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = scrape_metrics(app.metrics_addr).await;
     assert!(
         text.contains(
             r#"http_requests_total{method="GET",route="/api/v1/users/{id}",status="200"} 1"#

@@ -46,13 +46,11 @@ async fn requests_succeed_while_redis_is_down_and_it_comes_back() {
         "Redis down must not fail readiness"
     );
     assert_eq!(ready.body["redis"], "degraded");
-    let metrics = app
-        .http
-        .get(format!("http://{}/metrics", app.metrics_addr))
-        .send()
-        .await
-        .expect("metrics");
-    assert!(metrics.text().await.expect("text").contains("redis_up 0"));
+    assert!(
+        scrape_metrics(app.metrics_addr)
+            .await
+            .contains("redis_up 0")
+    );
 
     let mut redis = start_redis(port);
     wait_for_port(port).await;
