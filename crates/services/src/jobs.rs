@@ -50,12 +50,13 @@ pub async fn enqueue_on_pool(
 
 /// Puts the jobs `worker` still holds back on the queue, for another worker to take at once.
 /// Called when a worker has stopped: a job its shutdown grace cut short (rolled back with its
-/// transaction) would otherwise wait until the queue declares the worker dead.
+/// transaction) would otherwise wait until the queue declares the worker dead. The cut run is
+/// recorded as an attempt but does not use one up: a shutdown is not the job's failure.
 pub async fn release_held(pool: &PgPool, worker: &str) -> Result<u64, sqlx::Error> {
     let released = sqlx::query!(
         r#"UPDATE apalis.jobs
               SET status = 'Pending', lock_by = NULL, lock_at = NULL, done_at = NULL,
-                  attempts = attempts + 1,
+                  attempts = attempts + 1, max_attempts = max_attempts + 1,
                   last_result = '{"Err": "cut short by the shutdown of its worker"}'::jsonb
             WHERE job_type = $1 AND lock_by = $2 AND status IN ('Queued', 'Running')"#,
         QUEUE,
@@ -64,6 +65,20 @@ pub async fn release_held(pool: &PgPool, worker: &str) -> Result<u64, sqlx::Erro
     .execute(pool)
     .await?;
     Ok(released.rows_affected())
+}
+
+/// Gives back the attempt of a run the worker's shutdown stopped: the queue records the run
+/// as a failed attempt, but it was not the job's failure, so it does not bring the job nearer
+/// to giving up. Called before the stop is acknowledged.
+pub async fn spare_attempt(pool: &PgPool, job_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE apalis.jobs SET max_attempts = max_attempts + 1 WHERE id = $1 AND job_type = $2",
+        job_id,
+        QUEUE
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// Puts off the next run of a job that failed: 2, 4, 8 … seconds after this failure, at most

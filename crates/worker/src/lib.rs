@@ -11,7 +11,7 @@ pub use services::jobs::Job;
 pub mod queue {
     pub use services::jobs::{
         QUEUE, count_dead, delay_retry, enqueue, enqueue_on_pool, is_already_queued, migrations,
-        release_held,
+        release_held, spare_attempt,
     };
 }
 
@@ -164,6 +164,9 @@ async fn handle(job: Job, ctx: Data<WorkerCtx>, task_id: TaskId) -> Result<(), B
                 kind = job.kind(),
                 "job stopped for the shutdown; it runs again"
             );
+            if let Err(db) = queue::spare_attempt(&ctx.db, &task_id.to_string()).await {
+                tracing::warn!(error = %db, "the stopped job's attempt not given back");
+            }
         } else {
             tracing::warn!(kind = job.kind(), error = %e, "job failed; it will be retried");
             if let Err(db) = queue::delay_retry(&ctx.db, &task_id.to_string()).await {

@@ -166,6 +166,19 @@ async fn import_job(app: &TestApp, import_id: &str) -> (String, Option<String>, 
     .expect("the import's job")
 }
 
+/// How many attempts the import's job has left before it gives up.
+async fn attempts_left(app: &TestApp, import_id: &str) -> i32 {
+    sqlx::query_scalar(
+        "SELECT max_attempts - attempts FROM apalis.jobs
+          WHERE job_type = $1 AND convert_from(job, 'UTF8')::jsonb ->> 'import_id' = $2",
+    )
+    .bind(worker::queue::QUEUE)
+    .bind(import_id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("the import's job")
+}
+
 /// An import of three rows whose job, once a worker takes it, waits at its first statement
 /// until the returned transaction (holding the import's row) ends.
 async fn held_import(
@@ -252,7 +265,12 @@ async fn a_job_cut_short_by_shutdown_is_queued_again_at_once_and_finished_once()
         ("Pending", None),
         "a job cut short must not wait for its worker to be declared dead"
     );
-    assert_eq!(attempts, 1, "the cut run counts as an attempt");
+    assert_eq!(attempts, 1, "the cut run is recorded");
+    assert_eq!(
+        attempts_left(&app, &import_id).await,
+        25,
+        "a shutdown does not use up the job's attempts"
+    );
     hold.rollback().await.expect("release the import");
 
     let second = RunningWorker::start(&app, worker_config("worker-next")).await;
@@ -361,9 +379,15 @@ async fn a_long_job_stops_between_batches_at_shutdown_and_another_worker_finishe
             .await
             .expect("import");
     assert_eq!((status.as_str(), processed), ("running", 500));
-    // Apalis records the stop as a failed attempt, which any worker takes again.
+    // Apalis records the stop as a failed attempt, which any worker takes again; the worker
+    // gives the attempt back.
     let (job_status, _, attempts) = import_job(&app, &import_id).await;
     assert_eq!((job_status.as_str(), attempts), ("Failed", 1));
+    assert_eq!(
+        attempts_left(&app, &import_id).await,
+        25,
+        "a stop for the shutdown does not use up the job's attempts"
+    );
     let second = RunningWorker::start(&app, worker_config("worker-after")).await;
     eventually("another worker to finish the import", JOB_WAIT, || async {
         import_job(&app, &import_id).await.0 == "Done"
@@ -445,6 +469,11 @@ async fn a_failed_job_runs_again_later_and_one_out_of_attempts_is_counted() {
     .await
     .expect("job");
     assert_eq!(attempts, 1);
+    assert_eq!(
+        attempts_left(&app, &import_id).await,
+        24,
+        "a failure uses an attempt"
+    );
     assert!(wait > 0.5, "the next run is {wait} s away, not later");
     wrong.stop().await;
 

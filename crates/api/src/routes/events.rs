@@ -71,7 +71,7 @@ async fn live_events(
         tenant: ctx.tenant(),
         principal: ctx.principal.clone(),
         kpis,
-        paused_since: None,
+        relaying: Relaying::default(),
         pending: VecDeque::from([Event::default().retry(RECONNECT_AFTER).comment("connected")]),
         sent: HashSet::new(),
         recheck: tokio::time::interval_at(Instant::now() + RECHECK_EVERY, RECHECK_EVERY),
@@ -137,9 +137,7 @@ struct Feed {
     principal: Principal,
     /// Whether the caller may see KPIs (`clients.view`).
     kpis: bool,
-    /// Since when (a UUIDv7 of that moment) this stream has said that updates from other
-    /// servers are paused; the catch-up after the pause resends from there.
-    paused_since: Option<Uuid>,
+    relaying: Relaying,
     pending: VecDeque<Event>,
     /// Timeline events sent that may come again (resent on reconnect, or sent while paused and
     /// so also in the catch-up): never sent twice. Forgotten at a recheck while not paused,
@@ -152,6 +150,40 @@ struct Feed {
 /// How many sent ids a stream remembers at most; past that, duplicates are possible (each
 /// event carries its id).
 const SENT_REMEMBERED: usize = 4 * REPLAY_MAX;
+
+/// Whether updates from other servers reach a stream, as its relay changes.
+#[derive(Debug, Default)]
+struct Relaying {
+    /// Since when (a UUIDv7 of that moment) they have not: the relay was starting or down
+    /// while this stream was open. The catch-up once it is up resends from there.
+    paused_since: Option<Uuid>,
+    /// Whether the stream was told of the pause (a relay still starting goes unsaid).
+    said_paused: bool,
+}
+
+impl Relaying {
+    fn is_paused(&self) -> bool {
+        self.paused_since.is_some()
+    }
+
+    /// The comment to send for a new relay status, and, once updates flow again, since when
+    /// to catch up.
+    fn note(&mut self, status: Relay) -> (Option<&'static str>, Option<Uuid>) {
+        match status {
+            Relay::Starting | Relay::Down => {
+                self.paused_since.get_or_insert_with(Uuid::now_v7);
+                let say = status == Relay::Down && !self.said_paused;
+                self.said_paused |= say;
+                (say.then_some(PAUSED), None)
+            }
+            Relay::Up => {
+                let since = self.paused_since.take();
+                let said = std::mem::take(&mut self.said_paused);
+                (said.then_some(RESUMED), since)
+            }
+        }
+    }
+}
 
 enum Wake {
     Closing,
@@ -185,7 +217,7 @@ impl Feed {
                     }
                 }
                 Wake::Message(Ok(m)) if m.tenant_id == self.tenant => {
-                    let remember = self.paused_since.is_some();
+                    let remember = self.relaying.is_paused();
                     self.queue(&m.events, remember);
                 }
                 Wake::Message(Ok(_)) => {}
@@ -196,7 +228,7 @@ impl Feed {
                 Wake::Recheck => match self.standing().await {
                     Some(kpis) => {
                         self.kpis = kpis;
-                        if self.paused_since.is_none() {
+                        if !self.relaying.is_paused() {
                             self.sent = HashSet::new();
                         }
                     }
@@ -211,22 +243,14 @@ impl Feed {
         self.ended = true;
     }
 
-    /// Says when updates from other servers pause and resume; on resuming, returns since when
-    /// they were paused.
+    /// Says when updates from other servers pause and resume; once they flow, returns since
+    /// when they did not.
     fn note_relay(&mut self, status: Relay) -> Option<Uuid> {
-        match (status, self.paused_since) {
-            (Relay::Down, None) => {
-                self.paused_since = Some(Uuid::now_v7());
-                self.pending.push_back(Event::default().comment(PAUSED));
-                None
-            }
-            (Relay::Up, Some(since)) => {
-                self.paused_since = None;
-                self.pending.push_back(Event::default().comment(RESUMED));
-                Some(since)
-            }
-            _ => None,
+        let (say, since) = self.relaying.note(status);
+        if let Some(text) = say {
+            self.pending.push_back(Event::default().comment(text));
         }
+        since
     }
 
     /// After a pause: resends what other servers recorded meanwhile (their messages were lost
@@ -326,5 +350,44 @@ impl Feed {
         let kpis = ctx.require("clients.view").await.is_ok();
         ctx.done();
         allowed.then_some(kpis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_opened_before_the_relay_is_up_catches_up_without_a_pause_notice() {
+        let mut r = Relaying::default();
+        assert_eq!(r.note(Relay::Starting).0, None);
+        let (say, since) = r.note(Relay::Up);
+        assert_eq!(say, None);
+        assert!(
+            since.is_some(),
+            "what other servers sent meanwhile is resent"
+        );
+        assert_eq!(r.note(Relay::Up), (None, None), "nothing more to resend");
+    }
+
+    #[test]
+    fn a_pause_is_said_once_and_caught_up_from_its_start() {
+        let mut r = Relaying::default();
+        assert_eq!(r.note(Relay::Up), (None, None));
+        assert_eq!(r.note(Relay::Down), (Some(PAUSED), None));
+        let started = r.paused_since;
+        assert_eq!(r.note(Relay::Starting), (None, None));
+        assert_eq!(r.note(Relay::Down), (None, None), "said once");
+        assert_eq!(r.note(Relay::Up), (Some(RESUMED), started));
+        assert!(!r.is_paused());
+    }
+
+    #[test]
+    fn a_relay_starting_then_down_says_paused_and_keeps_the_first_moment() {
+        let mut r = Relaying::default();
+        r.note(Relay::Starting);
+        let started = r.paused_since;
+        assert_eq!(r.note(Relay::Down), (Some(PAUSED), None));
+        assert_eq!(r.paused_since, started);
     }
 }
