@@ -1,20 +1,26 @@
 //! The client import job: validates every row as the API would, reports each problem with its
 //! line and column, skips duplicates of existing clients (and of earlier rows), and unless it is
 //! a dry run creates the rest. Progress is committed with each batch, so after a crash the job
-//! resumes after the last committed batch.
+//! resumes after the last committed batch. A batch ends after 500 rows or after
+//! `BATCH_TIME_LIMIT` (1 s), whichever comes first: its events must commit soon after they
+//! are recorded for a resuming live stream to find them (see `services::live`), and a busy
+//! database must not stretch a batch to many seconds.
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use db::TenantTx;
 use db::audit::{Actor, Change};
 use db::timeline::NewEvent;
 use serde_json::{Value, json};
 use services::import::{self, Row};
+use services::live::BATCH_TIME_LIMIT;
 use uuid::Uuid;
 
 use crate::WorkerCtx;
 
-const BATCH: usize = 500;
+/// Rows a batch takes at most.
+const BATCH: i32 = 500;
 
 fn problem(line: u64, column: &str, detail: &str) -> Value {
     json!({ "line": line, "column": column, "detail": detail })
@@ -62,7 +68,9 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
         let cipher = db::crypto::tenant_cipher(&mut tx, &ctx.master_keys).await?;
         let (mut processed, mut imported, mut errors) = (0, 0, Vec::new());
         let mut event_ids = Vec::new();
-        for row in rows.by_ref().take(BATCH) {
+        let started = Instant::now();
+        while processed < BATCH && started.elapsed() < BATCH_TIME_LIMIT {
+            let Some(row) = rows.next() else { break };
             processed += 1;
             let Row { line, input } = match row {
                 Ok(r) => r,

@@ -3,7 +3,7 @@
 //! restart ends the stream, and keeps every timeline event id it got. Afterwards Postgres says
 //! whether any event the tenant recorded meanwhile never reached it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,6 +48,10 @@ pub(super) struct Watched {
     pub(super) missing_events: Vec<MissingEvent>,
     /// Each stream it read, in order.
     pub(super) streams: Vec<Stream>,
+    /// The longest any one transaction went on recording the tenant's events, first id to last
+    /// id, in ms: past the stream's replay overlap (5 s), a stream resuming around its commit
+    /// could miss the first ones.
+    pub(super) longest_recording_ms: i64,
 }
 
 /// One stream the subscriber read, from answer to end.
@@ -226,8 +230,9 @@ pub(super) async fn verify(pool: &PgPool, tenant: Uuid, w: &mut Watched) -> anyh
     let Some(from) = w.from else {
         return Ok(());
     };
-    let recorded: Vec<(Uuid, String)> = sqlx::query_as(
-        "SELECT id, event_type FROM timeline_events WHERE tenant_id = $1 AND id >= $2 ORDER BY id",
+    let recorded: Vec<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT id, event_type, xmin::text FROM timeline_events
+          WHERE tenant_id = $1 AND id >= $2 ORDER BY id",
     )
     .bind(tenant)
     .bind(from)
@@ -235,9 +240,21 @@ pub(super) async fn verify(pool: &PgPool, tenant: Uuid, w: &mut Watched) -> anyh
     .await
     .context("cannot read the timeline")?;
     w.recorded = recorded.len() as u64;
+    let mut by_transaction: HashMap<&str, (i64, i64)> = HashMap::new();
+    for (id, _, xmin) in &recorded {
+        let made = made_ms(*id);
+        let span = by_transaction.entry(xmin).or_insert((made, made));
+        *span = (span.0.min(made), span.1.max(made));
+    }
+    w.longest_recording_ms = by_transaction
+        .values()
+        .map(|(first, last)| last - first)
+        .max()
+        .unwrap_or(0);
     let missing: Vec<_> = recorded
         .into_iter()
-        .filter(|(id, _)| !w.ids.contains(id))
+        .filter(|(id, _, _)| !w.ids.contains(id))
+        .map(|(id, event_type, _)| (id, event_type))
         .collect();
     w.missing = missing.len() as u64;
     w.missing_events = missing

@@ -276,6 +276,12 @@ pub(super) fn markdown(r: &Report) -> String {
         l.reconnects,
         yes(g.live_updates_complete)
     );
+    let _ = writeln!(
+        s,
+        "\nThe longest a transaction went on recording timeline events before it committed \
+         (first to last event id): {:.1} s; a resuming stream rereads 5 s before its last event.",
+        l.longest_recording_ms as f64 / 1000.0
+    );
     if !l.missing_events.is_empty() || !l.resync_reasons.is_empty() {
         let _ = writeln!(s);
     }

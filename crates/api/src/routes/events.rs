@@ -31,9 +31,8 @@ const RECHECK_EVERY: Duration = Duration::from_secs(30);
 const RECONNECT_AFTER: Duration = Duration::from_secs(3);
 /// A resumed stream also resends events recorded this long before the last one it sent: one
 /// may have reached the stream after it (renders race, other servers relay through Redis) or
-/// committed after it (a transaction records its events before it commits; an import batch of
-/// 500 rows takes well under a second).
-const REPLAY_OVERLAP: Duration = Duration::from_secs(5);
+/// committed after it (a transaction records its events before it commits).
+const REPLAY_OVERLAP: Duration = services::live::REPLAY_OVERLAP;
 /// More events recorded after the point resumed from than this, or more in the overlap before
 /// it, and the stream asks the caller to reload instead.
 const REPLAY_MAX: usize = 2000;
