@@ -25,6 +25,10 @@ pub struct ApiConfig {
     pub login_per_account_per_minute: u32,
     pub login_per_ip_per_minute: u32,
     pub max_body_bytes: usize,
+    /// How long any one database statement of the process may run, and wait for a lock
+    /// (Postgres `statement_timeout`, `lock_timeout`); a request whose statement is cancelled
+    /// answers 503 `timeout`.
+    pub statement_timeout: Duration,
     pub shutdown_grace: Duration,
     /// After SIGTERM, how long to keep accepting requests with readiness at 503, so load
     /// balancers stop sending traffic before the listener closes (at most half the grace).
@@ -54,6 +58,7 @@ impl ApiConfig {
             login_per_account_per_minute: 10,
             login_per_ip_per_minute: 60,
             max_body_bytes: 1024 * 1024,
+            statement_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
             shutdown_delay: Duration::from_secs(5),
             authz_reload_every: Duration::from_secs(30),

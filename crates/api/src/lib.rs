@@ -14,6 +14,7 @@ pub mod state;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -26,7 +27,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use futures::StreamExt;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -78,13 +79,16 @@ impl AppState {
 
 /// Connects to Postgres and Redis and loads keys and policies.
 pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
+    let options = PgConnectOptions::from_str(config.database_url.expose())
+        .context("DATABASE_URL is not a Postgres connection URL")?
+        .options(http::timeout::connection_options(config.statement_timeout));
     let db = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(5))
         // sqlx already tests each connection when it is released; testing it again on
         // acquire would put one more round trip on every request's path.
         .test_before_acquire(false)
-        .connect(config.database_url.expose())
+        .connect_with(options)
         .await
         .context("cannot connect to Postgres (DATABASE_URL)")?;
     let tokens = auth::tokens::TokenKeys::new(

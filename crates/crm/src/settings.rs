@@ -222,6 +222,13 @@ impl Settings {
         api.login_per_ip_per_minute = env.parse("CRM_LOGIN_LIMIT_PER_IP", 60, "a whole number")?;
         api.max_body_bytes = env.parse("CRM_MAX_BODY_BYTES", 1024 * 1024, "a number of bytes")?;
         api.database_max_connections = env.parse("CRM_DB_MAX_CONNECTIONS", 20, "a whole number")?;
+        api.statement_timeout = env.secs("CRM_DB_STATEMENT_TIMEOUT_SECS", 30)?;
+        if api.statement_timeout > Duration::from_secs(300) {
+            return Err(SettingError {
+                name: "CRM_DB_STATEMENT_TIMEOUT_SECS",
+                reason: "must be from 1 to 300 seconds".into(),
+            });
+        }
         api.shutdown_grace = env.secs("CRM_SHUTDOWN_GRACE", 20)?;
         let delay: u64 = env.parse(
             "CRM_SHUTDOWN_DELAY",
@@ -342,6 +349,7 @@ mod tests {
         assert_eq!(s.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(s.metrics_addr.to_string(), "127.0.0.1:9090");
         assert_eq!(s.worker.dead_after, Duration::from_secs(60));
+        assert_eq!(s.api.statement_timeout, Duration::from_secs(30));
     }
 
     #[test]
@@ -353,6 +361,8 @@ mod tests {
             ("CRM_JWT_PRIVATE_KEY", "not a key"),
             ("CRM_AUTHZ_RELOAD_SECS", "120"),
             ("CRM_WORKER_DEAD_AFTER_SECS", "5"),
+            ("CRM_DB_STATEMENT_TIMEOUT_SECS", "0"),
+            ("CRM_DB_STATEMENT_TIMEOUT_SECS", "301"),
             ("CRM_WORKER_DEAD_AFTER_SECS", "7200"),
             ("CRM_LOG_FORMAT", "xml"),
             ("CRM_MASTER_KEYS", "k1:not-32-bytes"),

@@ -136,3 +136,124 @@ async fn role_changes_reach_other_processes_through_redis_and_without_it() {
     second.stop().await;
     first.stop().await;
 }
+
+#[tokio::test]
+async fn a_statement_past_its_time_limit_is_cancelled_and_the_request_answers_503_having_changed_nothing()
+ {
+    let app = spawn_app_with(|c| c.statement_timeout = Duration::from_secs(1)).await;
+    let t = app.tenant(&slug("timeout")).await;
+    let created = app
+        .post(
+            "/api/v1/clients",
+            &t.owner_token,
+            json!({ "company_name": "Lento S.L." }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/clients/{id}");
+    let etag = app
+        .get(&path, &t.owner_token)
+        .await
+        .header("etag")
+        .expect("etag")
+        .to_owned();
+    let audit_before = app.count("audit_events", t.id).await;
+    let events_before = app.count("timeline_events", t.id).await;
+
+    // Another transaction holds the client's row: the update waits for it until Postgres
+    // cancels the statement.
+    let mut hold = app.owner.begin().await.expect("tx");
+    sqlx::query("SELECT 1 FROM clients WHERE id = $1::uuid FOR UPDATE")
+        .bind(&id)
+        .execute(&mut *hold)
+        .await
+        .expect("lock the client");
+    let r = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&t.owner_token),
+            Some(json!({ "sector": "retail" })),
+            &[("if-match", &etag)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert_eq!(r.problem(), "timeout");
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert_eq!(
+        lock_waits(&app).await,
+        0,
+        "the cancelled update still waits"
+    );
+    hold.rollback().await.expect("release");
+    let after = app.get(&path, &t.owner_token).await;
+    assert_eq!(
+        after.body["sector"],
+        serde_json::Value::Null,
+        "{}",
+        after.text
+    );
+    assert_eq!(after.header("etag"), Some(etag.as_str()));
+
+    // A create whose commit waits on the tenant's held client counters: the COMMIT is
+    // cancelled, so nothing is saved, and its Idempotency-Key is released: repeated with the
+    // same key once the counters are free, it runs, once.
+    sqlx::query(
+        "INSERT INTO client_stats (tenant_id, slot) SELECT $1, s FROM generate_series(0, 15) s
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(t.id)
+    .execute(&app.owner)
+    .await
+    .expect("slots");
+    let mut hold = app.owner.begin().await.expect("tx");
+    sqlx::query("SELECT 1 FROM client_stats WHERE tenant_id = $1 FOR UPDATE")
+        .bind(t.id)
+        .execute(&mut *hold)
+        .await
+        .expect("lock the counters");
+    let create = || {
+        app.call(
+            Method::POST,
+            "/api/v1/clients",
+            Some(&t.owner_token),
+            Some(json!({ "company_name": "Pausado S.L." })),
+            &[("idempotency-key", "create-pausado")],
+        )
+    };
+    let r = create().await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert_eq!(r.problem(), "timeout");
+    hold.rollback().await.expect("release");
+    assert_eq!(
+        app.count("clients", t.id).await,
+        1,
+        "the cancelled create was saved"
+    );
+    assert_eq!(app.count("audit_events", t.id).await, audit_before);
+    assert_eq!(app.count("timeline_events", t.id).await, events_before);
+    let r = create().await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(app.count("clients", t.id).await, 2);
+
+    let metrics = scrape_metrics(app.metrics_addr).await;
+    for line in [
+        r#"http_requests_total{method="PATCH",route="/api/v1/clients/{id}",status="503"} 1"#,
+        r#"http_requests_total{method="POST",route="/api/v1/clients",status="503"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+    app.stop().await;
+}
+
+/// How many statements of the test's database wait for a lock.
+async fn lock_waits(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .expect("activity")
+}

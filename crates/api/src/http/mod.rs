@@ -1,5 +1,5 @@
 //! HTTP conventions shared by every module: problems, JSON bodies, pagination, ETags,
-//! request ids, idempotency.
+//! request ids, idempotency, time limits.
 
 pub mod etag;
 pub mod idempotency;
@@ -8,6 +8,7 @@ pub mod pagination;
 pub mod params;
 pub mod problem;
 pub mod request_id;
+pub mod timeout;
 
 pub use json::{ApiJson, ApiQuery};
 pub use pagination::{Page, PageQuery};

@@ -172,6 +172,7 @@ impl From<services::Error> for ApiError {
                     .map(|p| FieldError::body(&p.pointer, p.detail))
                     .collect(),
             ),
+            services::Error::Db(e) => e.into(),
             other => Self::internal(other),
         }
     }
@@ -185,6 +186,10 @@ impl From<db::crypto::CryptoError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
+        if super::timeout::is_timeout(&err) {
+            tracing::warn!(error = %err, "request stopped: the database reached its time limit");
+            return super::timeout::timed_out();
+        }
         Self::internal(err)
     }
 }

@@ -1,0 +1,48 @@
+//! A bound on database work: every connection of the API's pool runs under Postgres'
+//! `statement_timeout` and `lock_timeout`. A statement still running, or waiting for a lock,
+//! at the limit is cancelled by Postgres, its transaction rolls back, and the caller gets a 503
+//! problem `timeout`: a stuck request holds neither a connection nor a lock past it, and its
+//! answer is exact (nothing was saved), which dropping the request at a timer could not
+//! promise while its commit was in flight. `lock_timeout` is what bounds a COMMIT: Postgres
+//! stops the statement timer before committing, but the deferred triggers that run then (the
+//! client counters) may wait for a lock.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+
+use crate::http::ApiError;
+
+/// Postgres' codes for a statement cancelled by `statement_timeout` (also used when an operator
+/// cancels one) and by `lock_timeout` (also used by `NOWAIT`).
+const QUERY_CANCELED: &str = "57014";
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// The connection settings that apply the limit.
+pub fn connection_options(limit: Duration) -> [(&'static str, String); 2] {
+    let ms = format!("{}ms", limit.as_millis());
+    [("statement_timeout", ms.clone()), ("lock_timeout", ms)]
+}
+
+/// Whether Postgres cancelled the statement at one of those limits.
+pub fn is_timeout(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|e| {
+        let code = e.code();
+        let message = e.message();
+        (code.as_deref() == Some(QUERY_CANCELED) && message.contains("statement timeout"))
+            || (code.as_deref() == Some(LOCK_NOT_AVAILABLE) && message.contains("lock timeout"))
+    })
+}
+
+/// The answer to a request whose statement was cancelled at the limit.
+pub fn timed_out() -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "timeout",
+        "Request timed out",
+        "The database took too long and the request was stopped; nothing it was changing was \
+         saved. Try again (with the same Idempotency-Key, if it had one).",
+    );
+    e.retry_after = Some(1);
+    e
+}
