@@ -17,8 +17,14 @@ RUN scripts/assets.sh
 
 # --- the binary; sqlx checks queries against the committed .sqlx/ data, no database needed ---
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS builder
+ARG VERSION=0.0.0-dev
+ARG GIT_REVISION=unknown
+# CRM_VERSION and CRM_GIT_REVISION are compiled into the binary (`crm --version`, the
+# `crm_build_info` metric, the start-up log line).
 ENV SQLX_OFFLINE=true \
-    CARGO_TERM_COLOR=never
+    CARGO_TERM_COLOR=never \
+    CRM_VERSION="${VERSION}" \
+    CRM_GIT_REVISION="${GIT_REVISION}"
 WORKDIR /src
 # Manifests and query data first, sources last: the registry and target caches below survive
 # source edits, so a rebuild only recompiles the workspace crates.
@@ -55,14 +61,12 @@ COPY --from=builder /out/crm /usr/local/bin/crm
 COPY --from=assets /src/assets/dist /app/assets/dist
 # In a container the listeners must not be loopback-only; everything else keeps the binary's
 # defaults (README "Settings") and comes from the chart's ConfigMap and Secret.
-ENV CRM_VERSION="${VERSION}" \
-    CRM_GIT_REVISION="${GIT_REVISION}" \
-    CRM_ASSETS_DIR=/app/assets/dist \
+ENV CRM_ASSETS_DIR=/app/assets/dist \
     CRM_HTTP_ADDR=0.0.0.0:8080 \
     CRM_METRICS_ADDR=0.0.0.0:9090 \
     CRM_WORKER_METRICS_ADDR=0.0.0.0:9091 \
     CRM_LOG_FORMAT=json
 USER 10001:10001
-EXPOSE 8080 9090
+EXPOSE 8080 9090 9091
 ENTRYPOINT ["/usr/local/bin/crm"]
 CMD ["serve"]

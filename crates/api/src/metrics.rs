@@ -59,6 +59,7 @@ impl Metrics {
         registry.register(Box::new(redis_pool_size.clone()))?;
         registry.register(Box::new(authz_reloads.clone()))?;
         registry.register(Box::new(process_resident_bytes.clone()))?;
+        registry.register(Box::new(build_info()?))?;
         Ok(Self {
             registry,
             requests,
@@ -71,6 +72,18 @@ impl Metrics {
             process_resident_bytes,
         })
     }
+}
+
+/// `crm_build_info{version, revision} 1`: which build answers, for dashboards and rollouts.
+fn build_info() -> Result<IntGauge, prometheus::Error> {
+    use domain::build_info::{HELP, METRIC, REVISION, VERSION};
+    let gauge = IntGauge::with_opts(
+        Opts::new(METRIC, HELP)
+            .const_label("version", VERSION)
+            .const_label("revision", REVISION),
+    )?;
+    gauge.set(1);
+    Ok(gauge)
 }
 
 /// Records count and latency of every request by method, route template and status.

@@ -66,7 +66,13 @@ pub async fn serve(
     let state = api::build_state(settings.api.clone()).await?;
     let listener = bind(settings.http_addr, "CRM_HTTP_ADDR").await?;
     let metrics = bind(settings.metrics_addr, "CRM_METRICS_ADDR").await?;
-    tracing::info!(http = %settings.http_addr, metrics = %settings.metrics_addr, "serving");
+    tracing::info!(
+        http = %settings.http_addr,
+        metrics = %settings.metrics_addr,
+        version = domain::build_info::VERSION,
+        revision = domain::build_info::REVISION,
+        "serving"
+    );
     api::run(state, listener, metrics, shutdown).await
 }
 

@@ -1,13 +1,14 @@
 //! `crm`: one binary, roles by subcommand.
 
-use clap::{Parser, Subcommand};
+use std::sync::LazyLock;
+
+use clap::{CommandFactory, FromArgMatches, Subcommand};
 use crm::commands;
 use crm::settings::{LogFormat, Settings};
 
-#[derive(Parser)]
+#[derive(clap::Parser)]
 #[command(
     name = "crm",
-    version,
     about = "The hosted CRM: API, workers and admin commands"
 )]
 struct Cli {
@@ -81,9 +82,20 @@ fn init_logs(format: LogFormat) {
     }
 }
 
+/// `crm --version`: the version and the git revision this binary was built from.
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    use domain::build_info::{REVISION, VERSION};
+    format!("{VERSION} (git {REVISION})")
+});
+
+fn parse() -> Cli {
+    let matches = Cli::command().version(VERSION.as_str()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     let dev = matches!(cli.command, Command::Dev);
     let settings = match Settings::from_env(dev) {
         Ok(s) => s,

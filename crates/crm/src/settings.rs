@@ -139,12 +139,19 @@ impl Settings {
             }
             None => database_url.clone(),
         };
-        let redis_url = url(
-            "REDIS_URL",
-            env.get("REDIS_URL")
-                .unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
-            &["redis", "rediss"],
-        )?;
+        let redis_raw = env
+            .get("REDIS_URL")
+            .unwrap_or_else(|| "redis://127.0.0.1:6379".into());
+        // This build's Redis client has no TLS: refuse at start what would fail at every use.
+        if redis_raw.starts_with("rediss://") {
+            return Err(SettingError {
+                name: "REDIS_URL",
+                reason: "TLS (rediss://) is not supported by this build; reach Redis over a \
+                         private network with redis://"
+                    .into(),
+            });
+        }
+        let redis_url = url("REDIS_URL", redis_raw, &["redis"])?;
         let (jwt_key, generated) = match (
             env.get("CRM_JWT_PRIVATE_KEY"),
             env.get("CRM_JWT_PRIVATE_KEY_FILE"),
@@ -358,6 +365,7 @@ mod tests {
             ("CRM_HTTP_ADDR", "nowhere"),
             ("CRM_SHUTDOWN_GRACE", "soon"),
             ("REDIS_URL", "http://x"),
+            ("REDIS_URL", "rediss://cache.internal:6380"),
             ("CRM_JWT_PRIVATE_KEY", "not a key"),
             ("CRM_AUTHZ_RELOAD_SECS", "120"),
             ("CRM_WORKER_DEAD_AFTER_SECS", "5"),

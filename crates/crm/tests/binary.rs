@@ -29,6 +29,23 @@ fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
 
+#[test]
+fn version_names_the_build_and_its_revision() {
+    let out = Command::new(CRM)
+        .arg("--version")
+        .output()
+        .expect("run crm");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!(
+            "crm {} (git {})",
+            domain::build_info::VERSION,
+            domain::build_info::REVISION
+        )
+    );
+}
+
 #[tokio::test]
 async fn migrate_is_idempotent_and_refuses_a_newer_schema() {
     let db = empty_database().await;

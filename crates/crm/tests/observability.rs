@@ -575,6 +575,17 @@ async fn observability_dashboards_and_rules_query_only_exported_metrics() {
         serve_text.contains("http_requests_total{"),
         "crm serve exported no http series:\n{serve_text}\n--- its log:\n{serve_log}"
     );
+    let build = format!(
+        "crm_build_info{{revision=\"{}\",version=\"{}\"}} 1",
+        domain::build_info::REVISION,
+        domain::build_info::VERSION
+    );
+    for (role, text) in [("serve", &serve_text), ("worker", &worker_text)] {
+        assert!(
+            text.contains(&build),
+            "crm {role} does not say {build}:\n{text}"
+        );
+    }
     assert!(
         worker_text.contains("worker_jobs_total{"),
         "crm worker ran no job:\n{worker_text}\n--- its log:\n{worker_log}"

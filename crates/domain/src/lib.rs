@@ -1,5 +1,6 @@
 //! Pure types and rules of the CRM: no I/O, unit-tested in place.
 
+pub mod build_info;
 pub mod client_status;
 pub mod country;
 pub mod custom_field;

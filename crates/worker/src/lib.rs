@@ -255,7 +255,12 @@ pub async fn run(
                 .concurrency(concurrency)
                 .build(handle)
         });
-    tracing::info!(worker_id = %config.worker_id, "worker started");
+    tracing::info!(
+        worker_id = %config.worker_id,
+        version = domain::build_info::VERSION,
+        revision = domain::build_info::REVISION,
+        "worker started"
+    );
     let result = monitor
         .run_with_signal(async move {
             shutdown.await;

@@ -54,6 +54,7 @@ impl WorkerMetrics {
             Box::new(oldest_pending_age.clone()),
             Box::new(dead.clone()),
             Box::new(resident.clone()),
+            Box::new(build_info()?),
         ] {
             registry.register(c)?;
         }
@@ -117,4 +118,16 @@ pub async fn serve(listener: TcpListener, metrics: Arc<WorkerMetrics>, pool: PgP
     if let Err(e) = axum::serve(listener, app).await {
         tracing::error!(error = %e, "worker metrics server failed");
     }
+}
+
+/// `crm_build_info{version, revision} 1`, as `crm serve` exports it.
+fn build_info() -> Result<IntGauge, prometheus::Error> {
+    use domain::build_info::{HELP, METRIC, REVISION, VERSION};
+    let gauge = IntGauge::with_opts(
+        Opts::new(METRIC, HELP)
+            .const_label("version", VERSION)
+            .const_label("revision", REVISION),
+    )?;
+    gauge.set(1);
+    Ok(gauge)
 }
