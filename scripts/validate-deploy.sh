@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates the deployment without a cluster or a Docker engine:
-#   helm lint --strict and helm template (charts/crm, each charts/crm/ci/*.yaml), k8s/base in step
-#   with the chart, kubectl kustomize (each k8s/overlays/*), kubernetes-validate --strict on every
+#   helm lint --strict and helm template (charts/crm, each charts/crm/ci/*.yaml), k8s/base and
+#   k8s/components in step with the chart, kubectl kustomize (each k8s/overlays/*) rendering the
+#   same objects as the chart with ci/<overlay>-values.yaml, kubernetes-validate --strict on every
 #   rendered object, our own rules (tools/deploycheck.py: probes, limits, non-root, read-only root,
 #   tags, labels, references, shutdown timing), promtool check/test of the alert rules and of the
 #   dashboards' queries, and static checks of the Dockerfile (plus hadolint).
@@ -95,25 +96,45 @@ expect_refused "a grace period shorter than preStop + shutdown grace" --set api.
 expect_refused "a shutdown delay above half the grace" --set config.shutdownDelaySecs=15
 expect_refused "no existingSecret and no inline secrets" --set existingSecret=
 expect_refused "root in the container" --set securityContext.runAsNonRoot=false
+# Helm merges a map with the default, so `capabilities: {}` alone keeps drop ALL; a null drop
+# is how values end up with an empty capabilities map.
+expect_refused "capabilities: {} (no drop ALL)" --set-json 'securityContext.capabilities={"drop":null}'
+expect_refused "an added capability" --set-json 'securityContext.capabilities.add=["NET_RAW"]'
+expect_refused "seccomp Unconfined" --set podSecurityContext.seccompProfile.type=Unconfined
+expect_refused "a rediss:// Redis URL (no TLS in this build)" --set secrets.redisUrl=rediss://redis.internal:6379
 
 # --- kustomize -----------------------------------------------------------------------------
-step "k8s/base in step with the chart, kubectl kustomize per overlay"
-k8s/render-base.sh "$out/base" >/dev/null
-if diff -r -q k8s/base "$out/base" >/dev/null; then
-  echo "  k8s/base matches helm template with charts/crm/ci/default-values.yaml"
-else
-  diff -r -u k8s/base "$out/base" | head -n 40 || true
-  fail "k8s/base is stale: run k8s/render-base.sh"
-fi
+step "k8s/base and k8s/components in step with the chart, kubectl kustomize per overlay"
+k8s/render-base.sh "$out/k8s" >/dev/null
+for part in base components; do
+  if diff -r -q "k8s/$part" "$out/k8s/$part" >/dev/null; then
+    echo "  k8s/$part matches a fresh rendering of the chart"
+  else
+    diff -r -u "k8s/$part" "$out/k8s/$part" | head -n 40 || true
+    fail "k8s/$part is stale: run k8s/render-base.sh"
+  fi
+done
 for overlay in k8s/overlays/*/; do
-  name="kustomize-$(basename "$overlay")"
+  env="$(basename "$overlay")"
+  name="kustomize-$env"
   if $KUBECTL kustomize "$overlay" >"$out/$name.yaml" 2>"$out/$name.err"; then
     echo "  kustomize ok $overlay ($(grep -c '^kind:' "$out/$name.yaml") objects)"
     renders+=("$out/$name.yaml")
   else
     cat "$out/$name.err"
     fail "kubectl kustomize $overlay"
+    continue
   fi
+  # Each overlay is the chart with its environment's values, object by object.
+  values="charts/crm/ci/$env-values.yaml"
+  namespace="$(sed -n 's/^namespace: *//p' "$overlay/kustomization.yaml")"
+  if [ ! -f "$values" ] || [ -z "$namespace" ]; then
+    fail "$overlay needs $values and a namespace: to be compared with the chart"
+    continue
+  fi
+  $HELM template crm charts/crm --namespace "$namespace" -f "$values" >"$out/helm-$env.$namespace.yaml"
+  $PY tools/deploycheck.py equivalent "$env" "$namespace" "$out/helm-$env.$namespace.yaml" "$out/$name.yaml" ||
+    fail "k8s/overlays/$env differs from the chart with $values"
 done
 
 # --- schemas -------------------------------------------------------------------------------

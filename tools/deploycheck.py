@@ -10,6 +10,12 @@ Used by scripts/validate-deploy.sh (run with tools/.venv/bin/python, which has P
   deploycheck.py dockerfile               static checks of Dockerfile and .dockerignore
   deploycheck.py dashboard-rules OUT      every dashboard query as a recording rule, for promtool
   deploycheck.py render-base IN OUTDIR    k8s/base from `helm template` output (k8s/render-base.sh)
+  deploycheck.py render-components IN OUTDIR
+                                          k8s/components/* (ServiceMonitor, PrometheusRule, dashboards)
+                                          from `helm template` output with them enabled
+  deploycheck.py equivalent ENV NAMESPACE HELM KUSTOMIZE
+                                          the overlay's rendering holds the same objects as the chart's
+                                          with ci/ENV-values.yaml, field for field (allowlist below)
 """
 
 from __future__ import annotations
@@ -121,6 +127,46 @@ def env_names(container: dict, configmaps: dict[str, dict]) -> set[str]:
         ref = (src.get("configMapRef") or {}).get("name")
         names |= set((configmaps.get(ref) or {}).get("data") or {})
     return names
+
+
+BODY_SIZE = "nginx.ingress.kubernetes.io/proxy-body-size"
+
+
+def import_max_bytes() -> int:
+    """The largest CSV import the api accepts: MAX_FILE_BYTES of crates/api/src/routes/imports.rs."""
+    src = (ROOT / "crates/api/src/routes/imports.rs").read_text()
+    m = re.search(r"MAX_FILE_BYTES:\s*\w+\s*=\s*([0-9_* ]+);", src)
+    if not m:
+        raise SystemExit("crates/api/src/routes/imports.rs: MAX_FILE_BYTES not found (deploycheck reads it)")
+    size = 1
+    for factor in m.group(1).replace("_", "").split("*"):
+        size *= int(factor)
+    return size
+
+
+def nginx_size(value: str) -> int | None:
+    """Bytes of an nginx size ("64m", "512k", "1g", "0" = unlimited), None when malformed."""
+    m = re.fullmatch(r"([0-9]+)([kKmMgG]?)", value.strip())
+    if not m:
+        return None
+    return int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
+
+
+def body_limit_problem(ing: dict) -> str | None:
+    """The ingress must let CSV imports through: ingress-nginx refuses larger bodies with 413
+    before the api sees them, and its own default (when the annotation is absent) is 1m."""
+    need = import_max_bytes()
+    value = ((ing.get("metadata") or {}).get("annotations") or {}).get(BODY_SIZE)
+    if value is None:
+        if (ing.get("spec") or {}).get("ingressClassName") == "nginx":
+            return f"{BODY_SIZE} unset: ingress-nginx then refuses bodies over 1m, imports take up to {need >> 20}m"
+        return None
+    size = nginx_size(str(value))
+    if size is None:
+        return f"{BODY_SIZE} {value!r} is not an nginx size"
+    if size != 0 and size < need:
+        return f"{BODY_SIZE} {value} is below the {need >> 20}m CSV imports may take (POST /api/v1/clients/import)"
+    return None
 
 
 def check_container(rep: Report, doc: dict, pod: dict, c: dict, needs_probes: bool) -> None:
@@ -274,6 +320,9 @@ def check_manifests(path: str) -> list[str]:
         for tls in ing.get("spec", {}).get("tls", []) or []:
             if not tls.get("secretName"):
                 rep.err(ing, "tls entry without secretName")
+        problem = body_limit_problem(ing)
+        if problem:
+            rep.err(ing, problem)
     for hpa in by_kind.get("HorizontalPodAutoscaler", {}).values():
         ref = hpa["spec"]["scaleTargetRef"]
         target = by_kind.get(ref["kind"], {}).get(ref["name"])
@@ -610,62 +659,244 @@ def cmd_dashboard_rules(dst: str) -> int:
     return 0 if rules else 1
 
 
-# --------------------------------------------------------------------------- k8s/base
+# --------------------------------------------------------------------------- k8s/ from the chart
+
+
+class GeneratedDumper(yaml.SafeDumper):
+    """Multi-line strings (alert expressions, dashboards) as literal blocks, so they stay readable."""
+
+
+GeneratedDumper.add_representer(
+    str,
+    lambda dumper, s: dumper.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None),
+)
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
+
+
+def label_maps(d: dict) -> list[dict]:
+    """The label maps of an object that carry managed-by: its own and its pod template's."""
+    maps = [(d.get("metadata") or {}).get("labels")]
+    if d.get("kind") in WORKLOADS:
+        maps.append((pod_spec(d) or ({}, {}))[0].get("labels"))
+    return [m for m in maps if m]
+
+
+def drop_helm_annotations(d: dict) -> None:
+    """Removes what only Helm uses: hook annotations (kustomize has no hooks: the migration Job is
+    applied with the rest) and the pods' checksum/config (a kustomize ConfigMap generator's hash
+    suffix rolls the pods instead)."""
+    meta = d["metadata"]
+    ann = meta.get("annotations") or {}
+    for k in [k for k in ann if k.startswith("helm.sh/hook")]:
+        del ann[k]
+    if "annotations" in meta and not ann:
+        del meta["annotations"]
+    ps = pod_spec(d) if d.get("kind") in WORKLOADS else None
+    if ps:
+        tpl = ps[0]
+        (tpl.get("annotations") or {}).pop("checksum/config", None)
+        if tpl.get("annotations") == {}:
+            del tpl["annotations"]
+
+
+def as_kustomize(d: dict) -> dict:
+    """A chart object as the kustomize manifests hold it."""
+    drop_helm_annotations(d)
+    for labels in label_maps(d):
+        if MANAGED_BY in labels:
+            labels[MANAGED_BY] = "kustomize"
+    return d
+
+
+def write_generated(outdir: Path, docs: list[dict], kust: dict, source: str) -> list[str]:
+    """Writes one file per object plus kustomization.yaml (replacing what was there)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    for old in outdir.glob("*.yaml"):
+        old.unlink()
+    header = (
+        f"# Generated by k8s/render-base.sh from charts/crm ({source}). Do not edit:\n"
+        "# change the chart or that values file and run k8s/render-base.sh again.\n"
+    )
+    names = []
+    for d in docs:
+        fname = f"{d['kind'].lower()}-{d['metadata']['name']}.yaml"
+        with open(outdir / fname, "w") as f:
+            f.write(header)
+            yaml.dump(d, f, Dumper=GeneratedDumper, sort_keys=False, width=120, allow_unicode=True)
+        names.append(fname)
+    kust["resources"] = sorted(names)
+    with open(outdir / "kustomization.yaml", "w") as f:
+        f.write(header)
+        yaml.dump(kust, f, Dumper=GeneratedDumper, sort_keys=False, width=120)
+    return names
 
 
 def cmd_render_base(src: str, outdir: str) -> int:
-    """Turns `helm template` output into a kustomize base: hook annotations go (kustomize has no
-    hooks: the migration Job is applied with the rest), managed-by says kustomize, and the
-    ConfigMap becomes a configMapGenerator so that a change of a setting rolls the pods."""
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.yaml"):
-        old.unlink()
-    header = "# Generated by k8s/render-base.sh from charts/crm (ci/default-values.yaml). Do not edit:\n# change the chart and run k8s/render-base.sh again.\n"
-    resources, generator = [], None
+    """k8s/base from `helm template` output: the objects as kustomize holds them, and the ConfigMap
+    as a configMapGenerator so that a change of a setting (an overlay's merge) rolls the pods."""
+    docs, generator = [], None
     for d in load_docs(src):
-        meta = d["metadata"]
-        ann = meta.get("annotations") or {}
-        for k in [k for k in ann if k.startswith("helm.sh/")]:
-            del ann[k]
-        if not ann:
-            meta.pop("annotations", None)
-
-        def relabel(labels):
-            if labels and "app.kubernetes.io/managed-by" in labels:
-                labels["app.kubernetes.io/managed-by"] = "kustomize"
-
-        relabel(meta.get("labels"))
-        ps = pod_spec(d) if d.get("kind") in WORKLOADS else None
-        if ps:
-            relabel(ps[0].get("labels"))
-            (ps[0].get("annotations") or {}).pop("checksum/config", None)
-            if ps[0].get("annotations") == {}:
-                ps[0].pop("annotations")
-        if d["kind"] == "ConfigMap" and meta["name"] == "crm":
+        d = as_kustomize(d)
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "crm":
             generator = {
-                "name": meta["name"],
+                "name": d["metadata"]["name"],
                 "literals": [f"{k}={v}" for k, v in d["data"].items()],
-                "options": {"labels": meta["labels"]},
+                "options": {"labels": d["metadata"]["labels"]},
             }
             continue
-        fname = f"{d['kind'].lower()}-{meta['name']}.yaml"
-        with open(out / fname, "w") as f:
-            f.write(header)
-            yaml.safe_dump(d, f, sort_keys=False, width=120)
-        resources.append(fname)
-    kust = {
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": sorted(resources),
-    }
+        docs.append(d)
+    kust = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": []}
     if generator:
         kust["configMapGenerator"] = [generator]
-    with open(out / "kustomization.yaml", "w") as f:
-        f.write(header)
-        yaml.safe_dump(kust, f, sort_keys=False, width=120)
-    print(f"  k8s/base: {len(resources)} objects + the ConfigMap generator written to {outdir}")
+    write_generated(Path(outdir), docs, kust, "ci/default-values.yaml")
+    print(f"  k8s/base: {len(docs)} objects + the ConfigMap generator written to {outdir}")
     return 0
+
+
+# The chart's optional objects, one kustomize Component each, named after the chart's switch
+# (serviceMonitor, prometheusRule, dashboards), so an overlay takes exactly the ones it enables.
+COMPONENTS = {
+    "ServiceMonitor": "service-monitor",
+    "PrometheusRule": "prometheus-rule",
+    "ConfigMap": "dashboards",
+}
+
+
+def cmd_render_components(src: str, outdir: str) -> int:
+    """k8s/components/* from `helm template` output with those switches on: the objects labelled
+    component "monitoring" (ServiceMonitor, PrometheusRule, the dashboards ConfigMap)."""
+    written = []
+    for d in load_docs(src):
+        labels = d["metadata"].get("labels") or {}
+        name = COMPONENTS.get(d["kind"])
+        if name is None or labels.get("app.kubernetes.io/component") != "monitoring":
+            continue
+        kust = {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component", "resources": []}
+        write_generated(Path(outdir) / name, [as_kustomize(d)], kust, "ci/production-values.yaml")
+        written.append(name)
+    if sorted(written) != sorted(COMPONENTS.values()):
+        print(f"  FAIL components: the rendering held {sorted(written)}, expected {sorted(COMPONENTS.values())}")
+        return 1
+    print(f"  k8s/components: {', '.join(written)} written to {outdir}")
+    return 0
+
+
+# --------------------------------------------------------------------------- helm ≡ kustomize
+
+# The differences inherent to the two tools, and only these, are normalised away before the
+# objects are compared field by field (everything else must be equal):
+#   - managed-by: "Helm" from helm, "kustomize" from kustomize (object and pod template labels);
+#   - Helm-only annotations: helm.sh/hook* (Helm runs the migration Job as a hook, kustomize
+#     applies it with the rest) and the pods' checksum/config (kustomize rolls pods through the
+#     generated ConfigMap's new name instead);
+#   - the hash suffix kustomize gives generated ConfigMaps/Secrets, cut from their names and from
+#     the references to them;
+#   - metadata.namespace: `helm template` leaves it to `helm install -n`, kustomize writes it.
+TOOL_MANAGED_BY = {"helm": "Helm", "kustomize": "kustomize"}
+# kustomize's suffix: 10 characters of the content hash, in its vowel-free alphabet.
+GENERATED_SUFFIX = re.compile(r"^(.+)-[2456789bcdfghkmt]{10}$")
+REFERENCE_KEYS = {"configMapRef": "name", "configMapKeyRef": "name", "configMap": "name",
+                  "secretRef": "name", "secretKeyRef": "name", "secret": "secretName"}
+
+
+def rename_references(node, renamed: dict[str, str]) -> None:
+    """Replaces generated names in ConfigMap/Secret references (envFrom, env, volumes)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            field = REFERENCE_KEYS.get(k)
+            if field and isinstance(v, dict) and v.get(field) in renamed:
+                v[field] = renamed[v[field]]
+            rename_references(v, renamed)
+    elif isinstance(node, list):
+        for v in node:
+            rename_references(v, renamed)
+
+
+def normalised(docs: list[dict], tool: str, namespace: str) -> dict[tuple[str, str, str], dict]:
+    by_key = {}
+    for d in docs:
+        if tool == "helm":
+            d["metadata"].setdefault("namespace", namespace)
+            drop_helm_annotations(d)
+        for labels in label_maps(d):
+            if labels.get(MANAGED_BY) == TOOL_MANAGED_BY[tool]:
+                labels[MANAGED_BY] = "<the tool>"
+        key = (d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"])
+        if key in by_key:
+            raise SystemExit(f"{'/'.join(key)} is rendered twice by {tool}")
+        by_key[key] = d
+    return by_key
+
+
+def cut_generated_suffixes(kust: list[dict], helm_names: set[tuple[str, str]]) -> None:
+    renamed = {}
+    for d in kust:
+        m = GENERATED_SUFFIX.match(d["metadata"]["name"])
+        generated = m and (d["kind"], d["metadata"]["name"]) not in helm_names
+        if d["kind"] in ("ConfigMap", "Secret") and generated and (d["kind"], m.group(1)) in helm_names:
+            renamed[d["metadata"]["name"]] = m.group(1)
+            d["metadata"]["name"] = m.group(1)
+    for d in kust:
+        rename_references(d, renamed)
+
+
+def field_path(path: str, key) -> str:
+    return f"{path}.{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(key)) else f'{path}["{key}"]'
+
+
+def brief(v) -> str:
+    s = json.dumps(v, sort_keys=True)
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+def first_difference(a, b, path: str) -> str | None:
+    """The path of the first field where a (helm) and b (kustomize) differ, with both values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            p = field_path(path, k)
+            if k not in b:
+                return f"{p}: helm {brief(a[k])}, kustomize has none"
+            if k not in a:
+                return f"{p}: kustomize {brief(b[k])}, helm has none"
+            found = first_difference(a[k], b[k], p)
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            found = first_difference(x, y, f"{path}[{i}]")
+            if found:
+                return found
+        if len(a) != len(b):
+            return f"{path}: helm has {len(a)} items, kustomize {len(b)}"
+        return None
+    if type(a) is not type(b) or a != b:
+        return f"{path}: helm {brief(a)}, kustomize {brief(b)}"
+    return None
+
+
+def cmd_equivalent(env: str, namespace: str, helm_path: str, kustomize_path: str) -> int:
+    """The overlay renders the chart's objects for the environment, field for field."""
+    helm_docs, kust_docs = load_docs(helm_path), load_docs(kustomize_path)
+    cut_generated_suffixes(kust_docs, {(d["kind"], d["metadata"]["name"]) for d in helm_docs})
+    helm, kust = normalised(helm_docs, "helm", namespace), normalised(kust_docs, "kustomize", namespace)
+    errors = []
+    for key in sorted(set(helm) | set(kust)):
+        name = "/".join(key)
+        if key not in kust:
+            errors.append(f"{name}: rendered by helm only")
+        elif key not in helm:
+            errors.append(f"{name}: rendered by kustomize only")
+        else:
+            diff = first_difference(helm[key], kust[key], "")
+            if diff:
+                errors.append(f"{name}: {diff.lstrip('.')}")
+    for e in errors:
+        print(f"  FAIL {env}: {e}")
+    total = len(set(helm) | set(kust))
+    print(f"  {env}: {total - len(errors)} of {total} objects equal (helm with ci/{env}-values.yaml, kustomize k8s/overlays/{env})")
+    return 1 if errors else 0
 
 
 def main(argv: list[str]) -> int:
@@ -683,6 +914,10 @@ def main(argv: list[str]) -> int:
         return cmd_dashboard_rules(*args)
     if cmd == "render-base":
         return cmd_render_base(*args)
+    if cmd == "render-components":
+        return cmd_render_components(*args)
+    if cmd == "equivalent":
+        return cmd_equivalent(*args)
     print(__doc__)
     return 2
 
