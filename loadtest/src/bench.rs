@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::client::{self, Load, Target};
 use crate::explain::{self, CLIENT_COLUMNS, PlanSummary, Statement, lit_text, lit_uuid};
-use crate::report::Stats;
+use crate::report::{Stats, ratio};
 use crate::seed::{self, BIG_SLUG, PASSWORD};
 use crate::setup;
 
@@ -137,6 +137,39 @@ struct ScenarioResult {
     /// `concurrency` closed-loop workers without think time: the saturation throughput.
     saturated: Stats,
     goal_met: bool,
+    /// Each phase against the bare endpoint's same phase.
+    unloaded_vs_bare: Option<VsBare>,
+    users_vs_bare: Option<VsBare>,
+    saturated_vs_bare: Option<VsBare>,
+}
+
+/// A phase's figures as multiples of the bare endpoint's in the same phase.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct VsBare {
+    /// This throughput / the bare endpoint's.
+    throughput: f64,
+    /// This p50 / the bare endpoint's (how many one-row reads one request costs in latency).
+    p50: f64,
+}
+
+impl VsBare {
+    fn of(this: Option<&Stats>, bare: Option<&Stats>) -> Option<Self> {
+        let (this, bare) = (this?, bare?);
+        (bare.throughput_rps > 0.0 && bare.p50_ms > 0.0).then(|| Self {
+            throughput: this.throughput_rps / bare.throughput_rps,
+            p50: this.p50_ms / bare.p50_ms,
+        })
+    }
+}
+
+/// The bare axum + sqlx endpoint (`GET /tenants/{id}`, one row by primary key, as `crm_app`),
+/// measured in the same phases as the scenarios.
+#[derive(Debug, Serialize)]
+struct Baseline {
+    endpoint: String,
+    unloaded: Option<Stats>,
+    users: Option<Stats>,
+    saturated: Stats,
 }
 
 #[derive(Debug, Serialize)]
@@ -164,6 +197,7 @@ struct BenchReport {
     pool_size: u32,
     goal: String,
     goal_met: bool,
+    bare: Baseline,
     scenarios: Vec<ScenarioResult>,
     skipped: Vec<(String, String)>,
     explain: Option<ExplainReport>,
@@ -565,42 +599,13 @@ async fn bench(
         duration: Duration::from_secs(args.duration),
         max_requests: args.max_requests,
     };
+    let bare = measure_bare(args, data, app_url, &http, &load).await?;
     let mut results = Vec::new();
     for s in &list {
         client::check(&http, &s.target)
             .await
             .with_context(|| format!("{} does not answer 200", s.endpoint))?;
-        let unloaded = if args.unloaded > 0 {
-            eprintln!("{}: {} s with 1 worker", s.key, args.unloaded);
-            let one = Load {
-                concurrency: 1,
-                warmup: Duration::from_secs(1),
-                duration: Duration::from_secs(args.unloaded),
-                max_requests: args.max_requests,
-            };
-            Some(Stats::new(
-                &s.endpoint,
-                client::measure(&http, &s.target, &one).await,
-            ))
-        } else {
-            None
-        };
-        let think = Duration::from_millis(args.think_ms);
-        let users = if think.is_zero() {
-            None
-        } else {
-            eprintln!(
-                "{}: {} users thinking {} ms on average, {} s measured",
-                s.key, args.concurrency, args.think_ms, args.duration
-            );
-            let users = measure_phase(&http, s, &load, think).await;
-            Some(users)
-        };
-        eprintln!(
-            "{}: {} s warm-up, {} s measured, {} closed-loop workers",
-            s.key, args.warmup, args.duration, args.concurrency
-        );
-        let saturated = measure_phase(&http, s, &load, Duration::ZERO).await;
+        let (unloaded, users, saturated) = measure_scenario(args, &http, s, &load).await;
         let judged = users.as_ref().unwrap_or(&saturated);
         results.push(ScenarioResult {
             key: s.key,
@@ -608,6 +613,9 @@ async fn bench(
             distinct_urls: s.target.urls().len(),
             note: s.note.clone(),
             goal_met: judged.errors == 0 && judged.ok > 0 && judged.p95_ms < args.goal_p95_ms,
+            unloaded_vs_bare: VsBare::of(unloaded.as_ref(), bare.unloaded.as_ref()),
+            users_vs_bare: VsBare::of(users.as_ref(), bare.users.as_ref()),
+            saturated_vs_bare: VsBare::of(Some(&saturated), Some(&bare.saturated)),
             unloaded,
             users,
             saturated,
@@ -687,10 +695,87 @@ async fn bench(
             )
         },
         goal_met: !results.is_empty() && results.iter().all(|r| r.goal_met),
+        bare,
         scenarios: results,
         skipped,
         explain,
     })
+}
+
+/// The bare endpoint on the same database and pool size, in the scenarios' phases.
+async fn measure_bare(
+    args: &ClientsBench,
+    data: &Dataset,
+    app_url: &str,
+    http: &reqwest::Client,
+    load: &Load,
+) -> anyhow::Result<Baseline> {
+    let bare = setup::Bare::start(app_url, args.pool_size).await?;
+    let s = Scenario {
+        key: "bare",
+        endpoint: "bare GET /tenants/{id} (one row by primary key)".to_owned(),
+        target: Target::new(
+            "bare",
+            format!("http://{}/tenants/{}", bare.addr, data.tenant),
+            None,
+        )?,
+        note: String::new(),
+    };
+    let measured = async {
+        client::check(http, &s.target)
+            .await
+            .context("the bare endpoint does not answer 200")?;
+        anyhow::Ok(measure_scenario(args, http, &s, load).await)
+    }
+    .await;
+    bare.stop().await;
+    let (unloaded, users, saturated) = measured?;
+    Ok(Baseline {
+        endpoint: s.endpoint,
+        unloaded,
+        users,
+        saturated,
+    })
+}
+
+/// A scenario's phases: unloaded (one worker), users thinking, saturation.
+async fn measure_scenario(
+    args: &ClientsBench,
+    http: &reqwest::Client,
+    s: &Scenario,
+    load: &Load,
+) -> (Option<Stats>, Option<Stats>, Stats) {
+    let unloaded = if args.unloaded > 0 {
+        eprintln!("{}: {} s with 1 worker", s.key, args.unloaded);
+        let one = Load {
+            concurrency: 1,
+            warmup: Duration::from_secs(1),
+            duration: Duration::from_secs(args.unloaded),
+            max_requests: args.max_requests,
+        };
+        Some(Stats::new(
+            &s.endpoint,
+            client::measure(http, &s.target, &one).await,
+        ))
+    } else {
+        None
+    };
+    let think = Duration::from_millis(args.think_ms);
+    let users = if think.is_zero() {
+        None
+    } else {
+        eprintln!(
+            "{}: {} users thinking {} ms on average, {} s measured",
+            s.key, args.concurrency, args.think_ms, args.duration
+        );
+        Some(measure_phase(http, s, load, think).await)
+    };
+    eprintln!(
+        "{}: {} s warm-up, {} s measured, {} closed-loop workers",
+        s.key, args.warmup, args.duration, args.concurrency
+    );
+    let saturated = measure_phase(http, s, load, Duration::ZERO).await;
+    (unloaded, users, saturated)
 }
 
 /// One measured phase of a scenario, printed as it ends.
@@ -750,25 +835,46 @@ fn markdown(r: &BenchReport, out: &Path) -> String {
         if r.goal_met { "met" } else { "not met" },
         r.scenarios.len()
     );
-    let row = |s: &mut String, endpoint: &str, l: &Stats, goal: &str| {
+    let ratios = |v: Option<VsBare>| {
+        v.map_or_else(
+            || "- | -".to_owned(),
+            |v| format!("{} | {}", ratio(Some(v.throughput)), ratio(Some(v.p50))),
+        )
+    };
+    let row = |s: &mut String, endpoint: &str, l: &Stats, vs: Option<VsBare>, goal: &str| {
         let _ = writeln!(
             s,
-            "| {endpoint} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {goal} |",
-            l.throughput_rps, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms, l.ok, l.errors,
+            "| {endpoint} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {goal} |",
+            l.throughput_rps,
+            l.p50_ms,
+            l.p95_ms,
+            l.p99_ms,
+            l.max_ms,
+            l.ok,
+            l.errors,
+            ratios(vs),
         );
     };
-    let header = "| scenario | req/s | p50 ms | p95 ms | p99 ms | max ms | ok | errors | goal |\n\
-                  |---|---:|---:|---:|---:|---:|---:|---:|---|";
+    let same = Some(VsBare {
+        throughput: 1.0,
+        p50: 1.0,
+    });
+    let header = "| scenario | req/s | p50 ms | p95 ms | p99 ms | max ms | ok | errors | req/s × bare | p50 × bare | goal |\n\
+                  |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
     let verdict = |x: &ScenarioResult| if x.goal_met { "met" } else { "**not met**" };
+    let bare = &r.bare;
     if r.think_ms > 0 {
         let _ = writeln!(
             s,
             "{} users, each pausing {} ms on average (exponential) after every answer:\n\n{header}",
             r.concurrency, r.think_ms
         );
+        if let Some(u) = &bare.users {
+            row(&mut s, &format!("*{}*", bare.endpoint), u, same, "baseline");
+        }
         for x in &r.scenarios {
             if let Some(u) = &x.users {
-                row(&mut s, &x.endpoint, u, verdict(x));
+                row(&mut s, &x.endpoint, u, x.users_vs_bare, verdict(x));
             }
         }
         let _ = writeln!(
@@ -777,29 +883,69 @@ fn markdown(r: &BenchReport, out: &Path) -> String {
              flight):\n\n{header}",
             r.concurrency
         );
+        row(
+            &mut s,
+            &format!("*{}*", bare.endpoint),
+            &bare.saturated,
+            same,
+            "baseline",
+        );
         for x in &r.scenarios {
-            row(&mut s, &x.endpoint, &x.saturated, "");
+            row(&mut s, &x.endpoint, &x.saturated, x.saturated_vs_bare, "");
         }
     } else {
         let _ = writeln!(s, "{header}");
+        row(
+            &mut s,
+            &format!("*{}*", bare.endpoint),
+            &bare.saturated,
+            same,
+            "baseline",
+        );
         for x in &r.scenarios {
-            row(&mut s, &x.endpoint, &x.saturated, verdict(x));
+            row(
+                &mut s,
+                &x.endpoint,
+                &x.saturated,
+                x.saturated_vs_bare,
+                verdict(x),
+            );
         }
     }
     if r.scenarios.iter().any(|x| x.unloaded.is_some()) {
         let _ = writeln!(s, "\nUnloaded (one worker, {} s):\n", r.unloaded_s);
-        let _ = writeln!(s, "| scenario | req/s | p50 ms | p95 ms | p99 ms |");
-        let _ = writeln!(s, "|---|---:|---:|---:|---:|");
-        for x in &r.scenarios {
-            if let Some(u) = &x.unloaded {
-                let _ = writeln!(
-                    s,
-                    "| {} | {:.0} | {:.2} | {:.2} | {:.2} |",
-                    x.endpoint, u.throughput_rps, u.p50_ms, u.p95_ms, u.p99_ms
-                );
-            }
+        let _ = writeln!(
+            s,
+            "| scenario | req/s | p50 ms | p95 ms | p99 ms | req/s × bare | p50 × bare |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
+        let lines = bare
+            .unloaded
+            .as_ref()
+            .map(|u| (format!("*{}*", bare.endpoint), u, same))
+            .into_iter()
+            .chain(r.scenarios.iter().filter_map(|x| {
+                x.unloaded
+                    .as_ref()
+                    .map(|u| (x.endpoint.clone(), u, x.unloaded_vs_bare))
+            }));
+        for (endpoint, u, vs) in lines {
+            let _ = writeln!(
+                s,
+                "| {endpoint} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+                u.throughput_rps,
+                u.p50_ms,
+                u.p95_ms,
+                u.p99_ms,
+                ratios(vs)
+            );
         }
     }
+    let _ = writeln!(
+        s,
+        "\n`× bare`: the scenario's throughput and p50 over the bare axum + sqlx endpoint's in the \
+         same phase of this run (one row by primary key as `crm_app`, same pool size)."
+    );
     let _ = writeln!(s, "\nRequest mix:\n");
     for x in &r.scenarios {
         let _ = writeln!(s, "- **{}**: {}.", x.key, x.note);

@@ -155,9 +155,31 @@ pub fn write_pair(
     Ok((json, md))
 }
 
+/// A ratio with three significant digits (the share of one action can be 0.0004).
+pub fn ratio(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) if v == 0.0 || v >= 100.0 => format!("{v:.0}"),
+        Some(v) => {
+            let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+            format!("{v:.digits$}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ratios_keep_three_significant_digits() {
+        assert_eq!(ratio(Some(0.000_412_3)), "0.000412");
+        assert_eq!(ratio(Some(0.0213)), "0.0213");
+        assert_eq!(ratio(Some(1.0)), "1.00");
+        assert_eq!(ratio(Some(55.04)), "55.0");
+        assert_eq!(ratio(Some(284.3)), "284");
+        assert_eq!(ratio(None), "–");
+    }
 
     #[test]
     fn nearest_rank() {

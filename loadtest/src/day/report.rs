@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::mix::{Action, Role};
-use crate::report::Stats;
+use crate::report::{Stats, ratio};
 
 /// One line of figures.
 #[derive(Debug, Clone, Serialize)]
@@ -144,18 +144,6 @@ pub fn mix_rows() -> Vec<MixRow> {
 
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("–".into(), |v| format!("{v:.digits$}"))
-}
-
-/// A ratio with three significant digits (the share of one action can be 0.0004).
-fn ratio(v: Option<f64>) -> String {
-    match v {
-        None => "–".into(),
-        Some(v) if v == 0.0 || v >= 100.0 => format!("{v:.0}"),
-        Some(v) => {
-            let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
-            format!("{v:.digits$}")
-        }
-    }
 }
 
 fn row_line(s: &mut String, phase: &str, r: &Row) {
@@ -330,19 +318,4 @@ pub fn markdown(r: &DayReport) -> String {
 /// Writes `working-day.json` and `working-day.md` into `dir`.
 pub fn write(r: &DayReport, dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     crate::report::write_pair(dir, "working-day", r, &markdown(r))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ratios_keep_three_significant_digits() {
-        assert_eq!(ratio(Some(0.000_412_3)), "0.000412");
-        assert_eq!(ratio(Some(0.0213)), "0.0213");
-        assert_eq!(ratio(Some(1.0)), "1.00");
-        assert_eq!(ratio(Some(55.04)), "55.0");
-        assert_eq!(ratio(Some(284.3)), "284");
-        assert_eq!(ratio(None), "–");
-    }
 }
