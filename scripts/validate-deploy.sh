@@ -168,6 +168,8 @@ if tools/.venv/bin/hadolint Dockerfile; then
 else
   fail "hadolint Dockerfile"
 fi
+# No Docker engine here: the builder stage's own cargo command, run as the stage would.
+$PY tools/deploycheck.py image-binary || fail "the image's binary (the Dockerfile's cargo build)"
 
 # --- summary -------------------------------------------------------------------------------
 step "summary ($((SECONDS - started))s)"

@@ -8,6 +8,7 @@ Used by scripts/validate-deploy.sh (run with tools/.venv/bin/python, which has P
   deploycheck.py split-crds IN OUT        copy IN without the prometheus-operator objects (which
                                           kubernetes-validate has no schema for) and check those here
   deploycheck.py dockerfile               static checks of Dockerfile and .dockerignore
+  deploycheck.py image-binary             the Dockerfile's cargo build run here, and its binary checked
   deploycheck.py dashboard-rules OUT      every dashboard query as a recording rule, for promtool
   deploycheck.py render-base IN OUTDIR    k8s/base from `helm template` output (k8s/render-base.sh)
   deploycheck.py render-components IN OUTDIR
@@ -485,6 +486,19 @@ def bin_names() -> set[str]:
     return set(re.findall(r'\[\[bin\]\]\s*\nname\s*=\s*"([^"]+)"', cargo))
 
 
+def roles_used(ins: list[tuple[int, str, str]]) -> set[str]:
+    """The subcommands the image runs: its CMD (the runtime stage is the last) and the chart's
+    containers, which choose the role by args."""
+    used = set()
+    cmd = [r for _, w, r in ins if w == "CMD"]
+    if cmd:
+        used.add(json.loads(cmd[-1])[0])
+    for tpl in (ROOT / "charts/crm/templates").glob("*.yaml"):
+        for m in re.finditer(r'args: \["([a-z-]+)"', tpl.read_text()):
+            used.add(m.group(1))
+    return used
+
+
 def cmd_dockerfile() -> int:
     errors: list[str] = []
     text = (ROOT / "Dockerfile").read_text()
@@ -591,15 +605,8 @@ def cmd_dockerfile() -> int:
     for port in ("8080", "9090"):
         if port not in exposed:
             errors.append(f"Dockerfile: EXPOSE {port} missing")
-    cmd = [r for _, w, r in final if w == "CMD"]
     subs = subcommands()
-    used = set()
-    if cmd:
-        used.add(json.loads(cmd[-1])[0])
-    # The chart's containers choose the role by args: each must be a subcommand of the binary.
-    for tpl in (ROOT / "charts/crm/templates").glob("*.yaml"):
-        for m in re.finditer(r'args: \["([a-z-]+)"', tpl.read_text()):
-            used.add(m.group(1))
+    used = roles_used(ins)
     for u in sorted(used):
         if u not in subs:
             errors.append(f"'{u}' is not a subcommand of crm ({sorted(subs)})")
@@ -612,6 +619,63 @@ def cmd_dockerfile() -> int:
     print(
         f"  Dockerfile: {len(stages)} stages, {copies} COPY sources in the repository, entrypoint "
         f"{entry[-1] if entry else '?'} with subcommands {sorted(used)}; {len(errors)} problem(s)"
+    )
+    return 1 if errors else 0
+
+
+IMAGE_VERSION = "0.0.0-image-check"
+IMAGE_REVISION = "image-check"
+
+
+def cmd_image_binary() -> int:
+    """Runs the Dockerfile's own `cargo build` (no Docker engine here) with the environment its
+    builder stage sets, into target/image, then checks the binary it makes: it runs, reports the
+    version and revision it was given, and answers for every subcommand the image and the
+    chart start it with."""
+    import subprocess
+    import time
+
+    ins = dockerfile_instructions((ROOT / "Dockerfile").read_text())
+    run = next((r for _, w, r in ins if w == "RUN" and "cargo build" in r), None)
+    if run is None:
+        print("  FAIL Dockerfile: no cargo build")
+        return 1
+    argv = shlex.split(run[run.index("cargo build"):].split("&&")[0])
+    # Fixed stand-ins for the build arguments: a new commit alone then rebuilds nothing.
+    revision = IMAGE_REVISION
+    target = ROOT / "target/image"
+    env = dict(os.environ)
+    # As the builder stage: offline query data, and the build arguments the binary bakes in.
+    env.update(
+        SQLX_OFFLINE="true",
+        CARGO_TERM_COLOR="never",
+        CRM_VERSION=IMAGE_VERSION,
+        CRM_GIT_REVISION=revision,
+        CARGO_TARGET_DIR=str(target),
+    )
+    started = time.monotonic()
+    built = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+    took = time.monotonic() - started
+    if built.returncode != 0:
+        print("\n".join(built.stderr.splitlines()[-30:]))
+        print(f"  FAIL {' '.join(argv)} exited with {built.returncode}")
+        return 1
+    binary = target / "release" / "crm"
+    errors = []
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True)
+    expected = f"crm {IMAGE_VERSION} (git {revision})"
+    if version.returncode != 0 or version.stdout.strip() != expected:
+        errors.append(f"`crm --version` said {version.stdout.strip()!r}, expected {expected!r}")
+    roles = sorted(roles_used(ins))
+    for role in roles:
+        helped = subprocess.run([binary, role, "--help"], capture_output=True, text=True)
+        if helped.returncode != 0 or f"Usage: crm {role}" not in helped.stdout:
+            errors.append(f"`crm {role} --help` failed: {helped.stderr.strip()[:200]}")
+    for e in errors:
+        print(f"  FAIL {e}")
+    print(
+        f"  {' '.join(argv)} built target/image/release/crm in {took:.0f} s; it says "
+        f"{version.stdout.strip()!r} and answers for {roles}; {len(errors)} problem(s)"
     )
     return 1 if errors else 0
 
@@ -910,6 +974,8 @@ def main(argv: list[str]) -> int:
         return cmd_split_crds(*args)
     if cmd == "dockerfile":
         return cmd_dockerfile()
+    if cmd == "image-binary":
+        return cmd_image_binary()
     if cmd == "dashboard-rules":
         return cmd_dashboard_rules(*args)
     if cmd == "render-base":
