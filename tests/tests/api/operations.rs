@@ -247,6 +247,57 @@ async fn a_statement_past_its_time_limit_is_cancelled_and_the_request_answers_50
     app.stop().await;
 }
 
+#[tokio::test]
+async fn a_request_that_finds_every_database_connection_busy_answers_503_busy() {
+    let app = spawn_app_with(|c| {
+        c.database_max_connections = 1;
+        c.statement_timeout = Duration::from_secs(20);
+    })
+    .await;
+    let t = app.tenant(&slug("busy")).await;
+    let created = app
+        .post(
+            "/api/v1/clients",
+            &t.owner_token,
+            json!({ "company_name": "Ocupado S.L." }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/clients/{id}");
+    // An update waits on a held row with the only connection of the pool.
+    let mut hold = app.owner.begin().await.expect("tx");
+    sqlx::query("SELECT 1 FROM clients WHERE id = $1::uuid FOR UPDATE")
+        .bind(&id)
+        .execute(&mut *hold)
+        .await
+        .expect("lock the client");
+    let stuck = app.patch(&path, &t.owner_token, json!({ "sector": "retail" }));
+    let other = async {
+        eventually(
+            "the update to wait on the row",
+            Duration::from_secs(30),
+            || async { lock_waits(&app).await > 0 },
+        )
+        .await;
+        let other = app.get("/api/v1/clients", &t.owner_token).await;
+        hold.rollback().await.expect("release");
+        other
+    };
+    let (stuck, other) = tokio::join!(stuck, other);
+    assert_eq!(
+        other.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        other.text
+    );
+    assert_eq!(other.problem(), "busy");
+    assert_eq!(other.header("retry-after"), Some("1"));
+    // The waiting update went through once the row was free (well within its 20 s limit).
+    assert_eq!(stuck.status, StatusCode::OK, "{}", stuck.text);
+    app.stop().await;
+}
+
 /// How many statements of the test's database wait for a lock.
 async fn lock_waits(app: &TestApp) -> i64 {
     sqlx::query_scalar(

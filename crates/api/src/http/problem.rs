@@ -186,6 +186,10 @@ impl From<db::crypto::CryptoError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
+        if matches!(err, sqlx::Error::PoolTimedOut) {
+            tracing::warn!("request refused: no database connection free in time");
+            return super::timeout::busy();
+        }
         if super::timeout::is_timeout(&err) {
             tracing::warn!(error = %err, "request stopped: the database reached its time limit");
             return super::timeout::timed_out();

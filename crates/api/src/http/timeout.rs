@@ -5,7 +5,8 @@
 //! answer is exact (nothing was saved), which dropping the request at a timer could not
 //! promise while its commit was in flight. `lock_timeout` is what bounds a COMMIT: Postgres
 //! stops the statement timer before committing, but the deferred triggers that run then (the
-//! client counters) may wait for a lock.
+//! client counters) may wait for a lock. A request that cannot get a connection at all within
+//! the pool's acquire timeout gets a 503 problem `busy` the same way.
 
 use std::time::Duration;
 
@@ -32,6 +33,20 @@ pub fn is_timeout(err: &sqlx::Error) -> bool {
         (code.as_deref() == Some(QUERY_CANCELED) && message.contains("statement timeout"))
             || (code.as_deref() == Some(LOCK_NOT_AVAILABLE) && message.contains("lock timeout"))
     })
+}
+
+/// The answer to a request that found no free database connection within the pool's acquire
+/// timeout (every connection busy): it did nothing, so it may simply be repeated.
+pub fn busy() -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "Service busy",
+        "Every database connection of this server was busy; the request did nothing. Try again \
+         in a moment.",
+    );
+    e.retry_after = Some(1);
+    e
 }
 
 /// The answer to a request whose statement was cancelled at the limit.
