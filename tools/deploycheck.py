@@ -706,6 +706,21 @@ def dashboard_queries() -> list[tuple[str, str]]:
                     walk(v, where)
 
         walk(dash.get("panels", []), "panel")
+        # Template variables: `label_values(selector, label)` lists a label's values over a
+        # series selector; as PromQL that is `group by (label) (selector)`.
+        for var in (dash.get("templating") or {}).get("list", []):
+            if var.get("type") != "query":
+                continue
+            q = var.get("query")
+            q = q.get("query", "") if isinstance(q, dict) else (q or "")
+            m = re.fullmatch(r"\s*label_values\((.+),\s*(\w+)\s*\)\s*", q, re.S)
+            where = f"{path.name}:variable {var.get('name', '?')}"
+            if m:
+                out.append((where, f"group by ({m.group(2)}) ({m.group(1)})"))
+            elif re.fullmatch(r"\s*query_result\((.+)\)\s*", q, re.S):
+                out.append((where, re.fullmatch(r"\s*query_result\((.+)\)\s*", q, re.S).group(1)))
+            else:
+                raise SystemExit(f"{where}: a variable query deploycheck cannot turn into PromQL: {q!r}")
     return out
 
 
