@@ -198,17 +198,6 @@ async fn held_import(
     (import_id, hold)
 }
 
-/// How many statements of the test's database wait for a lock.
-async fn lock_waits(app: &TestApp) -> i64 {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    )
-    .fetch_one(&app.owner)
-    .await
-    .expect("activity")
-}
-
 /// Waits until `worker` runs the import's job and the job waits on the held row.
 async fn running_in(app: &TestApp, import_id: &str, worker: &str) {
     let what = format!("the job to be waiting inside {worker}");
@@ -217,7 +206,7 @@ async fn running_in(app: &TestApp, import_id: &str, worker: &str) {
         let (status, lock_by, _) = import_job(app, import_id).await;
         matches!(status.as_str(), "Queued" | "Running")
             && lock_by.as_deref() == Some(worker)
-            && lock_waits(app).await > 0
+            && app.lock_waits().await > 0
     })
     .await;
 }
@@ -343,19 +332,7 @@ async fn a_long_job_stops_between_batches_at_shutdown_and_another_worker_finishe
     assert_eq!(r.status, reqwest::StatusCode::ACCEPTED, "{}", r.text);
     let import_id = r.body["id"].as_str().expect("id").to_owned();
     // Every counter slot of the tenant held: the first 500-row batch waits as it commits.
-    sqlx::query(
-        "INSERT INTO client_stats (tenant_id, slot) SELECT $1, s FROM generate_series(0, 15) s",
-    )
-    .bind(t.id)
-    .execute(&app.owner)
-    .await
-    .expect("slots");
-    let mut hold = app.owner.begin().await.expect("tx");
-    sqlx::query("SELECT 1 FROM client_stats WHERE tenant_id = $1 FOR UPDATE")
-        .bind(t.id)
-        .execute(&mut *hold)
-        .await
-        .expect("lock the counters");
+    let hold = app.hold_client_counters(t.id).await;
     let first = RunningWorker::start(
         &app,
         WorkerConfig {

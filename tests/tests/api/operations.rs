@@ -182,7 +182,7 @@ async fn a_statement_past_its_time_limit_is_cancelled_and_the_request_answers_50
     assert_eq!(r.problem(), "timeout");
     assert_eq!(r.header("retry-after"), Some("1"));
     assert_eq!(
-        lock_waits(&app).await,
+        app.lock_waits().await,
         0,
         "the cancelled update still waits"
     );
@@ -199,20 +199,7 @@ async fn a_statement_past_its_time_limit_is_cancelled_and_the_request_answers_50
     // A create whose commit waits on the tenant's held client counters: the COMMIT is
     // cancelled, so nothing is saved, and its Idempotency-Key is released: repeated with the
     // same key once the counters are free, it runs, once.
-    sqlx::query(
-        "INSERT INTO client_stats (tenant_id, slot) SELECT $1, s FROM generate_series(0, 15) s
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(t.id)
-    .execute(&app.owner)
-    .await
-    .expect("slots");
-    let mut hold = app.owner.begin().await.expect("tx");
-    sqlx::query("SELECT 1 FROM client_stats WHERE tenant_id = $1 FOR UPDATE")
-        .bind(t.id)
-        .execute(&mut *hold)
-        .await
-        .expect("lock the counters");
+    let hold = app.hold_client_counters(t.id).await;
     let create = || {
         app.call(
             Method::POST,
@@ -277,7 +264,7 @@ async fn a_request_that_finds_every_database_connection_busy_answers_503_busy() 
         eventually(
             "the update to wait on the row",
             Duration::from_secs(30),
-            || async { lock_waits(&app).await > 0 },
+            || async { app.lock_waits().await > 0 },
         )
         .await;
         let other = app.get("/api/v1/clients", &t.owner_token).await;
@@ -296,15 +283,4 @@ async fn a_request_that_finds_every_database_connection_busy_answers_503_busy() 
     // The waiting update went through once the row was free (well within its 20 s limit).
     assert_eq!(stuck.status, StatusCode::OK, "{}", stuck.text);
     app.stop().await;
-}
-
-/// How many statements of the test's database wait for a lock.
-async fn lock_waits(app: &TestApp) -> i64 {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    )
-    .fetch_one(&app.owner)
-    .await
-    .expect("activity")
 }
