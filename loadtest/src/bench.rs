@@ -863,6 +863,7 @@ fn markdown(r: &BenchReport, out: &Path) -> String {
                   |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
     let verdict = |x: &ScenarioResult| if x.goal_met { "met" } else { "**not met**" };
     let bare = &r.bare;
+    let bare_name = format!("*{}*", bare.endpoint);
     if r.think_ms > 0 {
         let _ = writeln!(
             s,
@@ -870,7 +871,7 @@ fn markdown(r: &BenchReport, out: &Path) -> String {
             r.concurrency, r.think_ms
         );
         if let Some(u) = &bare.users {
-            row(&mut s, &format!("*{}*", bare.endpoint), u, same, "baseline");
+            row(&mut s, &bare_name, u, same, "baseline");
         }
         for x in &r.scenarios {
             if let Some(u) = &x.users {
@@ -883,25 +884,13 @@ fn markdown(r: &BenchReport, out: &Path) -> String {
              flight):\n\n{header}",
             r.concurrency
         );
-        row(
-            &mut s,
-            &format!("*{}*", bare.endpoint),
-            &bare.saturated,
-            same,
-            "baseline",
-        );
+        row(&mut s, &bare_name, &bare.saturated, same, "baseline");
         for x in &r.scenarios {
             row(&mut s, &x.endpoint, &x.saturated, x.saturated_vs_bare, "");
         }
     } else {
         let _ = writeln!(s, "{header}");
-        row(
-            &mut s,
-            &format!("*{}*", bare.endpoint),
-            &bare.saturated,
-            same,
-            "baseline",
-        );
+        row(&mut s, &bare_name, &bare.saturated, same, "baseline");
         for x in &r.scenarios {
             row(
                 &mut s,
@@ -922,7 +911,7 @@ fn markdown(r: &BenchReport, out: &Path) -> String {
         let lines = bare
             .unloaded
             .as_ref()
-            .map(|u| (format!("*{}*", bare.endpoint), u, same))
+            .map(|u| (bare_name.clone(), u, same))
             .into_iter()
             .chain(r.scenarios.iter().filter_map(|x| {
                 x.unloaded

@@ -142,16 +142,9 @@ async fn a_statement_past_its_time_limit_is_cancelled_and_the_request_answers_50
  {
     let app = spawn_app_with(|c| c.statement_timeout = Duration::from_secs(1)).await;
     let t = app.tenant(&slug("timeout")).await;
-    let created = app
-        .post(
-            "/api/v1/clients",
-            &t.owner_token,
-            json!({ "company_name": "Lento S.L." }),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let id = created.body["id"].as_str().expect("id").to_owned();
-    let path = format!("/api/v1/clients/{id}");
+    // Another transaction holds the client's row: an update waits for it until Postgres
+    // cancels the statement.
+    let (path, hold) = held_client(&app, &t.owner_token, "Lento S.L.").await;
     let etag = app
         .get(&path, &t.owner_token)
         .await
@@ -161,14 +154,6 @@ async fn a_statement_past_its_time_limit_is_cancelled_and_the_request_answers_50
     let audit_before = app.count("audit_events", t.id).await;
     let events_before = app.count("timeline_events", t.id).await;
 
-    // Another transaction holds the client's row: the update waits for it until Postgres
-    // cancels the statement.
-    let mut hold = app.owner.begin().await.expect("tx");
-    sqlx::query("SELECT 1 FROM clients WHERE id = $1::uuid FOR UPDATE")
-        .bind(&id)
-        .execute(&mut *hold)
-        .await
-        .expect("lock the client");
     let r = app
         .call(
             Method::PATCH,
@@ -242,23 +227,8 @@ async fn a_request_that_finds_every_database_connection_busy_answers_503_busy() 
     })
     .await;
     let t = app.tenant(&slug("busy")).await;
-    let created = app
-        .post(
-            "/api/v1/clients",
-            &t.owner_token,
-            json!({ "company_name": "Ocupado S.L." }),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let id = created.body["id"].as_str().expect("id").to_owned();
-    let path = format!("/api/v1/clients/{id}");
     // An update waits on a held row with the only connection of the pool.
-    let mut hold = app.owner.begin().await.expect("tx");
-    sqlx::query("SELECT 1 FROM clients WHERE id = $1::uuid FOR UPDATE")
-        .bind(&id)
-        .execute(&mut *hold)
-        .await
-        .expect("lock the client");
+    let (path, hold) = held_client(&app, &t.owner_token, "Ocupado S.L.").await;
     let stuck = app.patch(&path, &t.owner_token, json!({ "sector": "retail" }));
     let other = async {
         eventually(
@@ -283,4 +253,25 @@ async fn a_request_that_finds_every_database_connection_busy_answers_503_busy() 
     // The waiting update went through once the row was free (well within its 20 s limit).
     assert_eq!(stuck.status, StatusCode::OK, "{}", stuck.text);
     app.stop().await;
+}
+
+/// Creates a client and holds its row in another transaction until that one ends: an update
+/// of it then waits. Returns the client's path.
+async fn held_client(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+) -> (String, sqlx::Transaction<'static, sqlx::Postgres>) {
+    let created = app
+        .post("/api/v1/clients", token, json!({ "company_name": name }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let mut hold = app.owner.begin().await.expect("tx");
+    sqlx::query("SELECT 1 FROM clients WHERE id = $1::uuid FOR UPDATE")
+        .bind(&id)
+        .execute(&mut *hold)
+        .await
+        .expect("lock the client");
+    (format!("/api/v1/clients/{id}"), hold)
 }
