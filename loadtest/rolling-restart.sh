@@ -133,7 +133,7 @@ export CRM_LOG=${CRM_LOG:-info,sqlx=warn}
 "$CRM" migrate >>"$RUN/logs/setup.log" 2>&1
 TENANT=rolling
 EMAIL=owner@rolling.example
-PASSWORD=rolling-owner-password
+PASSWORD=orchid-lantern-ferry
 "$CRM" tenant create --slug "$TENANT" --name "Rolling Restart S.L." \
   --admin-email "$EMAIL" --admin-password "$PASSWORD" >>"$RUN/logs/setup.log" 2>&1
 

@@ -43,7 +43,7 @@ pub struct RollingRestart {
     tenant: String,
     #[arg(long, default_value = "owner@rolling.example")]
     email: String,
-    #[arg(long, default_value = "rolling-owner-password")]
+    #[arg(long, default_value = "orchid-lantern-ferry")]
     password: String,
     /// The timeline the script writes (unix ms, process, event, detail, tab-separated); the load
     /// adds its own start and stop, and stops `--tail` seconds after `script restarts-done`.

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 const SLUG: &str = "bench";
 const EMAIL: &str = "owner@bench.example";
-const PASSWORD: &str = "bench-owner-password";
+const PASSWORD: &str = "quokka-lantern-ferry";
 
 async fn connect(url: &str, max: u32) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()

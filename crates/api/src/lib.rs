@@ -179,6 +179,7 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/assets", assets)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn(http::uri_text::middleware))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn_with_state(state.clone(), metrics::track))

@@ -116,10 +116,15 @@ pub async fn add_user(
     roles: &[&str],
 ) -> Result<Uuid, ProvisionError> {
     let email = Email::parse(email).map_err(invalid("admin_email"))?;
-    password::check_policy(password).map_err(|r| ProvisionError::Invalid {
-        field: "admin_password",
-        reason: r.to_owned(),
-    })?;
+    let owner = password::Owner::in_tenant(tx, email.as_str(), display_name)
+        .await
+        .map_err(anyhow::Error::from)?;
+    password::check_policy(password, &owner)
+        .await
+        .map_err(|reason| ProvisionError::Invalid {
+            field: "admin_password",
+            reason,
+        })?;
     let hash = password::hash(password.to_owned()).await?;
     let id = Uuid::now_v7();
     db::users::insert(
@@ -162,7 +167,7 @@ pub fn demo_users() -> Vec<(String, String, &'static str)> {
         .map(|r| {
             (
                 format!("{}@demo.example", r.name()),
-                format!("demo-{}-pass", r.name()),
+                format!("{}-lighthouse-tangerine", r.name()),
                 r.name(),
             )
         })

@@ -149,6 +149,44 @@ async fn tenant_create_prints_the_id() {
     assert!(text(&bad.stderr).contains("slug"), "{}", text(&bad.stderr));
 }
 
+/// The CLI applies the API's password rule, naming why, and creates nothing.
+#[tokio::test]
+async fn tenant_create_refuses_a_weak_password() {
+    let db = fresh_database().await;
+    for (password, reason) in [
+        ("1234567890", "common"),
+        ("          ", "spaces"),
+        ("Wombat-Quasar!", "tenant's name"),
+    ] {
+        let out = crm(
+            &db,
+            &[
+                "tenant",
+                "create",
+                "--slug",
+                "wombat-quasar",
+                "--name",
+                "Wombat Quasar S.L.",
+                "--admin-email",
+                "boss@orbit.example",
+                "--admin-password",
+                password,
+            ],
+            &[],
+        );
+        assert!(!out.status.success(), "{password:?} was accepted");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("admin_password"), "{stderr}");
+        assert!(stderr.contains(reason), "{password:?}: {stderr}");
+    }
+    let owner = sqlx::PgPool::connect(&owner_url(&db)).await.expect("pool");
+    let tenants: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(tenants, 0);
+}
+
 #[tokio::test]
 async fn seed_demo_creates_a_user_per_role_once() {
     let db = fresh_database().await;

@@ -1,108 +1,96 @@
-//! Idempotency keys of creating POSTs, kept 24 hours.
+//! Idempotency keys of POSTs, kept 24 hours.
+//!
+//! A key's outcome is written in the same transaction as the request's own changes, so they
+//! commit or roll back together: a crash at any point leaves either both or neither.
+//! While a request with a key runs, its transaction holds an advisory lock on the key, so a
+//! concurrent duplicate is told at once that the first is still running.
 
 use serde_json::Value;
 
 use crate::TenantTx;
 
-/// What a claim on a key found.
+/// The stored outcome of a key, as found by `find`.
 #[derive(Debug)]
-pub enum Claim {
-    /// The key is ours: run the request, then `complete` or `release`.
-    Fresh,
-    /// Another request with this key is still running.
-    InProgress,
-    /// The key was used with a different request body.
-    Mismatch,
-    /// The first response, to replay.
-    Done {
-        status: i16,
-        headers: Value,
-        body: Vec<u8>,
-    },
+pub struct Stored {
+    pub request_hash: Vec<u8>,
+    pub status: i16,
+    pub headers: Value,
+    pub body: Vec<u8>,
 }
 
-/// Claims a key (to be committed at once, so concurrent requests see it). A claim older than
-/// 24 hours, or one left in progress for 5 minutes by a crashed request, is taken over.
-#[tracing::instrument(skip(tx, request_hash))]
-pub async fn claim(
-    tx: &mut TenantTx,
-    principal: &str,
-    key: &str,
-    request_hash: &[u8],
-) -> Result<Claim, sqlx::Error> {
-    let tenant = tx.tenant_id();
-    let fresh = sqlx::query_scalar!(
-        "INSERT INTO idempotency_keys (tenant_id, principal, key, request_hash, state)
-         VALUES ($1, $2, $3, $4, 'in_progress')
-         ON CONFLICT (tenant_id, principal, key) DO UPDATE
-            SET request_hash = excluded.request_hash, state = 'in_progress', created_at = now(),
-                response_status = NULL, response_headers = NULL, response_body = NULL
-          WHERE idempotency_keys.created_at < now() - interval '24 hours'
-             OR (idempotency_keys.state = 'in_progress'
-                 AND idempotency_keys.created_at < now() - interval '5 minutes')
-         RETURNING 1",
-        tenant,
-        principal,
-        key,
-        request_hash
-    )
-    .fetch_optional(tx.conn())
-    .await?;
-    if fresh.is_some() {
-        return Ok(Claim::Fresh);
-    }
-    let row = sqlx::query!(
-        "SELECT request_hash, state, response_status, response_headers, response_body
-           FROM idempotency_keys WHERE principal = $1 AND key = $2",
-        principal,
-        key
+/// Takes the key's lock for the rest of the transaction; false when another running
+/// request (a concurrent duplicate) holds it.
+#[tracing::instrument(skip(tx))]
+pub async fn lock(tx: &mut TenantTx, principal: &str, key: &str) -> Result<bool, sqlx::Error> {
+    let lock_name = format!("idempotency:{}:{principal}:{key}", tx.tenant_id());
+    let locked = sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS "locked!""#,
+        lock_name
     )
     .fetch_one(tx.conn())
     .await?;
-    Ok(if row.request_hash != request_hash {
-        Claim::Mismatch
-    } else if row.state == "in_progress" {
-        Claim::InProgress
-    } else {
-        Claim::Done {
-            status: row.response_status.unwrap_or(200),
-            headers: row.response_headers.unwrap_or(Value::Null),
-            body: row.response_body.unwrap_or_default(),
-        }
-    })
+    Ok(locked)
 }
 
-#[tracing::instrument(skip(tx, headers, body))]
-pub async fn complete(
+/// The outcome stored for this key in the last 24 hours, if any.
+#[tracing::instrument(skip(tx))]
+pub async fn find(
     tx: &mut TenantTx,
     principal: &str,
     key: &str,
-    status: i16,
-    headers: Value,
-    body: &[u8],
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE idempotency_keys
-            SET state = 'done', response_status = $3, response_headers = $4, response_body = $5
-          WHERE principal = $1 AND key = $2",
-        principal,
-        key,
-        status,
-        headers,
-        body
-    )
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
-
-/// Gives a key back (the request failed on our side), so the client may retry with it.
-#[tracing::instrument(skip(tx))]
-pub async fn release(tx: &mut TenantTx, principal: &str, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND state = 'in_progress'",
+) -> Result<Option<Stored>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT request_hash, response_status, response_headers, response_body
+           FROM idempotency_keys
+          WHERE principal = $1 AND key = $2 AND state = 'done'
+            AND created_at >= now() - interval '24 hours'",
         principal,
         key
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(row.map(|r| Stored {
+        request_hash: r.request_hash,
+        status: r.response_status.unwrap_or(200),
+        headers: r.response_headers.unwrap_or(Value::Null),
+        body: r.response_body.unwrap_or_default(),
+    }))
+}
+
+/// The answer given to a key, to be replayed.
+#[derive(Debug)]
+pub struct Outcome<'a> {
+    pub request_hash: &'a [u8],
+    pub status: i16,
+    pub headers: Value,
+    pub body: &'a [u8],
+}
+
+/// Stores the key's outcome in the request's own transaction (replacing an expired one).
+#[tracing::instrument(skip(tx, outcome))]
+pub async fn store(
+    tx: &mut TenantTx,
+    principal: &str,
+    key: &str,
+    outcome: Outcome<'_>,
+) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant_id();
+    sqlx::query!(
+        "INSERT INTO idempotency_keys (tenant_id, principal, key, request_hash, state,
+                                       response_status, response_headers, response_body)
+         VALUES ($1, $2, $3, $4, 'done', $5, $6, $7)
+         ON CONFLICT (tenant_id, principal, key) DO UPDATE
+            SET request_hash = excluded.request_hash, state = 'done', created_at = now(),
+                response_status = excluded.response_status,
+                response_headers = excluded.response_headers,
+                response_body = excluded.response_body",
+        tenant,
+        principal,
+        key,
+        outcome.request_hash,
+        outcome.status,
+        outcome.headers,
+        outcome.body
     )
     .execute(tx.conn())
     .await?;

@@ -16,6 +16,8 @@ pub struct Import {
     pub imported_rows: i32,
     pub error_rows: i32,
     pub errors: Value,
+    /// Why the import ended `failed`.
+    pub failure_reason: Option<String>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -52,7 +54,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Import>, sqlx::Er
     sqlx::query_as!(
         Import,
         "SELECT id, status, dry_run, total_rows, processed_rows, imported_rows, error_rows, errors,
-                created_by, created_at, started_at, finished_at
+                failure_reason, created_by, created_at, started_at, finished_at
            FROM client_imports WHERE id = $1",
         id
     )
@@ -127,6 +129,30 @@ pub async fn finish(
           WHERE id = $1",
         id,
         status,
+        errors
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Ends an import that has not finished as `failed`, with why (and, from a header the job
+/// cannot read, its problems); its file is dropped. A finished import is left as it is.
+#[tracing::instrument(skip(tx, errors))]
+pub async fn fail(
+    tx: &mut TenantTx,
+    id: Uuid,
+    reason: &str,
+    errors: &[Value],
+) -> Result<(), sqlx::Error> {
+    let errors = Value::Array(errors.to_vec());
+    sqlx::query!(
+        "UPDATE client_imports
+            SET status = 'failed', failure_reason = $2, finished_at = now(), content = NULL,
+                error_rows = error_rows + jsonb_array_length($3::jsonb), errors = errors || $3::jsonb
+          WHERE id = $1 AND status IN ('queued', 'running')",
+        id,
+        reason,
         errors
     )
     .execute(tx.conn())

@@ -133,6 +133,22 @@ pub async fn soft_delete(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error>
     Ok(())
 }
 
+/// The user an open invitation is for; None when the token is unknown or already used.
+#[tracing::instrument(skip_all)]
+pub async fn find_invited(
+    tx: &mut TenantTx,
+    invite_hash: &[u8],
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "SELECT id, email, display_name, status, version, created_at, updated_at
+         FROM users WHERE invite_hash = $1 AND status = 'invited' AND deleted_at IS NULL",
+        invite_hash
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
 /// Accepts an invitation: sets the password and activates; None when the token is unknown.
 #[tracing::instrument(skip_all)]
 pub async fn accept_invite(

@@ -52,9 +52,23 @@ pub struct FieldDefinition {
     pub max_length: Option<u32>,
 }
 
+/// What is wrong with a definition: the member at fault, by JSON pointer (`/options/2`), and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionError {
+    pub pointer: String,
+    pub reason: Invalid,
+}
+
+fn at(pointer: impl Into<String>, reason: impl Into<String>) -> DefinitionError {
+    DefinitionError {
+        pointer: pointer.into(),
+        reason: Invalid::new(reason),
+    }
+}
+
 impl FieldDefinition {
     /// The first thing wrong with this definition, if any.
-    pub fn validate_definition(&self) -> Result<(), Invalid> {
+    pub fn validate_definition(&self) -> Result<(), DefinitionError> {
         let key_ok = (1..=40).contains(&self.key.len())
             && self.key.starts_with(|c: char| c.is_ascii_lowercase())
             && self
@@ -62,54 +76,64 @@ impl FieldDefinition {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !key_ok {
-            return Err(Invalid::new(
+            return Err(at(
+                "/key",
                 "the key must be 1-40 lower-case letters, digits or '_', starting with a letter",
             ));
         }
         let label = self.label.trim();
         if label.is_empty() || label.chars().count() > LABEL_LIMIT {
-            return Err(Invalid::new(format!(
-                "the label must have 1-{LABEL_LIMIT} characters"
-            )));
+            return Err(at(
+                "/label",
+                format!("the label must have 1-{LABEL_LIMIT} characters"),
+            ));
         }
         if self.field_type == FieldType::Select {
             self.validate_options()?;
         } else if !self.options.is_empty() {
-            return Err(Invalid::new("only select fields have options"));
+            return Err(at("/options", "only select fields have options"));
         }
         match self.max_length {
             Some(_) if self.field_type != FieldType::Text => {
-                Err(Invalid::new("only text fields have a maximum length"))
+                Err(at("/max_length", "only text fields have a maximum length"))
             }
-            Some(n) if n == 0 || n > TEXT_LIMIT => Err(Invalid::new(format!(
-                "the maximum length must be 1-{TEXT_LIMIT} characters"
-            ))),
+            Some(n) if n == 0 || n > TEXT_LIMIT => Err(at(
+                "/max_length",
+                format!("the maximum length must be 1-{TEXT_LIMIT} characters"),
+            )),
             _ => Ok(()),
         }
     }
 
-    fn validate_options(&self) -> Result<(), Invalid> {
+    fn validate_options(&self) -> Result<(), DefinitionError> {
         if self.options.is_empty() {
-            return Err(Invalid::new("a select field needs at least one option"));
+            return Err(at("/options", "a select field needs at least one option"));
         }
         if self.options.len() > OPTIONS_LIMIT {
-            return Err(Invalid::new(format!(
-                "a select field may have at most {OPTIONS_LIMIT} options"
-            )));
+            return Err(at(
+                "/options",
+                format!("a select field may have at most {OPTIONS_LIMIT} options"),
+            ));
         }
         for (i, option) in self.options.iter().enumerate() {
             let ok = !option.is_empty()
                 && option.trim() == option
                 && option.chars().count() <= LABEL_LIMIT;
             if !ok {
-                return Err(Invalid::new(format!(
-                    "option '{option}' must have 1-{LABEL_LIMIT} characters and no spaces around it"
-                )));
+                return Err(at(
+                    format!("/options/{i}"),
+                    format!(
+                        "option '{option}' must have 1-{LABEL_LIMIT} characters and no spaces around it"
+                    ),
+                ));
             }
             // Options differing only in case would make typed values ambiguous.
             let lower = option.to_lowercase();
             if self.options[..i].iter().any(|o| o.to_lowercase() == lower) {
-                return Err(Invalid::new(format!("option '{option}' appears twice")));
+                return Err(at(
+                    format!("/options/{i}"),
+                    format!("option '{option}' appears twice"),
+                ));
             }
         }
         Ok(())
@@ -362,6 +386,11 @@ mod tests {
         ] {
             assert!(def.validate_definition().is_err(), "{name}");
         }
+        let at = |def: FieldDefinition| def.validate_definition().map_err(|e| e.pointer);
+        assert_eq!(at(select(&many)), Err("/options".to_owned()));
+        assert_eq!(at(select(&many[..OPTIONS_LIMIT])), Ok(()));
+        assert_eq!(at(select(&["a", "b", "A"])), Err("/options/2".to_owned()));
+        assert_eq!(at(field("X", FieldType::Text)), Err("/key".to_owned()));
     }
 
     #[test]

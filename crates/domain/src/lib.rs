@@ -3,6 +3,7 @@
 pub mod build_info;
 pub mod client_status;
 pub mod country;
+pub mod csv_cell;
 pub mod custom_field;
 pub mod email;
 pub mod permissions;

@@ -13,8 +13,35 @@ use uuid::Uuid;
 
 use crate::{Error, Problem};
 
+/// Most e-mails a client (or a contact) may have.
+pub const MAX_EMAILS: usize = 50;
+/// Most phone numbers a client (or a contact) may have.
+pub const MAX_PHONES: usize = 50;
+/// Most tags a client may have.
+pub const MAX_TAGS: usize = 50;
+/// Most characters of one tag.
+pub const TAG_CHARS: usize = 50;
+
+/// Whether a list in the input has at most `max` items; if not, a problem names the list.
+fn bounded(
+    pointer: &str,
+    list: &[String],
+    max: usize,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let ok = list.len() <= max;
+    if !ok {
+        problems.push(Problem::at(pointer, format!("at most {max} {what}")));
+    }
+    ok
+}
+
 /// Normalised e-mails of an `emails` list; each bad one is a problem at `/emails/{i}`.
 pub fn parse_emails(list: &[String], problems: &mut Vec<Problem>) -> Vec<String> {
+    if !bounded("/emails", list, MAX_EMAILS, "e-mails", problems) {
+        return Vec::new();
+    }
     list.iter()
         .enumerate()
         .filter_map(|(i, e)| {
@@ -33,6 +60,9 @@ pub fn parse_phones(
     country: Option<CountryCode>,
     problems: &mut Vec<Problem>,
 ) -> Vec<String> {
+    if !bounded("/phones", list, MAX_PHONES, "phone numbers", problems) {
+        return Vec::new();
+    }
     list.iter()
         .enumerate()
         .filter_map(|(i, p)| {
@@ -141,7 +171,11 @@ pub struct ClientInput {
     pub tax_id: Option<Option<String>>,
     /// ISO 3166-1 alpha-2 of the tax id (default ES).
     pub tax_id_country: Option<String>,
+    /// At most 50.
+    #[schema(max_items = 50)]
     pub emails: Option<Vec<String>>,
+    /// At most 50.
+    #[schema(max_items = 50)]
     pub phones: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     pub sector: Option<Option<String>>,
@@ -154,6 +188,8 @@ pub struct ClientInput {
     pub owner_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "present")]
     pub source: Option<Option<String>>,
+    /// At most 50, of at most 50 characters each.
+    #[schema(max_items = 50)]
     pub tags: Option<Vec<String>>,
     /// Values of the tenant's custom fields, by key.
     pub custom_fields: Option<Map<String, Value>>,
@@ -272,6 +308,7 @@ pub async fn prepare(
         errors.push(Problem::at("/owner_id", "is not a user of this tenant"));
     }
     let mut tags: Vec<String> = match input.tags {
+        Some(t) if !bounded("/tags", &t, MAX_TAGS, "tags", &mut errors) => Vec::new(),
         Some(t) => t
             .into_iter()
             .map(|t| t.trim().to_lowercase())
@@ -281,10 +318,10 @@ pub async fn prepare(
     };
     tags.sort();
     tags.dedup();
-    if tags.iter().any(|t| t.chars().count() > 50) || tags.len() > 50 {
+    if tags.iter().any(|t| t.chars().count() > TAG_CHARS) {
         errors.push(Problem::at(
             "/tags",
-            "at most 50 tags of at most 50 characters",
+            format!("a tag has at most {TAG_CHARS} characters"),
         ));
     }
     let defs = definitions(tx).await?;
@@ -347,4 +384,48 @@ pub fn redacted(c: &ClientOut) -> Value {
         );
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use super::*;
+
+    /// The OpenAPI document states the same bounds the code enforces.
+    #[test]
+    fn documented_bounds_are_the_enforced_ones() {
+        let schema = serde_json::to_value(ClientInput::schema()).expect("schema");
+        for (field, max) in [
+            ("emails", MAX_EMAILS),
+            ("phones", MAX_PHONES),
+            ("tags", MAX_TAGS),
+        ] {
+            let documented = &schema["properties"][field];
+            let found = documented["maxItems"].as_u64().or_else(|| {
+                documented["oneOf"]
+                    .as_array()?
+                    .iter()
+                    .find_map(|s| s["maxItems"].as_u64())
+            });
+            assert_eq!(found, Some(max as u64), "{field}: {documented}");
+        }
+    }
+
+    #[test]
+    fn lists_over_their_bound_are_one_problem() {
+        let mut problems = Vec::new();
+        let many: Vec<String> = (0..=MAX_EMAILS)
+            .map(|i| format!("a{i}@x.example"))
+            .collect();
+        assert!(parse_emails(&many, &mut problems).is_empty());
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].pointer, "/emails");
+        problems.clear();
+        assert_eq!(
+            parse_emails(&many[..MAX_EMAILS], &mut problems).len(),
+            MAX_EMAILS
+        );
+        assert!(problems.is_empty());
+    }
 }

@@ -99,6 +99,21 @@ pub async fn delay_retry(pool: &PgPool, job_id: &str) -> Result<(), sqlx::Error>
     Ok(())
 }
 
+/// Uses up the attempts of a job whose failure is permanent (every run would fail the same
+/// way): once this run's failure is acknowledged, its attempts equal its maximum, so nothing
+/// runs it again and it counts among the dead jobs. Called before the failure is acknowledged,
+/// whose attempt count is the one this run had.
+pub async fn give_up(pool: &PgPool, job_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE apalis.jobs SET max_attempts = attempts + 1 WHERE id = $1 AND job_type = $2",
+        job_id,
+        QUEUE
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Jobs that failed as many times as they may: nothing runs them again.
 pub async fn count_dead(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(

@@ -1,6 +1,7 @@
 //! Background jobs on apalis with Postgres storage: at-least-once, so every job is idempotent.
 //! Jobs are one serde-tagged enum; `run_job` runs one, for the runtime and for tests.
 
+mod failure;
 mod import;
 mod metrics;
 mod notice;
@@ -10,8 +11,8 @@ pub use services::jobs::Job;
 /// Putting jobs on the queue (defined with the jobs, below this crate, so the API can enqueue).
 pub mod queue {
     pub use services::jobs::{
-        QUEUE, count_dead, delay_retry, enqueue, enqueue_on_pool, is_already_queued, migrations,
-        release_held, spare_attempt,
+        QUEUE, count_dead, delay_retry, enqueue, enqueue_on_pool, give_up, is_already_queued,
+        migrations, release_held, spare_attempt,
     };
 }
 
@@ -149,31 +150,13 @@ impl Default for WorkerConfig {
 async fn handle(job: Job, ctx: Data<WorkerCtx>, task_id: TaskId) -> Result<(), BoxDynError> {
     let started = std::time::Instant::now();
     let result = run_job(&ctx, &job).await;
-    let interrupted = result.as_ref().err().is_some_and(|e| e.is::<Interrupted>());
-    let outcome = match (&result, interrupted) {
-        (Ok(()), _) => "ok",
-        (Err(_), true) => "interrupted",
-        (Err(_), false) => "error",
+    // An error is settled before apalis records it: an interrupted run at once, a transient
+    // failure later, a permanent one never again.
+    let outcome = match &result {
+        Ok(()) => "ok",
+        Err(e) => failure::settle(&ctx, &job, &task_id.to_string(), e).await,
     };
     ctx.metrics.observe(job.kind(), outcome, started.elapsed());
-    // An error, interrupted included, leaves the job to be run again: an interrupted one at
-    // once, a failed one later.
-    if let Err(e) = &result {
-        if interrupted {
-            tracing::info!(
-                kind = job.kind(),
-                "job stopped for the shutdown; it runs again"
-            );
-            if let Err(db) = queue::spare_attempt(&ctx.db, &task_id.to_string()).await {
-                tracing::warn!(error = %db, "the stopped job's attempt not given back");
-            }
-        } else {
-            tracing::warn!(kind = job.kind(), error = %e, "job failed; it will be retried");
-            if let Err(db) = queue::delay_retry(&ctx.db, &task_id.to_string()).await {
-                tracing::warn!(error = %db, "the failed job's next run not put off");
-            }
-        }
-    }
     result.map_err(Into::into)
 }
 

@@ -415,3 +415,179 @@ async fn the_duplicate_check_follows_every_change_of_a_clients_emails() {
     assert!(!import_finds_duplicate(&app, tok, "b@x.example").await);
     app.stop().await;
 }
+
+/// An import run to its end by `drain_jobs`.
+async fn imported(app: &TestApp, token: &str, csv: &str) -> Value {
+    let r = upload(app, token, csv, false).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    finished(app, token, r.body["id"].as_str().expect("id")).await
+}
+
+#[tokio::test]
+async fn a_nul_in_a_cell_near_the_end_of_a_large_file_is_that_rows_error_alone() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("imp-nul")).await;
+    let mut csv = String::from("company_name;sector;status\n");
+    for i in 1..=600 {
+        // Row 590 is line 591; its NUL is in the sector, past the batch of 500.
+        let sector = if i == 590 { "re\0tail" } else { "retail" };
+        csv.push_str(&format!("Client {i};{sector};lead\n"));
+    }
+    let done = imported(&app, &t.owner_token, &csv).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["processed_rows"], 600, "{done}");
+    assert_eq!(done["imported_rows"], 599, "{done}");
+    assert_eq!(done["error_rows"], 1, "{done}");
+    assert_eq!(errors(&done), [(591, "sector".to_owned())], "{done}");
+    assert_eq!(done["failure_reason"], Value::Null);
+    assert_eq!(app.count("clients", t.id).await, 599);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_row_with_more_cells_than_the_header_is_that_rows_error() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("imp-wide-row")).await;
+    let csv = "company_name,sector\nUno,retail\nDos,retail,surplus\nTres\n";
+    let done = imported(&app, &t.owner_token, csv).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["imported_rows"], 2, "{done}");
+    assert_eq!(errors(&done), [(3, String::new())], "{done}");
+    let detail = done["errors"][0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("3 cells"), "{detail}");
+    assert_eq!(app.count("clients", t.id).await, 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_file_with_more_than_100_columns_is_refused_at_upload() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("imp-wide")).await;
+    let file = |columns: usize| {
+        let mut header = vec!["company_name".to_owned()];
+        header.extend((1..columns).map(|i| format!("cf_c{i}")));
+        format!("{}\nAcme\n", header.join(","))
+    };
+    let r = upload(&app, &t.owner_token, &file(101), true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["pointer"], "/columns", "{}", r.text);
+    let detail = r.body["errors"][0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("header line has 101 columns"), "{detail}");
+    assert_eq!(app.count("client_imports", t.id).await, 0);
+    let r = upload(&app, &t.owner_token, &file(100), true).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "100 columns: {}", r.text);
+    app.stop().await;
+}
+
+/// The import's job: how often it ran, how often it may, and its status.
+async fn job_runs(app: &TestApp, import_id: &str) -> (i32, i32, String) {
+    sqlx::query_as(
+        "SELECT attempts, max_attempts, status FROM apalis.jobs
+          WHERE job_type = $1 AND convert_from(job, 'UTF8')::jsonb ->> 'import_id' = $2",
+    )
+    .bind(worker::queue::QUEUE)
+    .bind(import_id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("the import's job")
+}
+
+#[tokio::test]
+async fn a_job_that_fails_on_its_data_ends_failed_with_a_reason_after_one_run() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("imp-permanent")).await;
+    // A rule the database enforces and validation does not know: every run meets it again.
+    sqlx::query("ALTER TABLE clients ADD CONSTRAINT no_refused CHECK (company_name <> 'Refused')")
+        .execute(&app.owner)
+        .await
+        .expect("constraint");
+    let r = upload(&app, &t.owner_token, "company_name\nFine\nRefused\n", false).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let import_id = r.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/imports/{import_id}");
+
+    // The worker runtime itself, which decides whether a failed job runs again.
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let config = worker::WorkerConfig {
+        worker_id: "worker-permanent".into(),
+        master_keys: domain::Secret::new(test_master_keys()),
+        heartbeat_every: std::time::Duration::from_secs(3600),
+        ..worker::WorkerConfig::default()
+    };
+    let runtime = tokio::spawn(worker::run(app.app_pool.clone(), config, listener, async {
+        let _ = stop_rx.await;
+    }));
+    let within = std::time::Duration::from_secs(20);
+    eventually("the import to fail", within, || async {
+        app.get(&path, &t.owner_token).await.body["status"] == "failed"
+    })
+    .await;
+    // Long enough for a retry to come round (the first is 2 s after a failure).
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let (attempts, max_attempts, status) = job_runs(&app, &import_id).await;
+    assert_eq!((attempts, status.as_str()), (1, "Failed"), "one run");
+    assert!(attempts >= max_attempts, "{max_attempts} attempts allowed");
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), runtime).await;
+
+    let import = app.get(&path, &t.owner_token).await.body;
+    assert_eq!(
+        import["failure_reason"],
+        "line 3: the database refused the data: \
+         new row for relation \"clients\" violates check constraint \"no_refused\"",
+        "{import}"
+    );
+    assert!(import["finished_at"].is_string(), "{import}");
+    assert_eq!(app.count("clients", t.id).await, 0, "the batch rolled back");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_export_neutralises_every_text_cell_that_starts_like_a_formula() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("exp-formula")).await;
+    let field = json!({ "key": "score", "label": "Score", "field_type": "number" });
+    let r = app
+        .post("/api/v1/custom-fields", &t.owner_token, field)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let names = [
+        "-1+cmd|' /C calc'!A0",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "+1-1",
+        "=1+1",
+        "@SUM(A1)",
+    ];
+    for name in names {
+        let body = json!({ "company_name": name, "phones": ["+34 600 111 222"], "custom_fields": { "score": -5 } });
+        let r = app.post("/api/v1/clients", &t.owner_token, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{name}: {}", r.text);
+    }
+    for (separator, sep) in [("comma", ','), ("semicolon", ';')] {
+        let path = format!("/api/v1/clients/export.csv?separator={separator}");
+        let csv = app.get(&path, &t.owner_token).await.text;
+        let rows: Vec<Vec<&str>> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(sep).collect())
+            .collect();
+        let mut exported: Vec<&str> = rows.iter().map(|r| r[1]).collect();
+        exported.sort_unstable();
+        let mut expected: Vec<String> = names.iter().map(|n| format!("'{n}")).collect();
+        expected.sort_unstable();
+        assert_eq!(exported, expected, "{separator}: {csv}");
+        for row in &rows {
+            assert_eq!(row[5], "'+34600111222", "a phone is text: {separator}");
+            assert_eq!(
+                row.last().copied(),
+                Some("-5"),
+                "a number is bare: {separator}"
+            );
+        }
+    }
+    app.stop().await;
+}

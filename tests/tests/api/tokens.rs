@@ -23,7 +23,7 @@ fn ed_key(pem: &str) -> EncodingKey {
     EncodingKey::from_ed_der(key.to_pkcs8_der().expect("der").as_bytes())
 }
 
-fn sign(claims: &AccessClaims, kid: &str, key: &EncodingKey) -> String {
+fn sign(claims: &impl serde::Serialize, kid: &str, key: &EncodingKey) -> String {
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid.to_owned());
     jsonwebtoken::encode(&header, claims, key).expect("encode")
@@ -180,6 +180,55 @@ async fn every_bad_token_is_refused() {
         app.get("/api/v1/me", &t.owner_token).await.status,
         StatusCode::OK
     );
+    app.stop().await;
+}
+
+/// `nbf` and `iat` in the future: within the clock leeway accepted, ten minutes ahead refused;
+/// a token without `iat` (we always issue one) is refused.
+#[tokio::test]
+async fn tokens_from_the_future_are_refused_beyond_the_leeway() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("nbf")).await;
+    let valid = jsonwebtoken::dangerous::insecure_decode::<AccessClaims>(&t.owner_token)
+        .expect("decode")
+        .claims;
+    let kid = app.state.tokens.kid().to_owned();
+    let real = ed_key(&test_key_pem());
+    let with = |field: &str, at: u64| {
+        let mut claims = serde_json::to_value(&valid).expect("json");
+        claims[field] = at.into();
+        claims["exp"] = (now() + 1200).into();
+        sign(&claims, &kid, &real)
+    };
+    let cases = [
+        (
+            "iat 10 minutes ahead",
+            with("iat", now() + 600),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "nbf 10 minutes ahead",
+            with("nbf", now() + 600),
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("iat 20 s ahead", with("iat", now() + 20), StatusCode::OK),
+        ("nbf 20 s ahead", with("nbf", now() + 20), StatusCode::OK),
+        ("nbf passed", with("nbf", now() - 60), StatusCode::OK),
+        ("iat now", with("iat", now()), StatusCode::OK),
+        (
+            "no iat",
+            {
+                let mut claims = serde_json::to_value(&valid).expect("json");
+                claims.as_object_mut().expect("object").remove("iat");
+                sign(&claims, &kid, &real)
+            },
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+    for (name, token, status) in cases {
+        let r = app.get("/api/v1/me", &token).await;
+        assert_eq!(r.status, status, "{name}: {}", r.text);
+    }
     app.stop().await;
 }
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::principal::Principal;
 use super::secrets;
-use crate::http::{ApiError, request_id};
+use crate::http::{ApiError, idempotency, request_id};
 use crate::state::AppState;
 
 /// The caller of a request, in good standing, with its open transaction.
@@ -25,6 +25,32 @@ pub struct Ctx {
     state: AppState,
     /// Timeline events written in `tx`, published as live updates once it commits.
     recorded: crate::live::Recorded,
+    /// Whether roles or assignments changed: every process reloads them once `tx` commits.
+    policies_changed: bool,
+    /// Set for a request with an `Idempotency-Key`: `commit` hands the transaction back to
+    /// the idempotency layer, which stores the response in it before committing.
+    deferred: Option<idempotency::Deferred>,
+}
+
+/// A transaction ready to commit, with what follows its commit.
+pub struct Committable {
+    pub tx: TenantTx,
+    state: AppState,
+    recorded: crate::live::Recorded,
+    policies_changed: bool,
+}
+
+impl Committable {
+    /// Commits, then publishes the live updates and reloads the policies if they changed.
+    pub async fn commit(self) -> Result<(), ApiError> {
+        let tenant = self.tx.tenant_id();
+        self.tx.commit().await?;
+        crate::live::committed(&self.state, tenant, self.recorded);
+        if self.policies_changed {
+            self.state.policies_changed().await;
+        }
+        Ok(())
+    }
 }
 
 fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<String> {
@@ -66,6 +92,9 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(ctx) = idempotency::prepared(parts) {
+            return Ok(ctx);
+        }
         let principal = parts
             .extensions
             .get::<Principal>()
@@ -123,6 +152,8 @@ impl FromRequestParts<AppState> for Ctx {
             subject,
             state: state.clone(),
             recorded: Default::default(),
+            policies_changed: false,
+            deferred: None,
         })
     }
 }
@@ -174,15 +205,41 @@ impl Ctx {
         Ok(())
     }
 
+    /// Notes that roles or assignments changed: once committed, every process reloads them.
+    pub fn policies_changed(&mut self) {
+        self.policies_changed = true;
+    }
+
     /// Ends a request that only read (no COMMIT round trip on the request's path).
     pub fn done(self) {
         self.tx.end_read_only();
     }
 
+    /// Commits the request's changes; with an `Idempotency-Key`, the idempotency layer
+    /// commits them together with the response it stores.
     pub async fn commit(self) -> Result<(), ApiError> {
-        let tenant = self.tenant();
-        self.tx.commit().await?;
-        crate::live::committed(&self.state, tenant, self.recorded);
-        Ok(())
+        let committable = Committable {
+            tx: self.tx,
+            state: self.state,
+            recorded: self.recorded,
+            policies_changed: self.policies_changed,
+        };
+        match self.deferred {
+            Some(deferred) => {
+                deferred.hand_over(committable);
+                Ok(())
+            }
+            None => committable.commit().await,
+        }
+    }
+
+    /// Makes `commit` hand the transaction to the idempotency layer.
+    pub(crate) fn defer_commit(&mut self, deferred: idempotency::Deferred) {
+        self.deferred = Some(deferred);
+    }
+
+    /// The caller's stable name, for idempotency keys.
+    pub(crate) fn principal_key(&self) -> String {
+        self.principal.key()
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod authz;
 pub mod ctx;
+pub mod grants;
 pub mod password;
 pub mod principal;
 pub mod secrets;

@@ -1,4 +1,5 @@
-//! Access tokens: EdDSA (Ed25519) JWTs, one pinned algorithm, `iss`/`aud`/`exp`/`kid` checked.
+//! Access tokens: EdDSA (Ed25519) JWTs, one pinned algorithm, `iss`/`aud`/`exp`/`nbf`/`iat`/`kid`
+//! checked.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -12,6 +13,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// How far the clocks of the issuing and the verifying pods may disagree: `exp` is honoured this
+/// long after it passes, and a token whose `nbf` or `iat` lies further in the future is refused.
+pub const CLOCK_LEEWAY: Duration = Duration::from_secs(30);
+
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AccessClaims {
@@ -23,6 +28,7 @@ pub struct AccessClaims {
     pub tid: Uuid,
     /// The sign-in session (refresh-token family).
     pub sid: Uuid,
+    /// Issued at; required (a token without it does not parse), and not in the future.
     pub iat: u64,
     pub exp: u64,
     pub jti: Uuid,
@@ -107,7 +113,8 @@ impl TokenKeys {
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        validation.validate_nbf = true;
+        validation.leeway = CLOCK_LEEWAY.as_secs();
         Ok(Self {
             signing,
             kid: kid_of(&publics[0]),
@@ -151,16 +158,21 @@ impl TokenKeys {
         Ok(jsonwebtoken::encode(&header, &claims, &self.signing)?)
     }
 
-    /// Verifies signature, algorithm, `kid`, `iss`, `aud` and `exp`; None on any failure.
+    /// Verifies signature, algorithm, `kid`, `iss`, `aud`, `exp`, `nbf` and `iat`; None on any
+    /// failure.
     pub fn verify(&self, token: &str) -> Option<AccessClaims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         if header.alg != Algorithm::EdDSA {
             return None;
         }
         let key = self.verifying.get(header.kid.as_deref()?)?;
-        jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
-            .ok()
-            .map(|data| data.claims)
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
+            .ok()?
+            .claims;
+        // jsonwebtoken checks `nbf` but not `iat`: a token "issued" later than now (beyond
+        // the leeway) was not issued by a pod with a sane clock.
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+        (claims.iat <= now.saturating_add(CLOCK_LEEWAY.as_secs())).then_some(claims)
     }
 }
 
@@ -201,6 +213,36 @@ mod tests {
         assert_eq!(new.jwks()["keys"].as_array().map(Vec::len), Some(2));
         let unrelated = keys(&generate_private_key_pem(), &[]);
         assert!(unrelated.verify(&token).is_none());
+    }
+
+    /// `nbf` and `iat` in the future are refused beyond the clock leeway and accepted within.
+    #[test]
+    fn future_nbf_and_iat() {
+        let k = keys(&generate_private_key_pem(), &[]);
+        let token = k
+            .issue(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7())
+            .expect("token");
+        let claims = k.verify(&token).expect("valid");
+        let sign = |claims: serde_json::Value| {
+            let mut header = Header::new(Algorithm::EdDSA);
+            header.kid = Some(k.kid.clone());
+            jsonwebtoken::encode(&header, &claims, &k.signing).expect("sign")
+        };
+        let now = claims.iat;
+        let at = |field: &str, secs: u64| {
+            let mut v = serde_json::to_value(&claims).expect("json");
+            v[field] = secs.into();
+            v["exp"] = (secs + 900).into();
+            sign(v)
+        };
+        assert!(k.verify(&at("iat", now + 600)).is_none());
+        assert!(k.verify(&at("nbf", now + 600)).is_none());
+        assert!(k.verify(&at("iat", now + 20)).is_some());
+        assert!(k.verify(&at("nbf", now + 20)).is_some());
+        assert!(k.verify(&at("nbf", now - 20)).is_some());
+        let mut no_iat = serde_json::to_value(&claims).expect("json");
+        no_iat.as_object_mut().expect("object").remove("iat");
+        assert!(k.verify(&sign(no_iat)).is_none());
     }
 
     #[test]

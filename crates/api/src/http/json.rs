@@ -57,18 +57,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// Parses a JSON body, naming the field that failed by JSON pointer.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    if let Some(pointer) = nul_pointer(bytes) {
+        return Err(ApiError::field(&pointer, "must not contain NUL characters"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let pointer = pointer_of(err.path());
         let inner = err.into_inner();
         match inner.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed-json",
-                    "Malformed JSON",
-                    format!("The body is not valid JSON: {inner}"),
-                )
+                malformed(&inner)
             }
             _ => {
                 let message = inner.to_string();
@@ -96,7 +94,56 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 }
             }
         }
-    })
+    })?;
+    // Anything after the value (`{"a":1} xx`) makes the body malformed, not ignorable.
+    de.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+fn malformed(err: &serde_json::Error) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed-json",
+        "Malformed JSON",
+        format!("The body is not valid JSON: {err}"),
+    )
+}
+
+/// The pointer of the first string or object key holding U+0000, which Postgres cannot store
+/// in text or jsonb. JSON can only spell it `\u0000` (a raw NUL is a syntax error), so bodies
+/// without that text are not parsed twice; `\\u0000` (a backslash, then text) is found clean.
+fn nul_pointer(bytes: &[u8]) -> Option<String> {
+    if !bytes.windows(6).any(|w| w == br"\u0000") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let mut pointer = String::new();
+    nul_in(&value, &mut pointer).then_some(pointer)
+}
+
+/// Whether `value` holds a NUL; `pointer` then ends at the string or key that does.
+fn nul_in(value: &serde_json::Value, pointer: &mut String) -> bool {
+    use serde_json::Value;
+    let len = pointer.len();
+    let found = match value {
+        Value::String(s) => return s.contains('\0'),
+        Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+            pointer.truncate(len);
+            pointer.push_str(&format!("/{i}"));
+            nul_in(item, pointer)
+        }),
+        Value::Object(members) => members.iter().any(|(key, item)| {
+            pointer.truncate(len);
+            pointer.push('/');
+            pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            key.contains('\0') || nul_in(item, pointer)
+        }),
+        _ => false,
+    };
+    if !found {
+        pointer.truncate(len);
+    }
+    found
 }
 
 /// serde names a missing field only in its message: "missing field `email`".
@@ -182,5 +229,22 @@ mod tests {
         assert!(parse::<Body>(br#"{"name":"a"}"#).is_ok());
         let e = parse::<Body>(br#"{}"#).expect_err("error");
         assert_eq!(e.errors[0].pointer, "/name");
+        let e = parse::<Body>(br#"{"name":"a"} xx"#).expect_err("trailing text");
+        assert_eq!(e.code, "malformed-json");
+        assert!(parse::<Body>(b"{\"name\":\"a\"}\n ").is_ok());
+    }
+
+    #[test]
+    fn names_the_string_holding_a_nul() {
+        let e = parse::<Body>(br#"{"name":"a\u0000b"}"#).expect_err("nul");
+        assert_eq!(e.code, "validation-failed");
+        assert_eq!(e.errors[0].pointer, "/name");
+        let e = parse::<serde_json::Value>(br#"{"a":[{"b":"x"},{"c/d":["ok","\u0000"]}]}"#)
+            .expect_err("nested nul");
+        assert_eq!(e.errors[0].pointer, "/a/1/c~1d/1");
+        let e = parse::<serde_json::Value>(br#"{"a":{"k\u0000":1}}"#).expect_err("nul key");
+        assert_eq!(e.errors[0].pointer, "/a/k\u{0}");
+        // A backslash followed by the text u0000 is no NUL.
+        assert!(parse::<Body>(br#"{"name":"a\\u0000"}"#).is_ok());
     }
 }

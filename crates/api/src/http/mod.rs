@@ -1,5 +1,5 @@
 //! HTTP conventions shared by every module: problems, JSON bodies, pagination, ETags,
-//! request ids, idempotency, time limits.
+//! request ids, idempotency, time limits, text of query strings and paths.
 
 pub mod etag;
 pub mod idempotency;
@@ -9,6 +9,7 @@ pub mod params;
 pub mod problem;
 pub mod request_id;
 pub mod timeout;
+pub mod uri_text;
 
 pub use json::{ApiJson, ApiQuery};
 pub use pagination::{Page, PageQuery};

@@ -25,7 +25,7 @@ impl FieldError {
         }
     }
 
-    /// A query-string parameter.
+    /// A query-string parameter or a path segment, by name.
     pub fn query(name: &str, detail: impl Into<String>) -> Self {
         Self {
             pointer: format!("/{name}"),
@@ -129,6 +129,15 @@ impl ApiError {
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, "Conflict", detail)
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Request body too large",
+            "The body exceeds the size limit of this endpoint.",
+        )
     }
 
     pub fn precondition_failed() -> Self {

@@ -11,9 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{check_assignable_roles, parse_id};
+use super::{existing_roles, parse_id};
 use crate::auth::principal::API_KEY_PREFIX;
-use crate::auth::{Ctx, secrets};
+use crate::auth::{Ctx, grants, secrets};
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery};
 use crate::state::AppState;
@@ -90,20 +90,26 @@ async fn create_key(
     if name.is_empty() || name.chars().count() > 100 {
         errors.push(FieldError::body("/name", "must be 1-100 characters"));
     }
-    let role =
-        match check_assignable_roles(&mut ctx, "/role", std::slice::from_ref(&body.role)).await {
-            Ok(mut r) => r.pop().unwrap_or_default(),
-            Err(_) => {
-                errors.push(FieldError::body(
-                    "/role",
-                    format!("no role named '{}' that you may grant", body.role),
-                ));
-                String::new()
-            }
-        };
+    let role = match existing_roles(&mut ctx, "/role", std::slice::from_ref(&body.role)).await {
+        Ok(mut r) => r.pop().unwrap_or_default(),
+        Err(e) if e.status != StatusCode::UNPROCESSABLE_ENTITY => return Err(e),
+        Err(_) => {
+            errors.push(FieldError::body(
+                "/role",
+                format!("no role named '{}'", body.role),
+            ));
+            String::new()
+        }
+    };
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    grants::require_roles(
+        &mut ctx,
+        std::slice::from_ref(&role),
+        "give a key this role",
+    )
+    .await?;
     let id = Uuid::now_v7();
     let random = secrets::random_token();
     let secret = format!(
@@ -158,6 +164,12 @@ async fn revoke_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<StatusCod
     let before = db::api_keys::get(&mut ctx.tx, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    grants::require_roles(
+        &mut ctx,
+        std::slice::from_ref(&before.role_name),
+        "revoke this key",
+    )
+    .await?;
     if before.revoked_at.is_none() {
         let after = db::api_keys::revoke(&mut ctx.tx, id).await?;
         ctx.audit(Change {

@@ -67,8 +67,11 @@ fn contact_out(row: ContactRow, cipher: &TenantCipher) -> ApiResult<ContactOut> 
 pub struct ContactInput {
     pub name: Option<String>,
     pub role: Option<String>,
+    /// At most 50.
+    #[schema(max_items = 50)]
     pub emails: Option<Vec<String>>,
-    /// Normalised to E.164 (Spanish numbers by default).
+    /// Normalised to E.164 (Spanish numbers by default); at most 50.
+    #[schema(max_items = 50)]
     pub phones: Option<Vec<String>>,
 }
 

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use crate::auth::Ctx;
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, FieldError, etag};
+use crate::http::{ApiError, ApiJson, etag};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,9 +28,40 @@ pub struct FieldOut {
     pub definition: serde_json::Value,
 }
 
+/// The body of create and update: a [`FieldDefinition`] as the OpenAPI document describes it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FieldDefinitionIn {
+    /// The name values are stored under: `[a-z][a-z0-9_]{0,39}`; it cannot change.
+    key: String,
+    /// 1-100 characters.
+    label: String,
+    field_type: FieldTypeIn,
+    #[schema(required = false, default = false)]
+    required: bool,
+    /// The choices of a select field (at most `domain::custom_field::OPTIONS_LIMIT`), in
+    /// display order.
+    #[schema(required = false, max_items = 500)]
+    options: Vec<String>,
+    /// Most characters of a text field (1-10,000; 10,000 when absent).
+    #[schema(required = false)]
+    max_length: u32,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum FieldTypeIn {
+    Text,
+    Number,
+    Date,
+    Select,
+    Boolean,
+}
+
 fn validated(def: FieldDefinition) -> ApiResult<FieldDefinition> {
     def.validate_definition()
-        .map_err(|e| ApiError::validation(vec![FieldError::body("", e.0)]))?;
+        .map_err(|e| ApiError::field(&e.pointer, e.reason.0))?;
     Ok(def)
 }
 
@@ -45,7 +76,7 @@ async fn list_fields(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<serde_json::Value>>>
 }
 
 /// Defines a custom field.
-#[utoipa::path(post, path = "/custom-fields", tag = "clients", request_body = Object, security(("bearer" = [])),
+#[utoipa::path(post, path = "/custom-fields", tag = "clients", request_body = FieldDefinitionIn, security(("bearer" = [])),
     responses((status = 201, body = FieldOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_field(
     State(_state): State<AppState>,
@@ -96,7 +127,7 @@ async fn get_field(mut ctx: Ctx, Path(key): Path<String>) -> ApiResult<impl Into
 }
 
 /// Replaces a definition (its key stays). Values already stored are kept as they are.
-#[utoipa::path(patch, path = "/custom-fields/{key}", tag = "clients", request_body = Object, params(("key" = String, Path)),
+#[utoipa::path(patch, path = "/custom-fields/{key}", tag = "clients", request_body = FieldDefinitionIn, params(("key" = String, Path)),
     security(("bearer" = [])), responses((status = 200, body = FieldOut), (status = 404, body = Problem), (status = 412, body = Problem)))]
 async fn update_field(
     mut ctx: Ctx,
@@ -149,4 +180,37 @@ async fn delete_field(mut ctx: Ctx, Path(key): Path<String>) -> ApiResult<Status
     .await?;
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+    use utoipa::openapi::{RefOr, schema::Schema};
+
+    use super::*;
+
+    /// The documented body names exactly the members a definition has.
+    #[test]
+    fn documented_body_matches_the_definition() {
+        let def = FieldDefinition {
+            key: "k".into(),
+            label: "K".into(),
+            field_type: domain::FieldType::Text,
+            required: false,
+            options: Vec::new(),
+            max_length: Some(1),
+        };
+        let value = serde_json::to_value(def).expect("json");
+        let mut members: Vec<&String> = value.as_object().expect("object").keys().collect();
+        members.sort();
+        let RefOr::T(Schema::Object(schema)) = FieldDefinitionIn::schema() else {
+            panic!("not an object schema");
+        };
+        let mut documented: Vec<&String> = schema.properties.keys().collect();
+        documented.sort();
+        assert_eq!(members, documented);
+        let max =
+            serde_json::to_value(&schema.properties["options"]).expect("json")["maxItems"].as_u64();
+        assert_eq!(max, Some(domain::custom_field::OPTIONS_LIMIT as u64));
+    }
 }

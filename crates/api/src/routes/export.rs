@@ -1,6 +1,7 @@
 //! `GET /api/v1/clients/export.csv`: every client that matches the list filters, streamed in
 //! keyset batches (each its own tenant-scoped transaction), as UTF-8 CSV with a BOM so
-//! spreadsheets read accents.
+//! spreadsheets read accents. Every text cell is neutralised against spreadsheet formulas
+//! (`domain::csv_cell`); only custom fields of type number are written as bare numbers.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -8,12 +9,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use db::clients::Sort;
 use db::crypto::TenantCipher;
+use domain::csv_cell;
+use domain::{FieldDefinition, FieldType};
 use futures::StreamExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::clients::{ClientQuery, cipher, client_filter, client_out};
+use super::clients::{ClientOut, ClientQuery, cipher, client_filter, client_out};
 use crate::auth::Ctx;
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::{ApiError, ApiQuery, FieldError};
@@ -45,43 +48,77 @@ const COLUMNS: &[&str] = &[
     "created_at",
 ];
 
-/// One cell: quoted when needed; a leading formula character is defused with `'` (spreadsheet
-/// injection), except for numbers such as `+34…` and `-5`.
-pub(crate) fn cell(value: &str, sep: char) -> String {
-    let mut v = value.to_owned();
-    let mut chars = value.chars();
-    let first = chars.next();
-    let second = chars.next();
-    let risky = match first {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => !second.is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
-    if risky {
-        v.insert(0, '\'');
-    }
-    if v.contains(sep)
-        || v.contains('"')
-        || v.contains('\n')
-        || v.contains('\r')
-        || v.starts_with(' ')
-        || v.ends_with(' ')
-    {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
 struct Export {
     state: AppState,
     tenant: Uuid,
     cipher: std::sync::Arc<TenantCipher>,
     filter: db::clients::Filter,
     sort: Sort,
-    custom_keys: Vec<String>,
+    custom: Vec<CustomColumn>,
     sep: char,
     done: bool,
+}
+
+/// A custom field's column: its key, and whether its values are numbers by type.
+struct CustomColumn {
+    key: String,
+    numeric: bool,
+}
+
+impl CustomColumn {
+    fn of(definition: db::custom_fields::DefinitionRow) -> Self {
+        let numeric = serde_json::from_value::<FieldDefinition>(definition.definition)
+            .is_ok_and(|d| d.field_type == FieldType::Number);
+        Self {
+            key: definition.key,
+            numeric,
+        }
+    }
+
+    /// The cell of one client: a number field's number bare, anything else as text.
+    fn cell(&self, c: &ClientOut, sep: char) -> String {
+        match c.custom_fields.get(&self.key) {
+            Some(serde_json::Value::Number(n)) if self.numeric => csv_cell::number(n),
+            Some(serde_json::Value::String(s)) => csv_cell::text(s, sep),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => csv_cell::text(&other.to_string(), sep),
+        }
+    }
+}
+
+/// One client's row: every column is text but the custom fields that are numbers.
+fn row_cells(c: &ClientOut, custom: &[CustomColumn], sep: char) -> Vec<String> {
+    let addr = |k: &str| {
+        c.address
+            .as_ref()
+            .and_then(|a| a.get(k))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let texts = [
+        c.id.to_string(),
+        c.company_name.clone(),
+        c.tax_id.clone().unwrap_or_default(),
+        c.tax_id_country.clone().unwrap_or_default(),
+        c.emails.join(" "),
+        c.phones.join(" "),
+        c.sector.clone().unwrap_or_default(),
+        c.status.clone(),
+        c.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+        c.source.clone().unwrap_or_default(),
+        c.tags.join(" "),
+        c.website.clone().unwrap_or_default(),
+        addr("street"),
+        addr("city"),
+        addr("postal_code"),
+        addr("region"),
+        addr("country"),
+        c.created_at.to_rfc3339(),
+    ];
+    let mut cells: Vec<String> = texts.iter().map(|v| csv_cell::text(v, sep)).collect();
+    cells.extend(custom.iter().map(|col| col.cell(c, sep)));
+    cells
 }
 
 fn line(cells: Vec<String>, sep: char) -> String {
@@ -121,45 +158,7 @@ async fn next_batch(mut ex: Export) -> Option<(Result<String, std::io::Error>, E
         let Ok(c) = client_out(row, &ex.cipher) else {
             continue;
         };
-        let addr = |k: &str| {
-            c.address
-                .as_ref()
-                .and_then(|a| a.get(k))
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_owned()
-        };
-        let mut cells = vec![
-            c.id.to_string(),
-            c.company_name.clone(),
-            c.tax_id.clone().unwrap_or_default(),
-            c.tax_id_country.clone().unwrap_or_default(),
-            c.emails.join(" "),
-            c.phones.join(" "),
-            c.sector.clone().unwrap_or_default(),
-            c.status.clone(),
-            c.owner_id.map(|o| o.to_string()).unwrap_or_default(),
-            c.source.clone().unwrap_or_default(),
-            c.tags.join(" "),
-            c.website.clone().unwrap_or_default(),
-            addr("street"),
-            addr("city"),
-            addr("postal_code"),
-            addr("region"),
-            addr("country"),
-            c.created_at.to_rfc3339(),
-        ];
-        for key in &ex.custom_keys {
-            cells.push(match c.custom_fields.get(key) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Null) | None => String::new(),
-                Some(other) => other.to_string(),
-            });
-        }
-        out.push_str(&line(
-            cells.iter().map(|v| cell(v, ex.sep)).collect(),
-            ex.sep,
-        ));
+        out.push_str(&line(row_cells(&c, &ex.custom, ex.sep), ex.sep));
     }
     Some((Ok(out), ex))
 }
@@ -197,15 +196,19 @@ async fn export_clients(
     let (mut filter, sort, _) = client_filter(&q.filters, &cipher)?;
     filter.after = None;
     filter.limit = BATCH;
-    let custom_keys: Vec<String> = db::custom_fields::list(&mut ctx.tx)
+    let custom: Vec<CustomColumn> = db::custom_fields::list(&mut ctx.tx)
         .await?
         .into_iter()
-        .map(|d| d.key)
+        .map(CustomColumn::of)
         .collect();
     let tenant = ctx.tenant();
     ctx.done();
     let mut header_cells: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-    header_cells.extend(custom_keys.iter().map(|k| format!("cf_{k}")));
+    header_cells.extend(
+        custom
+            .iter()
+            .map(|c| csv_cell::text(&format!("cf_{}", c.key), sep)),
+    );
     let head = format!("\u{feff}{}", line(header_cells, sep));
     let export = Export {
         state,
@@ -213,7 +216,7 @@ async fn export_clients(
         cipher,
         filter,
         sort,
-        custom_keys,
+        custom,
         sep,
         done: false,
     };
@@ -230,21 +233,4 @@ async fn export_clients(
         Body::from_stream(body),
     )
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn cells_are_quoted_and_defused() {
-        assert_eq!(cell("Acme", ','), "Acme");
-        assert_eq!(cell("Acme, S.L.", ','), "\"Acme, S.L.\"");
-        assert_eq!(cell("Acme, S.L.", ';'), "Acme, S.L.");
-        assert_eq!(cell("say \"hi\"", ','), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=SUM(A1)", ','), "'=SUM(A1)");
-        assert_eq!(cell("+34612345678", ','), "+34612345678");
-        assert_eq!(cell("-x", ','), "'-x");
-        assert_eq!(cell("two\nlines", ','), "\"two\nlines\"");
-    }
 }

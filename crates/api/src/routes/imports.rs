@@ -24,6 +24,8 @@ use crate::state::AppState;
 
 /// The largest file an import takes (100,000 rows of a few hundred bytes).
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// The upload's route, whose body limit is `MAX_FILE_BYTES`.
+pub(crate) const ROUTE: &str = "/api/v1/clients/import";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -52,6 +54,8 @@ pub struct ImportOut {
     /// `[{line, column, detail}]`, the first 1,000.
     #[schema(value_type = Vec<Object>)]
     pub errors: serde_json::Value,
+    /// Why the import stopped, when it is `failed`.
+    pub failure_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
@@ -66,8 +70,18 @@ fn out(i: db::imports::Import) -> ImportOut {
         imported_rows: i.imported_rows,
         error_rows: i.error_rows,
         errors: i.errors,
+        failure_reason: i.failure_reason,
         created_at: i.created_at,
         finished_at: i.finished_at,
+    }
+}
+
+/// Where a header problem points: `/columns/<name>`, or `/columns` for the header as a whole.
+fn columns_pointer(column: &str) -> String {
+    if column.is_empty() {
+        "/columns".to_owned()
+    } else {
+        format!("/columns/{column}")
     }
 }
 
@@ -121,7 +135,7 @@ async fn start_import(
         ApiError::validation(
             problems
                 .into_iter()
-                .map(|p| FieldError::body(&format!("/columns/{}", p.pointer), p.detail))
+                .map(|p| FieldError::body(&columns_pointer(&p.pointer), p.detail))
                 .collect(),
         )
     })?;

@@ -1,14 +1,12 @@
 //! `GET /api/v1/me`: who am I, in which tenant, with which roles and permissions.
 
-use std::collections::BTreeSet;
-
-use domain::BuiltinRole;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::auth::grants::permissions_of;
 use crate::auth::{Ctx, Principal};
 use crate::http::problem::ApiResult;
 use crate::http::{ApiError, ApiJson};
@@ -40,22 +38,6 @@ pub struct MeResponse {
     pub permissions: Vec<String>,
 }
 
-/// The permissions granted by a set of roles (built-in from code, custom from the tenant).
-pub(crate) async fn permissions_of(ctx: &mut Ctx, roles: &[String]) -> ApiResult<Vec<String>> {
-    let mut out: BTreeSet<String> = BTreeSet::new();
-    let mut custom = Vec::new();
-    for r in roles {
-        match BuiltinRole::from_name(r) {
-            Some(b) => out.extend(b.permissions().into_iter().map(str::to_owned)),
-            None => custom.push(r.clone()),
-        }
-    }
-    if !custom.is_empty() {
-        out.extend(db::roles::permissions_of(&mut ctx.tx, &custom).await?);
-    }
-    Ok(out.into_iter().collect())
-}
-
 /// The caller.
 #[utoipa::path(get, path = "/me", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = crate::http::problem::Problem)))]
@@ -65,7 +47,10 @@ async fn me(mut ctx: Ctx) -> ApiResult<ApiJson<MeResponse>> {
             let me = db::users::me(&mut ctx.tx, user)
                 .await?
                 .ok_or_else(|| ApiError::unauthorized("The user no longer exists."))?;
-            let permissions = permissions_of(&mut ctx, &me.roles).await?;
+            let permissions = permissions_of(&mut ctx, &me.roles)
+                .await?
+                .into_iter()
+                .collect();
             MeResponse {
                 kind: "user",
                 id: me.id,
@@ -91,7 +76,10 @@ async fn me(mut ctx: Ctx) -> ApiResult<ApiJson<MeResponse>> {
                 .await?
                 .ok_or_else(ApiError::not_found)?;
             let roles = vec![api_key.role_name];
-            let permissions = permissions_of(&mut ctx, &roles).await?;
+            let permissions = permissions_of(&mut ctx, &roles)
+                .await?
+                .into_iter()
+                .collect();
             MeResponse {
                 kind: "api_key",
                 id: key,

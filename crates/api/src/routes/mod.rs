@@ -25,13 +25,22 @@ use domain::BuiltinRole;
 use crate::auth::Ctx;
 use crate::http::{ApiError, FieldError};
 
-/// Checks that each role exists (built-in, or custom in this tenant) and that the caller may
-/// hand it out: only an owner may grant `owner`. Returns the names sorted and deduplicated.
-pub(crate) async fn check_assignable_roles(
+/// Most roles one request may assign (to a user); each is looked up, so the list is bounded.
+pub(crate) const MAX_ROLES: usize = 20;
+
+/// Checks that each role exists (built-in, or custom in this tenant); returns the names sorted
+/// and deduplicated. Whether the caller may hand them out is `grants::require_roles`.
+pub(crate) async fn existing_roles(
     ctx: &mut Ctx,
     pointer: &str,
     roles: &[String],
 ) -> Result<Vec<String>, ApiError> {
+    if roles.len() > MAX_ROLES {
+        return Err(ApiError::field(
+            pointer,
+            format!("at most {MAX_ROLES} roles"),
+        ));
+    }
     let mut errors = Vec::new();
     let names: BTreeSet<String> = roles.iter().map(|r| r.trim().to_owned()).collect();
     for (i, name) in names.iter().enumerate() {
@@ -42,12 +51,6 @@ pub(crate) async fn check_assignable_roles(
                 &format!("{pointer}/{i}"),
                 format!("no role named '{name}'"),
             ));
-        } else if name == BuiltinRole::Owner.name() && ctx.require("tenant.settings").await.is_err()
-        {
-            errors.push(FieldError::body(
-                &format!("{pointer}/{i}"),
-                "only an owner may grant the owner role",
-            ));
         }
     }
     if errors.is_empty() {
@@ -55,6 +58,12 @@ pub(crate) async fn check_assignable_roles(
     } else {
         Err(ApiError::validation(errors))
     }
+}
+
+/// The body size limit of the routes that take more than `CRM_MAX_BODY_BYTES`, by route
+/// template (the idempotency layer reads bodies before the route's own limit applies).
+pub(crate) fn body_limit(route: &str) -> Option<usize> {
+    (route == imports::ROUTE).then_some(imports::MAX_FILE_BYTES)
 }
 
 /// Parses a path id; anything that is not a UUID is simply not found.

@@ -1,6 +1,6 @@
 //! Roles: the built-in ones (read-only) and the tenant's custom roles.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use db::audit::Change;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Ctx;
+use crate::auth::{Ctx, grants};
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::{ApiError, ApiJson, FieldError, etag};
 use crate::state::AppState;
@@ -81,6 +81,15 @@ async fn list_permissions(ctx: Ctx) -> ApiResult<ApiJson<Vec<&'static str>>> {
 }
 
 fn check_permissions(pointer: &str, raw: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
+    // Each entry names a distinct permission at best: more than the catalogue is never needed.
+    let most = domain::permissions::ALL.len();
+    if raw.len() > most {
+        errors.push(FieldError::body(
+            pointer,
+            format!("at most {most} permissions (the size of the catalogue)"),
+        ));
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (i, p) in raw.iter().enumerate() {
         match Permission::parse(p) {
@@ -109,6 +118,8 @@ fn check_description(raw: Option<&str>, errors: &mut Vec<FieldError>) -> String 
 pub struct CreateRole {
     pub name: String,
     pub description: Option<String>,
+    /// At most the catalogue's size (`GET /api/v1/permissions`).
+    #[schema(max_items = 37)]
     pub permissions: Vec<String>,
 }
 
@@ -116,7 +127,6 @@ pub struct CreateRole {
 #[utoipa::path(post, path = "/roles", tag = "roles", request_body = CreateRole, security(("bearer" = [])),
     responses((status = 201, body = RoleOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_role(
-    State(state): State<AppState>,
     mut ctx: Ctx,
     ApiJson(body): ApiJson<CreateRole>,
 ) -> ApiResult<impl IntoResponse> {
@@ -130,6 +140,12 @@ async fn create_role(
     let Some(name) = name.filter(|_| errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
+    grants::require_all(
+        &mut ctx,
+        &permissions.iter().cloned().collect(),
+        "create a role with these permissions",
+    )
+    .await?;
     let role = match db::roles::insert(&mut ctx.tx, name.as_str(), &description, &permissions).await
     {
         Err(e) if db::constraint_of(&e) == Some("roles_pkey") => {
@@ -150,8 +166,8 @@ async fn create_role(
         after: serde_json::to_value(&out).ok(),
     })
     .await?;
+    ctx.policies_changed();
     ctx.commit().await?;
-    state.policies_changed().await;
     Ok((
         StatusCode::CREATED,
         [(header::ETAG, etag::header_value(version))],
@@ -185,6 +201,8 @@ async fn get_role(mut ctx: Ctx, Path(name): Path<String>) -> ApiResult<impl Into
 #[serde(deny_unknown_fields)]
 pub struct UpdateRole {
     pub description: Option<String>,
+    /// At most the catalogue's size (`GET /api/v1/permissions`).
+    #[schema(max_items = 37)]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -193,7 +211,6 @@ pub struct UpdateRole {
     params(("name" = String, Path)),
     responses((status = 200, body = RoleOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
 async fn update_role(
-    State(state): State<AppState>,
     mut ctx: Ctx,
     Path(name): Path<String>,
     headers: HeaderMap,
@@ -219,6 +236,13 @@ async fn update_role(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    let involved = before
+        .permissions
+        .iter()
+        .chain(&permissions)
+        .cloned()
+        .collect();
+    grants::require_all(&mut ctx, &involved, "change this role").await?;
     let role = db::roles::update(&mut ctx.tx, &name, &description, &permissions).await?;
     let version = role.version;
     let out = custom_out(role);
@@ -230,8 +254,8 @@ async fn update_role(
         after: serde_json::to_value(&out).ok(),
     })
     .await?;
+    ctx.policies_changed();
     ctx.commit().await?;
-    state.policies_changed().await;
     Ok(([(header::ETAG, etag::header_value(version))], ApiJson(out)))
 }
 
@@ -239,7 +263,6 @@ async fn update_role(
 #[utoipa::path(delete, path = "/roles/{name}", tag = "roles", security(("bearer" = [])),
     params(("name" = String, Path)), responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn delete_role(
-    State(state): State<AppState>,
     mut ctx: Ctx,
     Path(name): Path<String>,
     headers: HeaderMap,
@@ -252,6 +275,8 @@ async fn delete_role(
         .await?
         .ok_or_else(ApiError::not_found)?;
     etag::check_if_match(&headers, before.version)?;
+    let involved = before.permissions.iter().cloned().collect();
+    grants::require_all(&mut ctx, &involved, "delete this role").await?;
     db::roles::delete(&mut ctx.tx, &name).await?;
     ctx.audit(Change {
         action: "role.deleted",
@@ -261,7 +286,7 @@ async fn delete_role(
         after: None,
     })
     .await?;
+    ctx.policies_changed();
     ctx.commit().await?;
-    state.policies_changed().await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,6 @@
 //! Users of the tenant: invite, list, read, change (name, status, roles), delete.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -12,8 +12,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{check_assignable_roles, parse_id};
-use crate::auth::{Ctx, password};
+use super::{existing_roles, parse_id};
+use crate::auth::{Ctx, grants, password};
 use crate::http::pagination::PageRequest;
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery, etag};
@@ -102,7 +102,9 @@ async fn list_users(
 pub struct InviteUser {
     pub email: String,
     pub display_name: String,
+    /// At most 20 (`MAX_ROLES`).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub roles: Vec<String>,
     /// Set a password now (the user is active); without one the user is invited.
     pub password: Option<String>,
@@ -120,7 +122,6 @@ pub struct InvitedUser {
 #[utoipa::path(post, path = "/users", tag = "users", request_body = InviteUser, security(("bearer" = [])),
     responses((status = 201, body = InvitedUser), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn invite_user(
-    State(state): State<AppState>,
     mut ctx: Ctx,
     ApiJson(body): ApiJson<InviteUser>,
 ) -> ApiResult<impl IntoResponse> {
@@ -136,12 +137,13 @@ async fn invite_user(
             "must be 1-200 characters",
         ));
     }
-    if let Some(p) = &body.password
-        && let Err(e) = password::check_policy(p)
-    {
-        errors.push(FieldError::body("/password", e));
+    if let Some(p) = &body.password {
+        let owner = password::Owner::in_tenant(&mut ctx.tx, &body.email, &name).await?;
+        if let Err(e) = password::check_policy(p, &owner).await {
+            errors.push(FieldError::body("/password", e));
+        }
     }
-    let roles = match check_assignable_roles(&mut ctx, "/roles", &body.roles).await {
+    let roles = match existing_roles(&mut ctx, "/roles", &body.roles).await {
         Ok(r) => r,
         Err(e) => {
             errors.extend(e.errors);
@@ -151,6 +153,7 @@ async fn invite_user(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
+    grants::require_roles(&mut ctx, &roles, "grant these roles").await?;
     let password_hash = match body.password {
         Some(p) => Some(password::hash(p).await.map_err(ApiError::internal)?),
         None => None,
@@ -197,8 +200,8 @@ async fn invite_user(
         after: serde_json::to_value(&out).ok(),
     })
     .await?;
+    ctx.policies_changed();
     ctx.commit().await?;
-    state.policies_changed().await;
     Ok((
         StatusCode::CREATED,
         [
@@ -236,7 +239,8 @@ pub struct UpdateUser {
     pub display_name: Option<String>,
     /// `active` or `disabled`.
     pub status: Option<String>,
-    /// Replaces the user's roles.
+    /// Replaces the user's roles (at most 20, `MAX_ROLES`).
+    #[schema(max_items = 20)]
     pub roles: Option<Vec<String>>,
 }
 
@@ -245,7 +249,6 @@ pub struct UpdateUser {
     params(("id" = Uuid, Path)),
     responses((status = 200, body = UserOut), (status = 404, body = Problem), (status = 412, body = Problem)))]
 async fn update_user(
-    State(state): State<AppState>,
     mut ctx: Ctx,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -290,7 +293,7 @@ async fn update_user(
     };
     let roles = match &body.roles {
         None => before_roles.clone(),
-        Some(r) => match check_assignable_roles(&mut ctx, "/roles", r).await {
+        Some(r) => match existing_roles(&mut ctx, "/roles", r).await {
             Ok(r) => r,
             Err(e) => {
                 errors.extend(e.errors);
@@ -307,18 +310,20 @@ async fn update_user(
             "You cannot disable yourself.",
         ));
     }
+    // Acting on a user needs every permission they hold; adding roles, every one they grant.
+    grants::require_roles(&mut ctx, &before_roles, "change this user").await?;
+    if roles != before_roles {
+        grants::require_roles(&mut ctx, &roles, "grant these roles").await?;
+    }
     let owner = BuiltinRole::Owner.name().to_owned();
     let loses_owner = before_roles.contains(&owner)
         && before.status == "active"
         && (!roles.contains(&owner) || status != "active");
-    if loses_owner {
-        ctx.require("tenant.settings").await?;
-        if db::users::count_active_with_role(&mut ctx.tx, &owner).await? <= 1 {
-            return Err(ApiError::conflict(
-                "last-owner",
-                "A tenant must keep at least one active owner.",
-            ));
-        }
+    if loses_owner && db::users::count_active_with_role(&mut ctx.tx, &owner).await? <= 1 {
+        return Err(ApiError::conflict(
+            "last-owner",
+            "A tenant must keep at least one active owner.",
+        ));
     }
 
     let user = db::users::update(&mut ctx.tx, id, &name, &status).await?;
@@ -337,10 +342,10 @@ async fn update_user(
         after: serde_json::to_value(&out).ok(),
     })
     .await?;
-    ctx.commit().await?;
     if roles != before_roles {
-        state.policies_changed().await;
+        ctx.policies_changed();
     }
+    ctx.commit().await?;
     Ok(with_etag(user.version, StatusCode::OK, out))
 }
 
@@ -348,7 +353,6 @@ async fn update_user(
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
 async fn delete_user(
-    State(state): State<AppState>,
     mut ctx: Ctx,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -363,17 +367,16 @@ async fn delete_user(
             "You cannot delete yourself.",
         ));
     }
+    grants::require_roles(&mut ctx, &roles, "delete this user").await?;
     let owner = BuiltinRole::Owner.name().to_owned();
-    if roles.contains(&owner) {
-        ctx.require("tenant.settings").await?;
-        if before.status == "active"
-            && db::users::count_active_with_role(&mut ctx.tx, &owner).await? <= 1
-        {
-            return Err(ApiError::conflict(
-                "last-owner",
-                "A tenant must keep at least one active owner.",
-            ));
-        }
+    if roles.contains(&owner)
+        && before.status == "active"
+        && db::users::count_active_with_role(&mut ctx.tx, &owner).await? <= 1
+    {
+        return Err(ApiError::conflict(
+            "last-owner",
+            "A tenant must keep at least one active owner.",
+        ));
     }
     db::users::soft_delete(&mut ctx.tx, id).await?;
     db::users::set_roles(&mut ctx.tx, id, &[]).await?;
@@ -386,7 +389,7 @@ async fn delete_user(
         after: None,
     })
     .await?;
+    ctx.policies_changed();
     ctx.commit().await?;
-    state.policies_changed().await;
     Ok(StatusCode::NO_CONTENT)
 }
