@@ -306,7 +306,7 @@ async fn admins_cannot_hand_out_owner() {
             json!({ "email": "new@esc.example", "display_name": "New", "roles": ["owner"] }),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     let r = app
         .post(
             "/api/v1/api-keys",
@@ -314,7 +314,7 @@ async fn admins_cannot_hand_out_owner() {
             json!({ "name": "k", "role": "owner" }),
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
         .post(
             "/api/v1/users",
