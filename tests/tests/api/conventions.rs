@@ -160,26 +160,18 @@ async fn idempotency_replays_conflicts_and_mismatches() {
     );
     assert_eq!(app.count("roles", t.id).await, 1);
 
-    // A request still in flight with the same key: simulated by its claim row.
+    // A request still in flight with the same key: simulated by holding its key's lock.
     let in_flight = json!({ "name": "pending", "permissions": [] });
-    let bytes = serde_json::to_vec(&in_flight).expect("json");
-    let mut h = <sha2::Sha256 as sha2::Digest>::new();
-    sha2::Digest::update(&mut h, b"POST /api/v1/roles\n");
-    sha2::Digest::update(&mut h, &bytes);
     let owner_id = app.get("/api/v1/me", &t.owner_token).await.body["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    sqlx::query(
-        "INSERT INTO idempotency_keys (tenant_id, principal, key, request_hash, state)
-         VALUES ($1, $2, 'k-2', $3, 'in_progress')",
-    )
-    .bind(t.id)
-    .bind(format!("user:{owner_id}"))
-    .bind(sha2::Digest::finalize(h).to_vec())
-    .execute(&app.owner)
-    .await
-    .expect("claim");
+    let mut holder = app.owner.begin().await.expect("tx");
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("idempotency:{}:user:{owner_id}:k-2", t.id))
+        .execute(&mut *holder)
+        .await
+        .expect("lock");
     let busy = post(in_flight, "k-2").await;
     assert_eq!(
         (busy.status, busy.problem()),
