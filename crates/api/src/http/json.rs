@@ -36,12 +36,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload-too-large",
-                    "Request body too large",
-                    "The body exceeds the size limit of this endpoint.",
-                )
+                ApiError::payload_too_large()
             } else {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
