@@ -22,3 +22,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+# The OpenAPI document as a contract: validated, then fuzzed against the real server.
+scripts/api-contract.sh

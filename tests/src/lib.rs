@@ -373,36 +373,15 @@ impl TestApp {
 
     /// How many statements of the test's database wait for a lock.
     pub async fn lock_waits(&self) -> i64 {
-        sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&self.owner)
-        .await
-        .expect("activity")
+        lock_waits(&self.owner).await
     }
 
-    /// Holds every client counter slot of the tenant until the returned transaction ends: a
-    /// transaction that creates or removes a client then waits as it commits.
+    /// Holds every client counter slot of the tenant: see [`hold_client_counters`].
     pub async fn hold_client_counters(
         &self,
         tenant: Uuid,
     ) -> sqlx::Transaction<'static, sqlx::Postgres> {
-        sqlx::query(
-            "INSERT INTO client_stats (tenant_id, slot) SELECT $1, s FROM generate_series(0, 15) s
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(tenant)
-        .execute(&self.owner)
-        .await
-        .expect("slots");
-        let mut hold = self.owner.begin().await.expect("tx");
-        sqlx::query("SELECT 1 FROM client_stats WHERE tenant_id = $1 FOR UPDATE")
-            .bind(tenant)
-            .execute(&mut *hold)
-            .await
-            .expect("lock the counters");
-        hold
+        hold_client_counters(&self.owner, tenant).await
     }
 
     /// Counts rows of a table in one tenant, as the owner (bypassing nothing: RLS is forced,
@@ -539,6 +518,40 @@ impl TestApp {
             }
         }
     }
+}
+
+/// How many statements of the pool's database wait for a lock.
+pub async fn lock_waits(owner: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(owner)
+    .await
+    .expect("activity")
+}
+
+/// Holds every client counter slot of the tenant until the returned transaction ends: a
+/// transaction that creates or removes a client then waits as it commits.
+pub async fn hold_client_counters(
+    owner: &PgPool,
+    tenant: Uuid,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    sqlx::query(
+        "INSERT INTO client_stats (tenant_id, slot) SELECT $1, s FROM generate_series(0, 15) s
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .execute(owner)
+    .await
+    .expect("slots");
+    let mut hold = owner.begin().await.expect("tx");
+    sqlx::query("SELECT 1 FROM client_stats WHERE tenant_id = $1 FOR UPDATE")
+        .bind(tenant)
+        .execute(&mut *hold)
+        .await
+        .expect("lock the counters");
+    hold
 }
 
 /// A private `redis-server` on `port` (for tests that stop and restart Redis).

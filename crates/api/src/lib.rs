@@ -42,7 +42,11 @@ use state::{AppState, Inner};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "CRM API", description = "The hosted CRM's JSON API. Errors are RFC 9457 problems."),
+    info(
+        title = "CRM API",
+        description = "The hosted CRM's JSON API. Errors are RFC 9457 problems \
+            (`application/problem+json`)."
+    ),
     modifiers(&BearerScheme)
 )]
 struct ApiDoc;
@@ -53,7 +57,7 @@ impl utoipa::Modify for BearerScheme {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "bearer",
+            http::openapi_contract::BEARER,
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
@@ -137,9 +141,9 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
     ApiError::internal("handler panicked").into_response()
 }
 
-/// The API router with every module, its middleware and its OpenAPI document.
-pub fn app(state: AppState) -> Router {
-    let protected = OpenApiRouter::new()
+/// Every module behind authentication, without middleware.
+fn protected_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(routes::me::router())
         .merge(routes::users::router())
         .merge(routes::roles::router())
@@ -154,6 +158,26 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::timeline::router())
         .merge(routes::kpis::router())
         .merge(routes::events::router())
+}
+
+/// The documented API under `/api/v1`, and its OpenAPI document completed as a contract.
+fn documented(protected: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1/auth", routes::auth::router())
+        .nest("/api/v1", protected)
+        .split_for_parts();
+    utoipa::Modify::modify(&http::openapi_contract::Contract, &mut doc);
+    (api, doc)
+}
+
+/// The OpenAPI document served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented(protected_routes()).1
+}
+
+/// The API router with every module, its middleware and its OpenAPI document.
+pub fn app(state: AppState) -> Router {
+    let protected = protected_routes()
         .route_layer(from_fn_with_state(
             state.clone(),
             http::idempotency::middleware,
@@ -162,10 +186,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::principal::authenticate,
         ));
-    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1/auth", routes::auth::router())
-        .nest("/api/v1", protected)
-        .split_for_parts();
+    let (api, doc) = documented(protected);
     let _ = state
         .openapi_json
         .set(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));

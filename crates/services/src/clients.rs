@@ -106,13 +106,17 @@ pub struct ClientOut {
     pub emails: Vec<String>,
     pub phones: Vec<String>,
     pub sector: Option<String>,
+    #[schema(value_type = Option<Address>)]
     pub address: Option<Value>,
     pub website: Option<String>,
     /// `lead`, `client`, `inactive` or `lost`.
+    #[schema(schema_with = schema::status_out)]
     pub status: String,
     pub owner_id: Option<Uuid>,
     pub source: Option<String>,
     pub tags: Vec<String>,
+    /// Values of the tenant's custom fields, by key (empty ones are left out).
+    #[schema(schema_with = schema::custom_values_out)]
     pub custom_fields: Value,
     pub converted_at: Option<DateTime<Utc>>,
     pub converted_by: Option<Uuid>,
@@ -162,37 +166,152 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// The fields of a client in a request; on create, absent fields take their defaults.
+/// The fields of a client in a request; on create, absent fields take their defaults. On
+/// update an absent field keeps its value, and `null` clears an optional one.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
+    /// 1-300 characters, not all white space (required on create).
+    #[schema(pattern = r"\S", max_length = 300)]
     pub company_name: Option<String>,
+    /// Checked against `tax_id_country`: a Spanish NIF, NIE or CIF with its check character,
+    /// an EU VAT number, or free form elsewhere.
     #[serde(default, deserialize_with = "present")]
     pub tax_id: Option<Option<String>>,
     /// ISO 3166-1 alpha-2 of the tax id (default ES).
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub tax_id_country: Option<String>,
     /// At most 50.
-    #[schema(max_items = 50)]
+    #[schema(schema_with = schema::emails)]
     pub emails: Option<Vec<String>>,
-    /// At most 50.
+    /// Normalised to E.164 (national numbers of `tax_id_country`, Spain by default); at most 50.
     #[schema(max_items = 50)]
     pub phones: Option<Vec<String>>,
+    /// At most 100 characters; blank clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(max_length = 100)]
     pub sector: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     pub address: Option<Option<Address>>,
+    /// At most 300 characters; blank clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(max_length = 300)]
     pub website: Option<Option<String>>,
+    /// `lead` (the default on create), `client`, `inactive` or `lost`; a client never goes back
+    /// to lead, and a lead becomes a client with `POST /clients/{id}/convert`.
+    #[schema(schema_with = schema::status)]
     pub status: Option<String>,
+    /// A user of the tenant.
     #[serde(default, deserialize_with = "present")]
     pub owner_id: Option<Option<Uuid>>,
+    /// How the client came.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = schema::source)]
     pub source: Option<Option<String>>,
-    /// At most 50, of at most 50 characters each.
-    #[schema(max_items = 50)]
+    /// At most 50, of at most 50 characters each (stored in lower case).
+    #[schema(schema_with = schema::tags)]
     pub tags: Option<Vec<String>>,
-    /// Values of the tenant's custom fields, by key.
+    /// Values of the tenant's custom fields (`GET /api/v1/custom-fields`), by key: text, a
+    /// number, a date `YYYY-MM-DD`, one of a select field's options, or a boolean; `null` or
+    /// blank leaves an optional field empty.
+    #[schema(schema_with = schema::custom_values)]
     pub custom_fields: Option<Map<String, Value>>,
+}
+
+/// Schemas of `ClientInput` members that the server reads as text or free JSON.
+mod schema {
+    use domain::{ClientSource, ClientStatus};
+    use utoipa::openapi::schema::{
+        ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    };
+
+    use super::{MAX_EMAILS, MAX_TAGS, TAG_CHARS};
+
+    fn nullable(t: Type) -> SchemaType {
+        SchemaType::from_iter([t, Type::Null])
+    }
+
+    fn one_of_or_null(values: impl IntoIterator<Item = &'static str>) -> Schema {
+        let mut all: Vec<serde_json::Value> = values.into_iter().map(Into::into).collect();
+        all.push(serde_json::Value::Null);
+        ObjectBuilder::new()
+            .schema_type(nullable(Type::String))
+            .enum_values(Some(all))
+            .into()
+    }
+
+    pub fn status_out() -> Schema {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(ClientStatus::ALL.map(|s| s.as_str())))
+            .into()
+    }
+
+    pub fn custom_values_out() -> Schema {
+        let value = ObjectBuilder::new().schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+        ]));
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(value))
+            .into()
+    }
+
+    pub fn status() -> Schema {
+        one_of_or_null(ClientStatus::ALL.map(|s| s.as_str()))
+    }
+
+    pub fn source() -> Schema {
+        one_of_or_null(ClientSource::ALL.map(|s| s.as_str()))
+    }
+
+    pub fn emails() -> Schema {
+        let email = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)));
+        ArrayBuilder::new()
+            .schema_type(nullable(Type::Array))
+            .items(email)
+            .max_items(Some(MAX_EMAILS))
+            .description(Some("At most 50."))
+            .into()
+    }
+
+    pub fn tags() -> Schema {
+        let tag = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(TAG_CHARS));
+        ArrayBuilder::new()
+            .schema_type(nullable(Type::Array))
+            .items(tag)
+            .max_items(Some(MAX_TAGS))
+            .description(Some("At most 50 (stored in lower case)."))
+            .into()
+    }
+
+    pub fn custom_values() -> Schema {
+        let value = ObjectBuilder::new().schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+            Type::Null,
+        ]));
+        let key = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[a-z][a-z0-9_]{0,39}$"));
+        ObjectBuilder::new()
+            .schema_type(nullable(Type::Object))
+            .property_names(Some(key))
+            .additional_properties(Some(value))
+            .description(Some(
+                "Values of the tenant's custom fields (`GET /api/v1/custom-fields`), by key: \
+                 text, a number, a date `YYYY-MM-DD`, one of a select field's options or a \
+                 boolean; `null` or blank leaves an optional field empty.",
+            ))
+            .into()
+    }
 }
 
 fn optional_text(

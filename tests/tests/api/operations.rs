@@ -255,6 +255,45 @@ async fn a_request_that_finds_every_database_connection_busy_answers_503_busy() 
     app.stop().await;
 }
 
+#[tokio::test]
+async fn a_request_whose_database_connection_is_lost_answers_503_unavailable_having_changed_nothing()
+ {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("lost")).await;
+    let (path, hold) = held_client(&app, &t.owner_token, "Cortado S.L.").await;
+    let audit_before = app.count("audit_events", t.id).await;
+    // The update waits on the held row; its connection is then cut, as a Postgres restart or
+    // a network failure would.
+    let cut = app.patch(&path, &t.owner_token, json!({ "sector": "retail" }));
+    let terminate = async {
+        eventually(
+            "the update to wait on the row",
+            Duration::from_secs(30),
+            || async { app.lock_waits().await > 0 },
+        )
+        .await;
+        let killed: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_all(&app.owner)
+        .await
+        .expect("terminate");
+        assert_eq!(killed, vec![true]);
+    };
+    let (cut, ()) = tokio::join!(cut, terminate);
+    assert_eq!(cut.status, StatusCode::SERVICE_UNAVAILABLE, "{}", cut.text);
+    assert_eq!(cut.problem(), "unavailable");
+    assert_eq!(cut.header("retry-after"), Some("1"));
+    hold.rollback().await.expect("release");
+    assert_eq!(app.count("audit_events", t.id).await, audit_before);
+    // The pool replaced the lost connection: the next request goes through.
+    let after = app.get(&path, &t.owner_token).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    assert_eq!(after.body["sector"], serde_json::Value::Null);
+    app.stop().await;
+}
+
 /// Creates a client and holds its row in another transaction until that one ends: an update
 /// of it then waits. Returns the client's path.
 async fn held_client(

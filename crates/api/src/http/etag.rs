@@ -4,6 +4,20 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::problem::ApiError;
 
+/// The `If-Match` request header, as documented on the operations that honour it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatch {
+    /// The `ETag` last read: the change applies only while the resource still has it (`*`
+    /// matches any). Without it the change applies whatever happened meanwhile.
+    #[param(rename = "If-Match", value_type = String, required = false)]
+    pub if_match: Option<String>,
+}
+
+/// The 412 of an operation that honours `If-Match`.
+pub const IF_MATCH_FAILED: &str = "`If-Match` does not match the current `ETag`: someone changed \
+    the resource since it was read (`precondition-failed`).";
+
 /// The entity tag of a resource at a version.
 pub fn of(version: i32) -> String {
     format!("\"{version}\"")

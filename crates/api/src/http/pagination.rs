@@ -14,7 +14,8 @@ pub const MAX_LIMIT: u32 = 100;
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Items per page, 1 to 100 (default 25).
+    /// Items per page (default 25).
+    #[param(schema_with = super::schemas::limit)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

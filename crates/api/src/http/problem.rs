@@ -203,6 +203,10 @@ impl From<sqlx::Error> for ApiError {
             tracing::warn!(error = %err, "request stopped: the database reached its time limit");
             return super::timeout::timed_out();
         }
+        if super::timeout::is_connection_lost(&err) {
+            tracing::warn!(error = %err, "request stopped: the database connection was lost");
+            return super::timeout::unavailable();
+        }
         Self::internal(err)
     }
 }

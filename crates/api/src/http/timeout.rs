@@ -6,7 +6,9 @@
 //! promise while its commit was in flight. `lock_timeout` is what bounds a COMMIT: Postgres
 //! stops the statement timer before committing, but the deferred triggers that run then (the
 //! client counters) may wait for a lock. A request that cannot get a connection at all within
-//! the pool's acquire timeout gets a 503 problem `busy` the same way.
+//! the pool's acquire timeout gets a 503 problem `busy` the same way, and one whose connection
+//! was lost or refused (Postgres restarting, a network cut) a 503 problem `unavailable`: the
+//! pool replaces the connection by itself and a repeat succeeds once Postgres is back.
 
 use std::time::Duration;
 
@@ -18,6 +20,10 @@ use crate::http::ApiError;
 /// cancels one) and by `lock_timeout` (also used by `NOWAIT`).
 const QUERY_CANCELED: &str = "57014";
 const LOCK_NOT_AVAILABLE: &str = "55P03";
+/// Postgres' codes for a server going away: the `08` class (connection exception) and
+/// `57P01` admin shutdown, `57P02` crash shutdown, `57P03` cannot connect now (starting up).
+const CONNECTION_EXCEPTION_CLASS: &str = "08";
+const SERVER_GOING_AWAY: [&str; 3] = ["57P01", "57P02", "57P03"];
 
 /// The connection settings that apply the limit.
 pub fn connection_options(limit: Duration) -> [(&'static str, String); 2] {
@@ -33,6 +39,18 @@ pub fn is_timeout(err: &sqlx::Error) -> bool {
         (code.as_deref() == Some(QUERY_CANCELED) && message.contains("statement timeout"))
             || (code.as_deref() == Some(LOCK_NOT_AVAILABLE) && message.contains("lock timeout"))
     })
+}
+
+/// Whether the database connection was lost or refused, as opposed to a statement failing on a
+/// live connection. A transaction cut off this way is rolled back by Postgres.
+pub fn is_connection_lost(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            code.starts_with(CONNECTION_EXCEPTION_CLASS) || SERVER_GOING_AWAY.contains(&&*code)
+        }),
+        _ => false,
+    }
 }
 
 /// The answer to a request that found no free database connection within the pool's acquire
@@ -57,6 +75,21 @@ pub fn timed_out() -> ApiError {
         "Request timed out",
         "The database took too long and the request was stopped; nothing it was changing was \
          saved. Try again (with the same Idempotency-Key, if it had one).",
+    );
+    e.retry_after = Some(1);
+    e
+}
+
+/// The answer to a request whose database connection was lost or refused. A transaction cut
+/// off before its COMMIT is rolled back; one cut off during it is answered by a retry with the
+/// same Idempotency-Key (the key's outcome commits with the write).
+pub fn unavailable() -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Database unavailable",
+        "The connection to the database was lost; the request's transaction was rolled back. \
+         Try again in a moment (with the same Idempotency-Key, if it had one).",
     );
     e.retry_after = Some(1);
     e

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{existing_roles, parse_id};
 use crate::auth::principal::API_KEY_PREFIX;
 use crate::auth::{Ctx, grants, secrets};
-use crate::http::problem::{ApiResult, Problem};
+use crate::http::problem::ApiResult;
 use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery};
 use crate::state::AppState;
 
@@ -48,8 +48,10 @@ fn out(k: db::api_keys::ApiKey) -> ApiKeyOut {
 }
 
 /// The tenant's API keys (never their secrets).
-#[utoipa::path(get, path = "/api-keys", tag = "api-keys", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<ApiKeyOut>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api-keys", tag = "api-keys", security(("bearer" = [])),
+    extensions(("x-permission" = json!("api_keys.manage"))),
+    params(PageQuery),
+    responses((status = 200, description = "One page of keys, revoked ones included", body = Page<ApiKeyOut>)))]
 async fn list_keys(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<PageQuery>,
@@ -64,8 +66,10 @@ async fn list_keys(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
+    /// 1-100 characters.
+    #[schema(pattern = r"\S", max_length = 100)]
     pub name: String,
-    /// The role whose permissions the key has.
+    /// The role (built-in or of the tenant) whose permissions the key has.
     pub role: String,
 }
 
@@ -78,8 +82,12 @@ pub struct CreatedKey {
 }
 
 /// Creates a key; its secret is in this response only.
-#[utoipa::path(post, path = "/api-keys", tag = "api-keys", request_body = CreateKey, security(("bearer" = [])),
-    responses((status = 201, body = CreatedKey), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api-keys", tag = "api-keys", security(("bearer" = [])),
+    extensions(("x-permission" = json!("api_keys.manage"))),
+    request_body = CreateKey,
+    responses(
+        (status = 201, description = "The key with its secret, and its `Location`", body = CreatedKey),
+        (status = 403, description = "A role with a permission the caller does not hold (`forbidden`).")))]
 async fn create_key(
     mut ctx: Ctx,
     ApiJson(body): ApiJson<CreateKey>,
@@ -145,7 +153,11 @@ async fn create_key(
 
 /// One key.
 #[utoipa::path(get, path = "/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = ApiKeyOut), (status = 404, body = Problem)))]
+    extensions(("x-permission" = json!("api_keys.manage"))),
+    params(("id" = Uuid, Path, description = "The key")),
+    responses(
+        (status = 200, description = "The key (a revoked one too, with `revoked_at`)", body = ApiKeyOut),
+        (status = 404, description = "No such key")))]
 async fn get_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<ApiJson<ApiKeyOut>> {
     ctx.require("api_keys.manage").await?;
     let key = db::api_keys::get(&mut ctx.tx, parse_id(&id)?)
@@ -157,7 +169,12 @@ async fn get_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<ApiJson<ApiK
 
 /// Revokes a key: it stops working at once.
 #[utoipa::path(delete, path = "/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
+    extensions(("x-permission" = json!("api_keys.manage"))),
+    params(("id" = Uuid, Path, description = "The key")),
+    responses(
+        (status = 204, description = "Revoked (or it already was); it stays listed with `revoked_at`"),
+        (status = 403, description = "The key's role has a permission the caller does not hold (`forbidden`)."),
+        (status = 404, description = "No such key")))]
 async fn revoke_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<StatusCode> {
     ctx.require("api_keys.manage").await?;
     let id = parse_id(&id)?;

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::auth::Ctx;
 use crate::http::params::parse_time;
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery};
+use crate::http::problem::ApiResult;
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -20,16 +20,22 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// The user or API key that acted.
+    #[param(schema_with = schemas::uuid)]
     pub actor_id: Option<String>,
     /// `resource.verb`, or a prefix such as `user.*`.
     pub action: Option<String>,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
-    /// RFC 3339; inclusive.
+    /// Inclusive.
+    #[param(schema_with = schemas::date_time)]
     pub from: Option<String>,
-    /// RFC 3339; exclusive.
+    /// Exclusive.
+    #[param(schema_with = schemas::date_time)]
     pub to: Option<String>,
+    /// Items per page (default 25).
+    #[param(schema_with = schemas::limit)]
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -50,8 +56,10 @@ pub struct AuditEventOut {
 }
 
 /// The audit log.
-#[utoipa::path(get, path = "/audit-events", tag = "audit", params(AuditQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<AuditEventOut>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/audit-events", tag = "audit", security(("bearer" = [])),
+    extensions(("x-permission" = json!("audit.view"))),
+    params(AuditQuery),
+    responses((status = 200, description = "One page of audit events, newest first", body = Page<AuditEventOut>)))]
 async fn list_audit_events(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<AuditQuery>,

@@ -35,8 +35,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The tenant's slug.
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9-]{1,62}$")]
     pub tenant: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1)]
     pub password: String,
 }
 
@@ -123,8 +126,10 @@ async fn issue_pair(
 
 /// Signs in with tenant, e-mail and password.
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = crate::http::problem::Problem),
-              (status = 429, body = crate::http::problem::Problem)))]
+    responses(
+        (status = 200, description = "A new session's tokens", body = TokenResponse),
+        (status = 401, description = "The tenant, e-mail or password is not right (`invalid-credentials`)."),
+        (status = 429, description = "Too many attempts for this account or from this address (`rate-limited`).")))]
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -209,7 +214,9 @@ fn invalid_refresh() -> ApiError {
 
 /// Exchanges a refresh token for a new pair. A token presented twice revokes its whole family.
 #[utoipa::path(post, path = "/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = crate::http::problem::Problem)))]
+    responses(
+        (status = 200, description = "The new pair; the refresh token sent is used up", body = TokenResponse),
+        (status = 401, description = "The refresh token is unknown, expired, used or revoked (`invalid-refresh-token`).")))]
 async fn refresh(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -255,7 +262,7 @@ async fn refresh(
 
 /// Ends the session the refresh token belongs to; its access tokens stop working at once.
 #[utoipa::path(post, path = "/logout", tag = "auth", request_body = RefreshRequest,
-    responses((status = 204)))]
+    responses((status = 204, description = "Signed out (also when the token was unknown)")))]
 async fn logout(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -289,12 +296,17 @@ async fn logout(
 pub struct AcceptInviteRequest {
     /// The invitation token from `POST /api/v1/users`.
     pub token: String,
+    /// 10-256 characters and hard to guess (not common, breached or made of the user's or
+    /// tenant's names).
+    #[schema(pattern = r"\S", min_length = 10, max_length = 256)]
     pub password: String,
 }
 
 /// Accepts an invitation by choosing a password; answers with a signed-in session.
 #[utoipa::path(post, path = "/accept-invite", tag = "auth", request_body = AcceptInviteRequest,
-    responses((status = 200, body = TokenResponse), (status = 404, body = crate::http::problem::Problem)))]
+    responses(
+        (status = 200, description = "The new user's first session", body = TokenResponse),
+        (status = 404, description = "No pending invitation has this token")))]
 async fn accept_invite(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

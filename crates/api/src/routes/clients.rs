@@ -14,16 +14,19 @@ use domain::{ClientStatus, CountryCode, TaxId};
 use serde::Deserialize;
 use serde_json::json;
 pub use services::clients::{Address, ClientInput, ClientOut, client_out, redacted};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{Object, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::parse_id;
 use crate::auth::Ctx;
+use crate::http::etag::{IF_MATCH_FAILED, IfMatch};
 use crate::http::params::{parse_limit, parse_time};
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, etag};
+use crate::http::problem::ApiResult;
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, etag, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -64,8 +67,10 @@ fn with_etag(status: StatusCode, version: i32, body: ClientOut) -> impl IntoResp
 }
 
 /// Creates a client (a lead unless `status` says otherwise).
-#[utoipa::path(post, path = "/clients", tag = "clients", request_body = ClientInput, security(("bearer" = [])),
-    responses((status = 201, body = ClientOut), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/clients", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.create"))),
+    request_body = NewClient,
+    responses((status = 201, description = "The client, with its `ETag` and `Location`", body = ClientOut)))]
 async fn create_client(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -106,8 +111,12 @@ async fn create_client(
 }
 
 /// One client, with its `ETag`.
-#[utoipa::path(get, path = "/clients/{id}", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ClientOut), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/clients/{id}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.view"))),
+    params(("id" = Uuid, Path, description = "The client")),
+    responses(
+        (status = 200, description = "The client, with its `ETag`", body = ClientOut),
+        (status = 404, description = "No such client (or it was deleted)")))]
 async fn get_client(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -122,9 +131,14 @@ async fn get_client(
 }
 
 /// Changes a client (`If-Match` honoured). `null` clears an optional field.
-#[utoipa::path(patch, path = "/clients/{id}", tag = "clients", request_body = ClientInput, params(("id" = Uuid, Path)),
-    security(("bearer" = [])),
-    responses((status = 200, body = ClientOut), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/clients/{id}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.edit"))),
+    params(("id" = Uuid, Path, description = "The client"), IfMatch),
+    request_body = ClientInput,
+    responses(
+        (status = 200, description = "The client as changed, with its new `ETag`", body = ClientOut),
+        (status = 404, description = "No such client"),
+        (status = 412, description = IF_MATCH_FAILED)))]
 async fn update_client(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -231,8 +245,13 @@ async fn set_deleted(
 }
 
 /// Deletes a client (soft: `POST /clients/{id}/restore` brings it back).
-#[utoipa::path(delete, path = "/clients/{id}", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/clients/{id}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.delete"))),
+    params(("id" = Uuid, Path, description = "The client"), IfMatch),
+    responses(
+        (status = 204, description = "Deleted (or it already was)"),
+        (status = 404, description = "No such client"),
+        (status = 412, description = IF_MATCH_FAILED)))]
 async fn delete_client(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -243,8 +262,14 @@ async fn delete_client(
 }
 
 /// Restores a deleted client.
-#[utoipa::path(post, path = "/clients/{id}/restore", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/clients/{id}/restore", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.delete"))),
+    params(("id" = Uuid, Path, description = "The client"), IfMatch),
+    responses(
+        (status = 204, description = "Restored (or it was not deleted)"),
+        (status = 404, description = "No such client"),
+        (status = 409, description = "The client was merged into another; undo the merge instead (`merged`)."),
+        (status = 412, description = IF_MATCH_FAILED)))]
 async fn restore_client(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -255,8 +280,13 @@ async fn restore_client(
 }
 
 /// Converts a lead into a client, recording when and by whom.
-#[utoipa::path(post, path = "/clients/{id}/convert", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ClientOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/clients/{id}/convert", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.edit"))),
+    params(("id" = Uuid, Path, description = "The lead")),
+    responses(
+        (status = 200, description = "The client it became, with its new `ETag`", body = ClientOut),
+        (status = 404, description = "No such client"),
+        (status = 409, description = "Only a lead converts; this one is not (`not-a-lead`).")))]
 async fn convert_client(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -298,27 +328,69 @@ async fn convert_client(
     Ok(with_etag(StatusCode::OK, version, after))
 }
 
-#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
+/// The list's query: search, filters and sort (shared with the CSV export), and the page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ClientQuery {
     /// Typo-tolerant search over name, e-mail and phone; exact over tax id.
     pub q: Option<String>,
+    #[param(schema_with = status_param)]
     pub status: Option<String>,
     pub sector: Option<String>,
+    /// The user who owns the client.
+    #[param(schema_with = schemas::uuid)]
     pub owner_id: Option<String>,
+    /// One tag (compared in lower case).
     pub tag: Option<String>,
+    /// Created at or after this time.
+    #[param(schema_with = schemas::date_time)]
     pub created_after: Option<String>,
+    /// Created before this time.
+    #[param(schema_with = schemas::date_time)]
     pub created_before: Option<String>,
     /// Clients with no contact since this time (or never).
+    #[param(schema_with = schemas::date_time)]
     pub last_contact_before: Option<String>,
     /// `true` keeps only clients with open tickets (none until the tickets module exists).
+    #[param(schema_with = schemas::flag)]
     pub has_open_tickets: Option<String>,
     /// `true` keeps only clients with pending proposals (none until proposals exist).
+    #[param(schema_with = schemas::flag)]
     pub has_pending_proposals: Option<String>,
-    /// `newest` (default), `oldest` or `name`.
+    #[param(schema_with = sort_param)]
     pub sort: Option<String>,
+    /// Items per page (default 25).
+    #[param(schema_with = schemas::limit)]
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+fn status_param() -> Object {
+    schemas::one_of(ClientStatus::ALL.map(|s| s.as_str())).build()
+}
+
+fn sort_param() -> Object {
+    schemas::one_of(["newest", "oldest", "name"])
+        .default(Some("newest".into()))
+        .build()
+}
+
+/// The body of `POST /clients`: a `ClientInput` with its company name.
+pub struct NewClient;
+
+impl utoipa::PartialSchema for NewClient {
+    fn schema() -> RefOr<Schema> {
+        let name = schemas::not_blank(300).description(Some("1-300 characters."));
+        schemas::requiring(ClientInput::schema(), [("company_name", name.build())])
+    }
+}
+
+impl ToSchema for NewClient {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((ClientInput::name().into_owned(), ClientInput::schema()));
+        ClientInput::schemas(schemas);
+    }
 }
 
 fn flag(name: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<bool> {
@@ -428,8 +500,10 @@ pub(crate) fn client_filter(
 }
 
 /// Lists clients and leads with search, filters, sort and keyset pagination.
-#[utoipa::path(get, path = "/clients", tag = "clients", params(ClientQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<ClientOut>), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/clients", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.view"))),
+    params(ClientQuery),
+    responses((status = 200, description = "One page of clients and leads", body = Page<ClientOut>)))]
 async fn list_clients(
     State(state): State<AppState>,
     mut ctx: Ctx,

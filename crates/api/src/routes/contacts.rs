@@ -12,6 +12,8 @@ use domain::CountryCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -19,8 +21,9 @@ use uuid::Uuid;
 use super::clients::cipher;
 use super::parse_id;
 use crate::auth::Ctx;
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, FieldError, etag};
+use crate::http::etag::{IF_MATCH_FAILED, IfMatch};
+use crate::http::problem::ApiResult;
+use crate::http::{ApiError, ApiJson, FieldError, etag, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -65,15 +68,41 @@ fn contact_out(row: ContactRow, cipher: &TenantCipher) -> ApiResult<ContactOut> 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
+    /// 1-200 characters (required on create).
+    #[schema(pattern = r"\S", max_length = 200)]
     pub name: Option<String>,
+    /// The person's job; blank clears it.
     pub role: Option<String>,
     /// At most 50.
-    #[schema(max_items = 50)]
+    #[schema(max_items = 50, inline, value_type = Option<Vec<EmailText>>)]
     pub emails: Option<Vec<String>>,
     /// Normalised to E.164 (Spanish numbers by default); at most 50.
     #[schema(max_items = 50)]
     pub phones: Option<Vec<String>>,
 }
+
+/// The body of `POST /clients/{id}/contacts`: a `ContactInput` with its name.
+pub struct NewContact;
+
+impl utoipa::PartialSchema for NewContact {
+    fn schema() -> RefOr<Schema> {
+        let name = schemas::not_blank(200).description(Some("1-200 characters."));
+        schemas::requiring(ContactInput::schema(), [("name", name.build())])
+    }
+}
+
+impl ToSchema for NewContact {}
+
+/// An e-mail address, in documentation.
+struct EmailText;
+
+impl utoipa::PartialSchema for EmailText {
+    fn schema() -> RefOr<Schema> {
+        schemas::email().into()
+    }
+}
+
+impl ToSchema for EmailText {}
 
 fn apply(
     input: ContactInput,
@@ -136,8 +165,12 @@ async fn client_exists(ctx: &mut Ctx, client_id: Uuid) -> ApiResult<()> {
 }
 
 /// A client's contacts.
-#[utoipa::path(get, path = "/clients/{id}/contacts", tag = "clients", params(("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Vec<ContactOut>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/clients/{id}/contacts", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.view"))),
+    params(("id" = Uuid, Path, description = "The client")),
+    responses(
+        (status = 200, description = "The client's contacts", body = Vec<ContactOut>),
+        (status = 404, description = "No such client")))]
 async fn list_contacts(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -157,9 +190,13 @@ async fn list_contacts(
 }
 
 /// Adds a contact to a client.
-#[utoipa::path(post, path = "/clients/{id}/contacts", tag = "clients", request_body = ContactInput,
-    params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 201, body = ContactOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/clients/{id}/contacts", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.edit"))),
+    params(("id" = Uuid, Path, description = "The client")),
+    request_body = NewContact,
+    responses(
+        (status = 201, description = "The contact, with its `ETag`", body = ContactOut),
+        (status = 404, description = "No such client")))]
 async fn create_contact(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -217,9 +254,12 @@ async fn load(
 }
 
 /// One contact.
-#[utoipa::path(get, path = "/clients/{id}/contacts/{contact_id}", tag = "clients",
-    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ContactOut), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/clients/{id}/contacts/{contact_id}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.view"))),
+    params(("id" = Uuid, Path, description = "The client"), ("contact_id" = Uuid, Path, description = "The contact")),
+    responses(
+        (status = 200, description = "The contact, with its `ETag`", body = ContactOut),
+        (status = 404, description = "No such contact of this client")))]
 async fn get_contact(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -233,9 +273,14 @@ async fn get_contact(
 }
 
 /// Changes a contact (`If-Match` honoured).
-#[utoipa::path(patch, path = "/clients/{id}/contacts/{contact_id}", tag = "clients", request_body = ContactInput,
-    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ContactOut), (status = 404, body = Problem), (status = 412, body = Problem)))]
+#[utoipa::path(patch, path = "/clients/{id}/contacts/{contact_id}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.edit"))),
+    params(("id" = Uuid, Path, description = "The client"), ("contact_id" = Uuid, Path, description = "The contact"), IfMatch),
+    request_body = ContactInput,
+    responses(
+        (status = 200, description = "The contact as changed, with its new `ETag`", body = ContactOut),
+        (status = 404, description = "No such contact of this client"),
+        (status = 412, description = IF_MATCH_FAILED)))]
 async fn update_contact(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -275,9 +320,12 @@ async fn update_contact(
 }
 
 /// Removes a contact.
-#[utoipa::path(delete, path = "/clients/{id}/contacts/{contact_id}", tag = "clients",
-    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/clients/{id}/contacts/{contact_id}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.edit"))),
+    params(("id" = Uuid, Path, description = "The client"), ("contact_id" = Uuid, Path, description = "The contact")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such contact of this client")))]
 async fn delete_contact(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -312,8 +360,12 @@ async fn delete_contact(
 
 /// Erases a person's personal data everywhere (GDPR art. 17): the contact keeps only its id and
 /// the fact that it was erased; timeline events about it are scrubbed; an audit row records it.
-#[utoipa::path(post, path = "/contacts/{id}/erase", tag = "clients", params(("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(post, path = "/contacts/{id}/erase", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.delete"))),
+    params(("id" = Uuid, Path, description = "The contact")),
+    responses(
+        (status = 204, description = "Erased (or it already was)"),
+        (status = 404, description = "No such contact")))]
 async fn erase_contact(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<StatusCode> {
     ctx.require("clients.delete").await?;
     let id = parse_id(&id)?;

@@ -5,13 +5,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use db::audit::Change;
 use domain::FieldDefinition;
-use serde::Serialize;
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Ctx;
-use crate::http::problem::{ApiResult, Problem};
+use crate::http::etag::{IF_MATCH_FAILED, IfMatch};
+use crate::http::problem::ApiResult;
 use crate::http::{ApiError, ApiJson, etag};
 use crate::state::AppState;
 
@@ -21,35 +22,59 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_field, update_field, delete_field))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// A custom field's definition, as stored.
+#[derive(ToSchema)]
+#[allow(dead_code)]
 pub struct FieldOut {
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub definition: serde_json::Value,
+    key: String,
+    label: String,
+    field_type: FieldTypeIn,
+    required: bool,
+    options: Vec<String>,
+    max_length: Option<u32>,
 }
 
 /// The body of create and update: a [`FieldDefinition`] as the OpenAPI document describes it.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct FieldDefinitionIn {
     /// The name values are stored under: `[a-z][a-z0-9_]{0,39}`; it cannot change.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,39}$")]
     key: String,
     /// 1-100 characters.
+    #[schema(pattern = r"\S", max_length = 100)]
     label: String,
     field_type: FieldTypeIn,
     #[schema(required = false, default = false)]
     required: bool,
-    /// The choices of a select field (at most `domain::custom_field::OPTIONS_LIMIT`), in
-    /// display order.
-    #[schema(required = false, max_items = 500)]
+    /// The choices of a select field, and only of one (1 to
+    /// `domain::custom_field::OPTIONS_LIMIT`, distinct ignoring case, without spaces around
+    /// them), in display order.
+    #[schema(required = false, max_items = 500, inline, value_type = Vec<OptionText>)]
     options: Vec<String>,
-    /// Most characters of a text field (1-10,000; 10,000 when absent).
-    #[schema(required = false)]
-    max_length: u32,
+    /// Most characters of a text field, and only of one (1-10,000; 10,000 when absent).
+    #[schema(required = false, minimum = 1, maximum = 10_000)]
+    max_length: Option<u32>,
 }
 
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+/// A select field's option, in documentation.
+struct OptionText;
+
+impl utoipa::PartialSchema for OptionText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(100))
+            .into()
+    }
+}
+
+impl ToSchema for OptionText {}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
 enum FieldTypeIn {
     Text,
@@ -67,7 +92,8 @@ fn validated(def: FieldDefinition) -> ApiResult<FieldDefinition> {
 
 /// Every custom field definition.
 #[utoipa::path(get, path = "/custom-fields", tag = "clients", security(("bearer" = [])),
-    responses((status = 200, body = Vec<FieldOut>)))]
+    extensions(("x-permission" = json!("clients.view"))),
+    responses((status = 200, description = "Every definition", body = Vec<FieldOut>)))]
 async fn list_fields(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<serde_json::Value>>> {
     ctx.require("clients.view").await?;
     let rows = db::custom_fields::list(&mut ctx.tx).await?;
@@ -76,8 +102,12 @@ async fn list_fields(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<serde_json::Value>>>
 }
 
 /// Defines a custom field.
-#[utoipa::path(post, path = "/custom-fields", tag = "clients", request_body = FieldDefinitionIn, security(("bearer" = [])),
-    responses((status = 201, body = FieldOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/custom-fields", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("custom_fields.manage"))),
+    request_body = FieldDefinitionIn,
+    responses(
+        (status = 201, description = "The definition, with its `ETag`", body = FieldOut),
+        (status = 409, description = "A field with this key exists (`field-exists`).")))]
 async fn create_field(
     State(_state): State<AppState>,
     mut ctx: Ctx,
@@ -112,8 +142,12 @@ async fn create_field(
 }
 
 /// One definition.
-#[utoipa::path(get, path = "/custom-fields/{key}", tag = "clients", params(("key" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = FieldOut), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/custom-fields/{key}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.view"))),
+    params(("key" = String, Path, description = "The field's key")),
+    responses(
+        (status = 200, description = "The definition, with its `ETag`", body = FieldOut),
+        (status = 404, description = "No such field")))]
 async fn get_field(mut ctx: Ctx, Path(key): Path<String>) -> ApiResult<impl IntoResponse> {
     ctx.require("clients.view").await?;
     let row = db::custom_fields::get(&mut ctx.tx, &key)
@@ -127,8 +161,14 @@ async fn get_field(mut ctx: Ctx, Path(key): Path<String>) -> ApiResult<impl Into
 }
 
 /// Replaces a definition (its key stays). Values already stored are kept as they are.
-#[utoipa::path(patch, path = "/custom-fields/{key}", tag = "clients", request_body = FieldDefinitionIn, params(("key" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = FieldOut), (status = 404, body = Problem), (status = 412, body = Problem)))]
+#[utoipa::path(patch, path = "/custom-fields/{key}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("custom_fields.manage"))),
+    params(("key" = String, Path, description = "The field's key"), IfMatch),
+    request_body = FieldDefinitionIn,
+    responses(
+        (status = 200, description = "The definition as replaced, with its new `ETag`", body = FieldOut),
+        (status = 404, description = "No such field"),
+        (status = 412, description = IF_MATCH_FAILED)))]
 async fn update_field(
     mut ctx: Ctx,
     Path(key): Path<String>,
@@ -162,8 +202,12 @@ async fn update_field(
 }
 
 /// Deletes a definition; values stored under its key stay in the clients' data.
-#[utoipa::path(delete, path = "/custom-fields/{key}", tag = "clients", params(("key" = String, Path)),
-    security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/custom-fields/{key}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("custom_fields.manage"))),
+    params(("key" = String, Path, description = "The field's key")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such field")))]
 async fn delete_field(mut ctx: Ctx, Path(key): Path<String>) -> ApiResult<StatusCode> {
     ctx.require("custom_fields.manage").await?;
     let before = db::custom_fields::get(&mut ctx.tx, &key)

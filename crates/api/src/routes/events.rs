@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::{Ctx, Principal};
-use crate::http::problem::{ApiResult, Problem};
+use crate::http::problem::ApiResult;
 use crate::http::{ApiError, FieldError};
 use crate::live::{self, LiveEvent, Message, Relay, Subscription};
 use crate::state::AppState;
@@ -51,10 +51,9 @@ const LAST_EVENT_ID: &str = "Last-Event-ID";
 /// Comment lines report when updates from other servers pause and resume; the stream ends
 /// when the server shuts down (reconnect then).
 #[utoipa::path(get, path = "/events", tag = "events", security(("bearer" = [])),
-    params(("Last-Event-ID" = Option<Uuid>, Header, description = "The id of the last event received, to resume after it")),
-    responses(
-        (status = 200, content_type = "text/event-stream", body = String, description = "An endless event stream"),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    extensions(("x-permission" = json!("timeline.view"))),
+    params(LastEventId),
+    responses((status = 200, content_type = "text/event-stream", body = String, description = "An endless event stream")))]
 async fn live_events(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -96,22 +95,46 @@ async fn live_events(
     ))
 }
 
+/// The `Last-Event-ID` header, as documented.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+struct LastEventId {
+    /// The id of the last event received, to resume after it: the `id:` of an event this stream
+    /// sent (a UUIDv7, hyphenated or not); blank resumes nothing.
+    #[param(rename = "Last-Event-ID", schema_with = last_event_id_schema)]
+    last_event_id: Option<String>,
+}
+
+/// A UUIDv7 (hyphenated or not), or blank.
+fn last_event_id_schema() -> utoipa::openapi::schema::Object {
+    const UUID_V7: &str = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{12}7[0-9a-fA-F]{19}";
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(format!(r"^\s*({UUID_V7})?\s*$")))
+        .build()
+}
+
 /// The `Last-Event-ID` a reconnect sends: an event id this stream sent (a UUIDv7), or none.
 fn last_event_id(headers: &HeaderMap) -> ApiResult<Option<Uuid>> {
     let Some(raw) = headers.get(LAST_EVENT_ID) else {
         return Ok(None);
     };
-    let id = raw.to_str().ok().map(str::trim).filter(|v| !v.is_empty());
-    let Some(id) = id else {
-        // EventSource sends an empty one after a stream that had no ids: nothing to resume.
-        return Ok(None);
-    };
-    match Uuid::try_parse(id) {
-        Ok(u) if u.get_version_num() == 7 => Ok(Some(u)),
-        _ => Err(ApiError::validation(vec![FieldError::header(
+    let not_ours = || {
+        ApiError::validation(vec![FieldError::header(
             LAST_EVENT_ID,
             "is not the id of an event this stream sent",
-        )])),
+        )])
+    };
+    // A value that is not text is no id either: ignoring it would resume nothing, silently.
+    let id = raw.to_str().map_err(|_| not_ours())?.trim();
+    if id.is_empty() {
+        // EventSource sends an empty one after a stream that had no ids: nothing to resume.
+        return Ok(None);
+    }
+    match Uuid::try_parse(id) {
+        Ok(u) if u.get_version_num() == 7 => Ok(Some(u)),
+        _ => Err(not_ours()),
     }
 }
 
@@ -355,6 +378,17 @@ impl Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_last_event_id_that_is_not_text_is_refused_not_ignored() {
+        let mut headers = HeaderMap::new();
+        let value = axum::http::HeaderValue::from_bytes(b"\xc2\x84").expect("opaque bytes");
+        headers.insert(LAST_EVENT_ID, value);
+        let refused = last_event_id(&headers).err().map(|e| e.status);
+        assert_eq!(refused, Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY));
+        headers.insert(LAST_EVENT_ID, axum::http::HeaderValue::from_static(" "));
+        assert!(matches!(last_event_id(&headers), Ok(None)));
+    }
 
     #[test]
     fn a_stream_opened_before_the_relay_is_up_catches_up_without_a_pause_notice() {

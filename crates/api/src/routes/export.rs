@@ -12,14 +12,17 @@ use db::crypto::TenantCipher;
 use domain::csv_cell;
 use domain::{FieldDefinition, FieldType};
 use futures::StreamExt;
+use utoipa::IntoParams;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::clients::{ClientOut, ClientQuery, cipher, client_filter, client_out};
 use crate::auth::Ctx;
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiQuery, FieldError};
+use crate::http::problem::ApiResult;
+use crate::http::{ApiError, ApiQuery, FieldError, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -163,19 +166,44 @@ async fn next_batch(mut ex: Export) -> Option<(Result<String, std::io::Error>, E
     Some((Ok(out), ex))
 }
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, serde::Deserialize)]
 pub struct ExportQuery {
-    /// `comma` (default) or `semicolon`, as Spanish spreadsheets expect.
     pub separator: Option<String>,
     #[serde(flatten)]
-    #[param(inline)]
     pub filters: ClientQuery,
 }
 
-/// Exports the clients matching the list filters as CSV (streamed).
-#[utoipa::path(get, path = "/clients/export.csv", tag = "clients", params(ExportQuery), security(("bearer" = [])),
-    responses((status = 200, content_type = "text/csv"), (status = 422, body = Problem)))]
+/// Documented as the list's search, filters and sort, and the separator: every client matching
+/// is exported, so the list's paging parameters do not apply.
+impl IntoParams for ExportQuery {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let separator = ParameterBuilder::new()
+            .name("separator")
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some(
+                "`comma` (default) or `semicolon`, as Spanish spreadsheets expect.",
+            ))
+            .schema(Some(
+                schemas::one_of(["comma", "semicolon"]).default(Some("comma".into())),
+            ))
+            .build();
+        let mut params = vec![separator];
+        params.extend(
+            ClientQuery::into_params(parameter_in)
+                .into_iter()
+                .filter(|p| p.name != "limit" && p.name != "cursor"),
+        );
+        params
+    }
+}
+
+/// Exports the clients matching the list filters as CSV (streamed), UTF-8 with a BOM; the
+/// columns are the client's, then `cf_<key>` for each custom field.
+#[utoipa::path(get, path = "/clients/export.csv", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.export"))),
+    params(ExportQuery),
+    responses((status = 200, description = "The CSV file, streamed", content_type = "text/csv", body = String)))]
 async fn export_clients(
     State(state): State<AppState>,
     mut ctx: Ctx,

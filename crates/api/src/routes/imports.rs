@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::parse_id;
 use crate::auth::Ctx;
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, ApiQuery, FieldError};
+use crate::http::problem::ApiResult;
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, schemas};
 use crate::state::AppState;
 
 /// The largest file an import takes (100,000 rows of a few hundred bytes).
@@ -37,7 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
-    /// `true`: validate and report, import nothing.
+    /// `true`: validate and report, import nothing (default `false`).
+    #[param(schema_with = schemas::flag)]
     pub dry_run: Option<String>,
 }
 
@@ -45,6 +46,7 @@ pub struct ImportQuery {
 pub struct ImportOut {
     pub id: Uuid,
     /// `queued`, `running`, `done` or `failed`.
+    #[schema(schema_with = import_status)]
     pub status: String,
     pub dry_run: bool,
     pub total_rows: i32,
@@ -58,6 +60,10 @@ pub struct ImportOut {
     pub failure_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn import_status() -> utoipa::openapi::schema::Object {
+    schemas::one_of(["queued", "running", "done", "failed"]).build()
 }
 
 fn out(i: db::imports::Import) -> ImportOut {
@@ -86,9 +92,14 @@ fn columns_pointer(column: &str) -> String {
 }
 
 /// Uploads a CSV file (`Content-Type: text/csv`; comma or semicolon; UTF-8 with or without BOM).
-#[utoipa::path(post, path = "/clients/import", tag = "clients", params(ImportQuery), security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv"),
-    responses((status = 202, body = ImportOut), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/clients/import", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.import"))),
+    params(ImportQuery),
+    request_body(description = "The CSV file, as the export writes it: up to 100,000 rows, 100 \
+        columns and 64 MiB", content = String, content_type = "text/csv"),
+    responses(
+        (status = 202, description = "Queued; follow its `Location`", body = ImportOut),
+        (status = 422, description = "The file is not UTF-8, or its columns or row count are not importable (`validation-failed`).")))]
 async fn start_import(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<ImportQuery>,
@@ -183,8 +194,12 @@ async fn start_import(
 }
 
 /// An import's progress and per-row errors.
-#[utoipa::path(get, path = "/imports/{id}", tag = "clients", params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ImportOut), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/imports/{id}", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.import"))),
+    params(("id" = Uuid, Path, description = "The import")),
+    responses(
+        (status = 200, description = "The import's progress", body = ImportOut),
+        (status = 404, description = "No such import")))]
 async fn get_import(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<ApiJson<ImportOut>> {
     ctx.require("clients.import").await?;
     let import = db::imports::get(&mut ctx.tx, parse_id(&id)?)

@@ -9,8 +9,8 @@ use utoipa_axum::routes;
 
 use crate::auth::Ctx;
 use crate::http::params::parse_time;
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, ApiQuery, FieldError};
+use crate::http::problem::ApiResult;
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,12 +24,24 @@ const DEFAULT_PERIOD_DAYS: i64 = 30;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KpiQuery {
-    /// Start of the conversion period, RFC 3339, inclusive (default: `to` minus 30 days).
+    /// Start of the conversion period, inclusive (default: `to` minus 30 days); before `to`.
+    #[param(schema_with = schemas::date_time)]
     pub from: Option<String>,
-    /// End of the conversion period, RFC 3339, exclusive (default: now).
+    /// End of the conversion period, exclusive (default: now).
+    #[param(schema_with = schemas::date_time)]
     pub to: Option<String>,
-    /// A client is active with any timeline event in this many days up to now (1-3650, default 90).
+    /// A client is active with any timeline event in this many days up to now (default 90).
+    #[param(schema_with = active_days_param)]
     pub active_days: Option<String>,
+}
+
+fn active_days_param() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(MAX_ACTIVE_DAYS))
+        .default(Some(DEFAULT_ACTIVE_DAYS.into()))
+        .build()
 }
 
 /// The validated parameters of a KPI computation.
@@ -145,8 +157,10 @@ pub(crate) async fn compute(tx: &mut TenantTx, p: &KpiParams) -> Result<ClientKp
 }
 
 /// Client KPIs: totals by status, activity, new this month and lead-to-client conversion.
-#[utoipa::path(get, path = "/kpis/clients", tag = "kpis", params(KpiQuery), security(("bearer" = [])),
-    responses((status = 200, body = ClientKpis), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/kpis/clients", tag = "kpis", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.view"))),
+    params(KpiQuery),
+    responses((status = 200, description = "The KPIs, from one snapshot", body = ClientKpis)))]
 async fn client_kpis(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<KpiQuery>,

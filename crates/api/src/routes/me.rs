@@ -29,6 +29,7 @@ pub struct MeTenant {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeResponse {
     /// `user` or `api_key`.
+    #[schema(schema_with = kind)]
     pub kind: &'static str,
     pub id: Uuid,
     pub email: Option<String>,
@@ -38,9 +39,15 @@ pub struct MeResponse {
     pub permissions: Vec<String>,
 }
 
+fn kind() -> utoipa::openapi::schema::Object {
+    crate::http::schemas::one_of(["user", "api_key"]).build()
+}
+
 /// The caller.
 #[utoipa::path(get, path = "/me", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = MeResponse), (status = 401, body = crate::http::problem::Problem)))]
+    responses(
+        (status = 200, description = "The caller, its tenant, roles and permissions", body = MeResponse),
+        (status = 401, description = "The user or key no longer exists (`unauthorized`).")))]
 async fn me(mut ctx: Ctx) -> ApiResult<ApiJson<MeResponse>> {
     let response = match ctx.principal.clone() {
         Principal::User { user, .. } => {

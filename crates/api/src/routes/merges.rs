@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::clients::{ClientInput, ClientOut, cipher, load, redacted};
 use super::parse_id;
 use crate::auth::Ctx;
-use crate::http::problem::{ApiResult, Problem};
+use crate::http::problem::ApiResult;
 use crate::http::{ApiError, ApiJson};
 use crate::state::AppState;
 
@@ -31,14 +31,19 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct Duplicate {
     pub client: ClientOut,
     /// Why it looks like the same company: `tax_id`, `email`, `phone`, `name`.
+    #[schema(value_type = Vec<String>)]
     pub reasons: Vec<&'static str>,
     /// 0 to 1: how sure.
     pub score: f32,
 }
 
 /// Likely duplicates of a client: same tax id, a shared e-mail or phone, or a similar name.
-#[utoipa::path(get, path = "/clients/{id}/duplicates", tag = "clients", params(("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Vec<Duplicate>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/clients/{id}/duplicates", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.view"))),
+    params(("id" = Uuid, Path, description = "The client")),
+    responses(
+        (status = 200, description = "Likely duplicates, surest first", body = Vec<Duplicate>),
+        (status = 404, description = "No such client")))]
 async fn duplicates(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -126,9 +131,14 @@ fn merged_input(keep: &ClientOut, other: &ClientOut) -> ClientInput {
 
 /// Merges `other_id` into this client: contacts, timeline and every linked record move here;
 /// the other client is retired. `POST /merges/{merge_id}/undo` restores both.
-#[utoipa::path(post, path = "/clients/{id}/merge", tag = "clients", request_body = MergeRequest,
-    params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = MergeResponse), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/clients/{id}/merge", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.merge"))),
+    params(("id" = Uuid, Path, description = "The client that stays")),
+    request_body = MergeRequest,
+    responses(
+        (status = 200, description = "Merged; the id undoes it", body = MergeResponse),
+        (status = 404, description = "No such client"),
+        (status = 422, description = "`other_id` is this client or no client of the tenant (`validation-failed`).")))]
 async fn merge(
     State(state): State<AppState>,
     mut ctx: Ctx,
@@ -213,8 +223,13 @@ async fn merge(
 }
 
 /// Undoes a merge: both clients as they were, every moved contact and event back.
-#[utoipa::path(post, path = "/merges/{id}/undo", tag = "clients", params(("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/merges/{id}/undo", tag = "clients", security(("bearer" = [])),
+    extensions(("x-permission" = json!("clients.merge"))),
+    params(("id" = Uuid, Path, description = "The merge")),
+    responses(
+        (status = 204, description = "Both clients are back as they were"),
+        (status = 404, description = "No such merge"),
+        (status = 409, description = "The merge was undone already (`already-undone`).")))]
 async fn undo_merge(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<StatusCode> {
     ctx.require("clients.merge").await?;
     let id = parse_id(&id)?;

@@ -12,8 +12,8 @@ use super::parse_id;
 use crate::auth::Ctx;
 use crate::http::pagination::{decode_time_cursor, encode_time_cursor};
 use crate::http::params::{parse_limit, parse_time};
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page};
+use crate::http::problem::ApiResult;
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -26,16 +26,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
-    /// Comma-separated event types; `ticket.*` matches a prefix.
+    /// Comma-separated event types such as `client.created`; `ticket.*` matches a prefix.
     #[serde(rename = "type")]
+    #[param(
+        pattern = r"^\s*([a-z_]+(\.[a-z_]+)*(\.\*)*)?\s*(,\s*([a-z_]+(\.[a-z_]+)*(\.\*)*)?\s*)*$"
+    )]
     pub event_type: Option<String>,
-    /// RFC 3339, inclusive.
+    /// Inclusive.
+    #[param(schema_with = schemas::date_time)]
     pub from: Option<String>,
-    /// RFC 3339, exclusive.
+    /// Exclusive.
+    #[param(schema_with = schemas::date_time)]
     pub to: Option<String>,
     /// The user, key or integration that caused the event.
     pub actor_id: Option<String>,
+    /// Items per page (default 25).
+    #[param(schema_with = schemas::limit)]
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -142,8 +150,12 @@ async fn page(
 }
 
 /// One client's history, newest first.
-#[utoipa::path(get, path = "/clients/{id}/timeline", tag = "timeline", params(("id" = Uuid, Path), TimelineQuery),
-    security(("bearer" = [])), responses((status = 200, body = Page<TimelineEvent>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/clients/{id}/timeline", tag = "timeline", security(("bearer" = [])),
+    extensions(("x-permission" = json!("timeline.view"))),
+    params(("id" = Uuid, Path, description = "The client (a deleted one too)"), TimelineQuery),
+    responses(
+        (status = 200, description = "One page of the client's events, newest first", body = Page<TimelineEvent>),
+        (status = 404, description = "No such client")))]
 async fn client_timeline(
     mut ctx: Ctx,
     Path(id): Path<String>,
@@ -161,8 +173,10 @@ async fn client_timeline(
 }
 
 /// The whole tenant's history, newest first.
-#[utoipa::path(get, path = "/timeline", tag = "timeline", params(TimelineQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<TimelineEvent>), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/timeline", tag = "timeline", security(("bearer" = [])),
+    extensions(("x-permission" = json!("timeline.view"))),
+    params(TimelineQuery),
+    responses((status = 200, description = "One page of the tenant's events, newest first", body = Page<TimelineEvent>)))]
 async fn tenant_timeline(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<TimelineQuery>,
@@ -177,11 +191,24 @@ async fn tenant_timeline(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// Only this client's events.
+    #[param(schema_with = schemas::uuid)]
     pub client_id: Option<String>,
-    /// `day`, `week` (default) or `month`, in the tenant's time zone.
+    /// Periods of a day, a week (default) or a month, in the tenant's time zone.
+    #[param(schema_with = bucket_param)]
     pub bucket: Option<String>,
+    /// Inclusive.
+    #[param(schema_with = schemas::date_time)]
     pub from: Option<String>,
+    /// Exclusive.
+    #[param(schema_with = schemas::date_time)]
     pub to: Option<String>,
+}
+
+fn bucket_param() -> utoipa::openapi::schema::Object {
+    schemas::one_of(["day", "week", "month"])
+        .default(Some("week".into()))
+        .build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -192,8 +219,10 @@ pub struct StatsBucket {
 }
 
 /// Event counts per type per period, for the temporal analysis chart.
-#[utoipa::path(get, path = "/timeline/stats", tag = "timeline", params(StatsQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<StatsBucket>), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/timeline/stats", tag = "timeline", security(("bearer" = [])),
+    extensions(("x-permission" = json!("timeline.view"))),
+    params(StatsQuery),
+    responses((status = 200, description = "Counts by period and event type", body = Vec<StatsBucket>)))]
 async fn timeline_stats(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<StatsQuery>,

@@ -8,15 +8,17 @@ use db::audit::Change;
 use domain::{BuiltinRole, Email};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::{existing_roles, parse_id};
 use crate::auth::{Ctx, grants, password};
+use crate::http::etag::{IF_MATCH_FAILED, IfMatch};
 use crate::http::pagination::PageRequest;
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery, etag};
+use crate::http::problem::ApiResult;
+use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery, etag, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -70,8 +72,10 @@ fn with_etag(version: i32, status: StatusCode, body: UserOut) -> impl IntoRespon
 }
 
 /// Lists users, oldest first.
-#[utoipa::path(get, path = "/users", tag = "users", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<UserOut>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])),
+    extensions(("x-permission" = json!("users.view"))),
+    params(PageQuery),
+    responses((status = 200, description = "One page of users", body = Page<UserOut>)))]
 async fn list_users(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<PageQuery>,
@@ -100,13 +104,19 @@ async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteUser {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// 1-200 characters.
+    #[schema(pattern = r"\S", max_length = 200)]
     pub display_name: String,
-    /// At most 20 (`MAX_ROLES`).
+    /// Names of roles of the tenant (built-in or custom); at most 20 (`MAX_ROLES`).
     #[serde(default)]
     #[schema(max_items = 20)]
     pub roles: Vec<String>,
-    /// Set a password now (the user is active); without one the user is invited.
+    /// Set a password now (the user is active); without one the user is invited. 10-256
+    /// characters and hard to guess (not common, breached or made of the user's or tenant's
+    /// names).
+    #[schema(pattern = r"\S", min_length = 10, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -119,8 +129,13 @@ pub struct InvitedUser {
 }
 
 /// Invites a user (or creates one with a password) and assigns roles.
-#[utoipa::path(post, path = "/users", tag = "users", request_body = InviteUser, security(("bearer" = [])),
-    responses((status = 201, body = InvitedUser), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])),
+    extensions(("x-permission" = json!("users.manage"))),
+    request_body = InviteUser,
+    responses(
+        (status = 201, description = "The user, with its `ETag`, `Location` and (when invited) the invitation token", body = InvitedUser),
+        (status = 403, description = "Handing out a role with a permission the caller does not hold (`forbidden`)."),
+        (status = 409, description = "A user with this e-mail exists (`email-taken`).")))]
 async fn invite_user(
     mut ctx: Ctx,
     ApiJson(body): ApiJson<InviteUser>,
@@ -221,7 +236,11 @@ async fn invite_user(
 
 /// One user, with its `ETag`.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = UserOut), (status = 404, body = Problem)))]
+    extensions(("x-permission" = json!("users.view"))),
+    params(("id" = Uuid, Path, description = "The user")),
+    responses(
+        (status = 200, description = "The user, with its `ETag`", body = UserOut),
+        (status = 404, description = "No such user")))]
 async fn get_user(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     ctx.require("users.view").await?;
     let (user, roles) = load(&mut ctx, parse_id(&id)?).await?;
@@ -236,18 +255,32 @@ async fn get_user(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<impl IntoRe
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    /// 1-200 characters.
+    #[schema(pattern = r"\S", max_length = 200)]
     pub display_name: Option<String>,
-    /// `active` or `disabled`.
+    /// `active` or `disabled` (an invited user becomes active by accepting the invitation).
+    #[schema(schema_with = user_status)]
     pub status: Option<String>,
     /// Replaces the user's roles (at most 20, `MAX_ROLES`).
     #[schema(max_items = 20)]
     pub roles: Option<Vec<String>>,
 }
 
+fn user_status() -> Object {
+    schemas::one_of_or_null(["active", "disabled"]).build()
+}
+
 /// Changes a user; send `If-Match` with the `ETag` to avoid overwriting someone else's change.
-#[utoipa::path(patch, path = "/users/{id}", tag = "users", request_body = UpdateUser, security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = UserOut), (status = 404, body = Problem), (status = 412, body = Problem)))]
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])),
+    extensions(("x-permission" = json!("users.manage"))),
+    params(("id" = Uuid, Path, description = "The user"), IfMatch),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "The user as changed, with its new `ETag`", body = UserOut),
+        (status = 403, description = "Acting on a user with a permission the caller does not hold, or handing one out (`forbidden`)."),
+        (status = 404, description = "No such user"),
+        (status = 409, description = "Disabling oneself (`cannot-disable-self`) or the last active owner (`last-owner`)."),
+        (status = 412, description = IF_MATCH_FAILED)))]
 async fn update_user(
     mut ctx: Ctx,
     Path(id): Path<String>,
@@ -351,7 +384,14 @@ async fn update_user(
 
 /// Deletes a user: they can no longer sign in; their history stays attributed.
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
+    extensions(("x-permission" = json!("users.manage"))),
+    params(("id" = Uuid, Path, description = "The user"), IfMatch),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The user holds a permission the caller does not (`forbidden`)."),
+        (status = 404, description = "No such user"),
+        (status = 409, description = "Deleting oneself (`cannot-delete-self`) or the last active owner (`last-owner`)."),
+        (status = 412, description = IF_MATCH_FAILED)))]
 async fn delete_user(
     mut ctx: Ctx,
     Path(id): Path<String>,
