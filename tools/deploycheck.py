@@ -134,11 +134,11 @@ BODY_SIZE = "nginx.ingress.kubernetes.io/proxy-body-size"
 
 
 def import_max_bytes() -> int:
-    """The largest CSV import the api accepts: MAX_FILE_BYTES of crates/api/src/routes/imports.rs."""
-    src = (ROOT / "crates/api/src/routes/imports.rs").read_text()
+    """The largest CSV import the api accepts: MAX_FILE_BYTES of crates/services/src/import/file.rs."""
+    src = (ROOT / "crates/services/src/import/file.rs").read_text()
     m = re.search(r"MAX_FILE_BYTES:\s*\w+\s*=\s*([0-9_* ]+);", src)
     if not m:
-        raise SystemExit("crates/api/src/routes/imports.rs: MAX_FILE_BYTES not found (deploycheck reads it)")
+        raise SystemExit("crates/services/src/import/file.rs: MAX_FILE_BYTES not found (deploycheck reads it)")
     size = 1
     for factor in m.group(1).replace("_", "").split("*"):
         size *= int(factor)

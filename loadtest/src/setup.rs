@@ -74,8 +74,11 @@ impl Scratch {
 
     /// Creates the tenant and its owner, as `crm tenant create` does.
     pub async fn provision_tenant(&self) -> anyhow::Result<Owner> {
-        let spec = api::provisioning::TenantSpec::new(SLUG, "Bench S.L.");
-        let tenant = api::provisioning::create_tenant(&self.owner, &spec, EMAIL, PASSWORD).await?;
+        let spec = services::tenants::TenantSpec::new(SLUG, "Bench S.L.");
+        let whose =
+            api::auth::password::Owner::in_new_tenant(&spec, EMAIL, services::tenants::OWNER_NAME);
+        let password = api::auth::password::judge(PASSWORD, &whose).await?;
+        let tenant = services::tenants::create(&self.owner, &spec, EMAIL, password).await?;
         Ok(Owner { tenant })
     }
 

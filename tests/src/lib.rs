@@ -5,11 +5,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use api::ApiConfig;
-use api::provisioning::{self, TenantSpec};
+use api::auth::password;
 use api::state::AppState;
 use domain::Secret;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use services::Scope;
+use services::tenants::{self, SetupUser, TenantSpec};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
@@ -141,6 +143,17 @@ pub struct TenantFixture {
 }
 
 pub const PASSWORD: &str = "correct-horse-battery";
+
+/// Creates a tenant and its owner, whose password is [`PASSWORD`], as `crm tenant create`
+/// does (without signing in); returns the tenant's id.
+pub async fn provision_tenant(pool: &PgPool, slug: &str, name: &str, owner_email: &str) -> Uuid {
+    let spec = TenantSpec::new(slug, name);
+    let whose = password::Owner::in_new_tenant(&spec, owner_email, tenants::OWNER_NAME);
+    let judged = password::judge(PASSWORD, &whose).await.expect("hash");
+    tenants::create(pool, &spec, owner_email, judged)
+        .await
+        .expect("tenant")
+}
 
 /// Column-encryption master keys shared by the whole test process.
 pub fn test_master_keys() -> String {
@@ -317,14 +330,7 @@ impl TestApp {
     /// Creates a tenant with an owner and signs the owner in.
     pub async fn tenant(&self, slug: &str) -> TenantFixture {
         let email = format!("owner@{slug}.example");
-        let id = provisioning::create_tenant(
-            &self.app_pool,
-            &TenantSpec::new(slug, &format!("{slug} S.L.")),
-            &email,
-            PASSWORD,
-        )
-        .await
-        .expect("tenant");
+        let id = provision_tenant(&self.app_pool, slug, &format!("{slug} S.L."), &email).await;
         self.state
             .authz
             .reload(&self.state.db)
@@ -354,11 +360,19 @@ impl TestApp {
         roles: &[&str],
     ) -> (Uuid, String) {
         let email = format!("{name}@{}.example", t.slug);
-        let mut tx = db::TenantTx::begin(&self.app_pool, t.id).await.expect("tx");
-        let id = provisioning::add_user(&mut tx, &email, name, PASSWORD, roles)
+        let tx = db::TenantTx::begin(&self.app_pool, t.id).await.expect("tx");
+        let mut scope = Scope::new(tx, db::audit::Actor::system());
+        let whose = password::Owner::in_tenant(&mut scope.tx, &email, name)
             .await
-            .expect("user");
-        tx.commit().await.expect("commit");
+            .expect("owner");
+        let user = SetupUser {
+            password: password::judge(PASSWORD, &whose).await.expect("hash"),
+            email: email.clone(),
+            display_name: name.to_owned(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        };
+        let id = tenants::add_user(&mut scope, user).await.expect("user");
+        scope.commit().await.expect("commit");
         self.state
             .authz
             .reload(&self.state.db)

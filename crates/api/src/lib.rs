@@ -6,7 +6,6 @@ pub mod config;
 pub mod http;
 pub mod live;
 pub mod metrics;
-pub mod provisioning;
 pub mod rate_limit;
 pub mod redis;
 pub mod routes;

@@ -9,15 +9,18 @@ use std::time::Duration;
 
 use chrono::Utc;
 use db::TenantTx;
+use db::audit::Actor;
 use deadpool_redis::redis;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
+use services::Scope;
+use services::kpis::{self, KpiParams};
+use services::live::Recorded;
+use services::timeline::{self, TimelineEvent};
 use tokio::sync::{broadcast, watch};
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
-use crate::routes::kpis::{self, KpiParams};
-use crate::routes::timeline::TimelineEvent;
 use crate::state::AppState;
 
 /// The Redis channel every `crm serve` process publishes to and listens on.
@@ -147,25 +150,6 @@ impl Hub {
     }
 }
 
-/// The timeline events a request recorded, published once its transaction commits.
-#[derive(Debug, Default)]
-pub struct Recorded {
-    events: Vec<Uuid>,
-    clients_changed: bool,
-}
-
-impl Recorded {
-    pub fn note(&mut self, event_id: Uuid, event_type: &str) {
-        self.events.push(event_id);
-        self.clients_changed |= changes_clients(event_type);
-    }
-}
-
-/// Whether an event of this type may change the client KPIs.
-pub fn changes_clients(event_type: &str) -> bool {
-    event_type.starts_with("client.")
-}
-
 /// After a commit: renders and publishes what it recorded, off the request's path.
 pub fn committed(state: &AppState, tenant: Uuid, recorded: Recorded) {
     if recorded.events.is_empty() {
@@ -208,14 +192,14 @@ fn notice(state: &AppState, payload: &[u8]) {
 /// Reads the committed events back (their dates are the database's) and, when clients
 /// changed, the KPIs with their default parameters.
 async fn render(state: &AppState, tenant: Uuid, recorded: &Recorded) -> anyhow::Result<Message> {
-    let mut tx = TenantTx::begin(&state.db, tenant).await?;
-    let rows = db::live::events(&mut tx, &recorded.events).await?;
+    let mut scope = reading(state, tenant).await?;
+    let rows = timeline::recorded(&mut scope, &recorded.events).await?;
     let kpis = if recorded.clients_changed {
-        Some(kpis_event(&mut tx).await?)
+        Some(kpis_event(&mut scope).await?)
     } else {
         None
     };
-    tx.end_read_only();
+    scope.done();
     let mut events = rows
         .into_iter()
         .map(timeline_event)
@@ -228,18 +212,27 @@ async fn render(state: &AppState, tenant: Uuid, recorded: &Recorded) -> anyhow::
     })
 }
 
+/// A read of the tenant's committed data on behalf of the live stream (the system's, not a
+/// request's).
+pub async fn reading(state: &AppState, tenant: Uuid) -> Result<Scope, sqlx::Error> {
+    Ok(Scope::new(
+        TenantTx::begin(&state.db, tenant).await?,
+        Actor::system(),
+    ))
+}
+
 /// A timeline event as the stream sends it: the document the timeline API serves.
-pub fn timeline_event(e: db::timeline::Event) -> serde_json::Result<LiveEvent> {
+pub fn timeline_event(e: TimelineEvent) -> serde_json::Result<LiveEvent> {
     Ok(LiveEvent {
         event: "timeline".to_owned(),
         id: Some(e.id.to_string()),
-        data: serde_json::to_string(&TimelineEvent::from(e))?,
+        data: serde_json::to_string(&e)?,
     })
 }
 
 /// The KPIs with their default parameters, as the stream sends them.
-pub async fn kpis_event(tx: &mut TenantTx) -> anyhow::Result<LiveEvent> {
-    let k = kpis::compute(tx, &KpiParams::defaults(Utc::now())).await?;
+pub async fn kpis_event(scope: &mut Scope) -> anyhow::Result<LiveEvent> {
+    let k = kpis::client_kpis(scope, &KpiParams::defaults(Utc::now())).await?;
     Ok(LiveEvent {
         event: "kpis".to_owned(),
         id: None,
@@ -339,15 +332,5 @@ mod tests {
         sub.relay.mark_unchanged();
         hub.set_relay(Relay::Down);
         assert!(!sub.relay.has_changed().unwrap_or(true));
-    }
-
-    #[test]
-    fn only_client_events_change_the_kpis() {
-        let mut r = Recorded::default();
-        r.note(Uuid::now_v7(), "contact.created");
-        assert!(!r.clients_changed);
-        r.note(Uuid::now_v7(), "client.updated");
-        assert!(r.clients_changed);
-        assert_eq!(r.events.len(), 2);
     }
 }

@@ -4,7 +4,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context;
-use api::provisioning::{self, TenantSpec};
+use api::auth::password;
+use services::tenants::{self, SetupUser, TenantSpec};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
@@ -102,6 +103,33 @@ async fn announce_policy_change(settings: &Settings) {
     }
 }
 
+/// A service's refusal as the CLI says it: each refused option with why, or the conflict.
+fn explain(e: services::Error) -> anyhow::Error {
+    match e {
+        services::Error::Invalid(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.pointer.trim_start_matches('/'), f.detail))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        services::Error::Conflict { detail, .. } => anyhow::anyhow!(detail),
+        other => other.into(),
+    }
+}
+
+/// A new tenant user's password, judged by the API's password rule with whose it is.
+async fn judged(
+    spec: &TenantSpec,
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> anyhow::Result<tenants::JudgedPassword> {
+    let owner = password::Owner::in_new_tenant(spec, email, display_name);
+    password::judge(password, &owner).await
+}
+
 pub async fn tenant_create(
     settings: &Settings,
     spec: &TenantSpec,
@@ -109,27 +137,46 @@ pub async fn tenant_create(
     admin_password: &str,
 ) -> anyhow::Result<uuid::Uuid> {
     let pool = connect(&settings.database_url, "DATABASE_URL").await?;
-    let id = provisioning::create_tenant(&pool, spec, admin_email, admin_password).await?;
+    let password = judged(spec, admin_email, tenants::OWNER_NAME, admin_password).await?;
+    let id = tenants::create(&pool, spec, admin_email, password)
+        .await
+        .map_err(explain)?;
     announce_policy_change(settings).await;
     Ok(id)
 }
 
-pub async fn tenant_set_status(
+/// Suspends (`active` false) or reactivates a tenant.
+pub async fn tenant_set_active(
     settings: &Settings,
     slug: &str,
-    status: &str,
+    active: bool,
 ) -> anyhow::Result<()> {
     let pool = connect(&settings.database_url, "DATABASE_URL").await?;
-    if !db::tenants::set_status(&pool, slug, status).await? {
-        anyhow::bail!("no tenant with slug '{slug}'");
+    let set = if active {
+        tenants::activate(&pool, slug).await
+    } else {
+        tenants::suspend(&pool, slug).await
+    };
+    match set {
+        Err(services::Error::NotFound) => anyhow::bail!("no tenant with slug '{slug}'"),
+        other => other.map_err(explain),
     }
-    Ok(())
 }
 
 /// Creates the demo tenant when absent and prints how to sign in.
 pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let pool = connect(&settings.database_url, "DATABASE_URL").await?;
-    let created = provisioning::seed_demo(&pool).await?;
+    let spec = TenantSpec::new(tenants::DEMO_SLUG, tenants::DEMO_NAME);
+    let mut users = Vec::new();
+    for u in tenants::demo_users() {
+        users.push(SetupUser {
+            password: judged(&spec, &u.email, &u.display_name, &u.password).await?,
+            email: u.email,
+            display_name: u.display_name,
+            roles: vec![u.role.to_owned()],
+        });
+    }
+    let created = tenants::seed_demo(&pool, users).await.map_err(explain)?;
     if created {
         announce_policy_change(settings).await;
     }
@@ -137,8 +184,8 @@ pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         "{} demo tenant `demo`. Sign in with tenant `demo` and one of:",
         if created { "Created the" } else { "Found the" }
     );
-    for (email, password, role) in provisioning::demo_users() {
-        println!("  {role:<10} {email:<24} {password}");
+    for u in tenants::demo_users() {
+        println!("  {:<10} {:<24} {}", u.role, u.email, u.password);
     }
     Ok(())
 }

@@ -127,7 +127,7 @@ async fn main() -> std::process::ExitCode {
                 currency,
                 locale,
             } => {
-                let spec = api::provisioning::TenantSpec {
+                let spec = services::tenants::TenantSpec {
                     slug,
                     name,
                     time_zone,
@@ -139,10 +139,10 @@ async fn main() -> std::process::ExitCode {
                     .map(|id| println!("{id}"))
             }
             TenantCommand::Suspend { slug } => {
-                commands::tenant_set_status(&settings, &slug, "suspended").await
+                commands::tenant_set_active(&settings, &slug, false).await
             }
             TenantCommand::Activate { slug } => {
-                commands::tenant_set_status(&settings, &slug, "active").await
+                commands::tenant_set_active(&settings, &slug, true).await
             }
         },
     };

@@ -260,14 +260,7 @@ async fn wait_ready(base: &str) {
 async fn sigterm_turns_readiness_off_finishes_in_flight_and_exits() {
     let db = fresh_database().await;
     let pool = sqlx::PgPool::connect(&app_url(&db)).await.expect("pool");
-    api::provisioning::create_tenant(
-        &pool,
-        &api::provisioning::TenantSpec::new("drain", "Drain"),
-        "o@drain.example",
-        PASSWORD,
-    )
-    .await
-    .expect("tenant");
+    provision_tenant(&pool, "drain", "Drain", "o@drain.example").await;
     let (port, metrics) = (free_port(), free_port());
     let mut child = tokio::process::Command::new(CRM)
         .arg("serve")

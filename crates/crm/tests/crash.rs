@@ -77,14 +77,7 @@ async fn setup(slug: &str) -> (String, Uuid, String, PgPool) {
     let db = fresh_database().await;
     let pool = PgPool::connect(&app_url(&db)).await.expect("pool");
     let email = format!("o@{slug}.example");
-    let tenant = api::provisioning::create_tenant(
-        &pool,
-        &api::provisioning::TenantSpec::new(slug, "Crash S.L."),
-        &email,
-        PASSWORD,
-    )
-    .await
-    .expect("tenant");
+    let tenant = provision_tenant(&pool, slug, "Crash S.L.", &email).await;
     let owner = PgPool::connect(&owner_url(&db)).await.expect("owner pool");
     let server = Serve::start(&db).await;
     let login: Value = reqwest::Client::new()

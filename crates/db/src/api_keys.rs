@@ -16,6 +16,7 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// Stores a new key (only the hash of its secret).
 #[tracing::instrument(skip(tx, secret_hash))]
 pub async fn insert(
     tx: &mut TenantTx,
@@ -42,6 +43,7 @@ pub async fn insert(
     .await
 }
 
+/// One page of the tenant's keys by id, revoked ones included.
 #[tracing::instrument(skip(tx))]
 pub async fn list(
     tx: &mut TenantTx,
@@ -59,6 +61,7 @@ pub async fn list(
     .await
 }
 
+/// A key by id.
 #[tracing::instrument(skip(tx))]
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<ApiKey>, sqlx::Error> {
     sqlx::query_as!(
@@ -71,6 +74,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<ApiKey>, sqlx::Er
     .await
 }
 
+/// Revokes a key (a revoked key keeps its first revocation time); None when there is none.
 #[tracing::instrument(skip(tx))]
 pub async fn revoke(tx: &mut TenantTx, id: Uuid) -> Result<Option<ApiKey>, sqlx::Error> {
     sqlx::query_as!(

@@ -18,6 +18,7 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The platform itself (jobs, the CLI).
     pub fn system() -> Self {
         Self {
             kind: "system",
@@ -26,16 +27,17 @@ impl Actor {
     }
 }
 
-/// One change: `action` is `resource.verb`; before/after are already redacted.
+/// One change; before/after are already redacted.
 pub struct Change<'a> {
-    pub action: &'a str,
+    pub action: domain::EventType,
     pub target_type: &'a str,
     pub target_id: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
 }
 
-#[tracing::instrument(skip_all, fields(action = change.action))]
+/// Appends one audit row, attributed to `actor` (the table is append-only for the app role).
+#[tracing::instrument(skip_all, fields(action = change.action.name()))]
 pub async fn record(
     tx: &mut TenantTx,
     actor: &Actor,
@@ -50,7 +52,7 @@ pub async fn record(
         Uuid::now_v7(),
         actor.kind,
         actor.id,
-        change.action,
+        change.action.name(),
         change.target_type,
         change.target_id,
         change.before,

@@ -12,7 +12,8 @@ pub struct PolicyRow {
 }
 
 /// Reads custom-role permissions and user-role assignments across tenants, through the one
-/// SECURITY DEFINER function the app role may call for that.
+/// SECURITY DEFINER function the app role may call for that (`authz_policy_rows`,
+/// `20261125000001_foundation.sql`).
 #[tracing::instrument(skip(pool))]
 pub async fn load_policy_rows(pool: &PgPool) -> Result<Vec<PolicyRow>, sqlx::Error> {
     sqlx::query_as!(

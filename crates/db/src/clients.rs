@@ -55,37 +55,43 @@ pub struct ClientData {
     pub search_text: String,
 }
 
-const COLUMNS: &str = "id, company_name, tax_id_cipher, tax_id_country::text AS tax_id_country, emails, phones, sector, \
-     address, website, status, owner_id, source, tags, custom_fields, converted_at, converted_by, \
-     last_contact_at, version, created_at, updated_at, deleted_at, merged_into";
-
+/// Inserts a client. Triggers on `clients` keep, in this transaction, the client counters
+/// (`client_stats_apply`, flushed at commit by `client_stats_flush`:
+/// `20261130000009_client_counts_at_commit.sql`), the e-mail index `client_emails`
+/// (`20261130000010_client_emails.sql`) and the search vocabulary (`search_vocabulary_apply`,
+/// `20261125000007_search_vocabulary.sql`); `search_key` is a generated column.
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut TenantTx, id: Uuid, d: &ClientData) -> Result<ClientRow, sqlx::Error> {
     let tenant = tx.tenant_id();
-    let mut q = QueryBuilder::<Postgres>::new(
-        "INSERT INTO clients (tenant_id, id, company_name, tax_id_cipher, tax_id_hash, tax_id_country, \
-         emails, phones, sector, address, website, status, owner_id, source, tags, custom_fields, search_text) VALUES (",
-    );
-    let mut v = q.separated(", ");
-    v.push_bind(tenant)
-        .push_bind(id)
-        .push_bind(&d.company_name)
-        .push_bind(&d.tax_id_cipher)
-        .push_bind(&d.tax_id_hash)
-        .push_bind(&d.tax_id_country)
-        .push_bind(&d.emails)
-        .push_bind(&d.phones)
-        .push_bind(&d.sector)
-        .push_bind(&d.address)
-        .push_bind(&d.website)
-        .push_bind(&d.status)
-        .push_bind(d.owner_id)
-        .push_bind(&d.source)
-        .push_bind(&d.tags)
-        .push_bind(&d.custom_fields)
-        .push_bind(&d.search_text);
-    q.push(") RETURNING ").push(COLUMNS);
-    q.build_query_as::<ClientRow>().fetch_one(tx.conn()).await
+    sqlx::query_as!(
+        ClientRow,
+        r#"INSERT INTO clients (tenant_id, id, company_name, tax_id_cipher, tax_id_hash, tax_id_country,
+                                emails, phones, sector, address, website, status, owner_id, source, tags,
+                                custom_fields, search_text)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+           RETURNING id, company_name, tax_id_cipher, tax_id_country::text AS "tax_id_country?", emails, phones,
+                   sector, address, website, status, owner_id, source, tags, custom_fields, converted_at,
+                   converted_by, last_contact_at, version, created_at, updated_at, deleted_at, merged_into"#,
+        tenant,
+        id,
+        d.company_name,
+        d.tax_id_cipher,
+        d.tax_id_hash,
+        d.tax_id_country,
+        &d.emails,
+        &d.phones,
+        d.sector,
+        d.address,
+        d.website,
+        d.status,
+        d.owner_id,
+        d.source,
+        &d.tags,
+        d.custom_fields,
+        d.search_text
+    )
+    .fetch_one(tx.conn())
+    .await
 }
 
 /// A client by id; deleted ones only when asked.
@@ -95,51 +101,59 @@ pub async fn get(
     id: Uuid,
     include_deleted: bool,
 ) -> Result<Option<ClientRow>, sqlx::Error> {
-    let mut q = QueryBuilder::<Postgres>::new("SELECT ");
-    q.push(COLUMNS)
-        .push(" FROM clients WHERE id = ")
-        .push_bind(id);
-    if !include_deleted {
-        q.push(" AND deleted_at IS NULL");
-    }
-    q.build_query_as::<ClientRow>()
-        .fetch_optional(tx.conn())
-        .await
+    sqlx::query_as!(
+        ClientRow,
+        r#"SELECT id, company_name, tax_id_cipher, tax_id_country::text AS "tax_id_country?", emails, phones,
+                   sector, address, website, status, owner_id, source, tags, custom_fields, converted_at,
+                   converted_by, last_contact_at, version, created_at, updated_at, deleted_at, merged_into
+             FROM clients WHERE id = $1 AND ($2 OR deleted_at IS NULL)"#,
+        id,
+        include_deleted
+    )
+    .fetch_optional(tx.conn())
+    .await
 }
 
+/// Replaces every writable column of a live client. The triggers of [`insert`] follow the change:
+/// counters when the status moves, the e-mail index when the e-mails do, the vocabulary when
+/// the search text does.
 #[tracing::instrument(skip_all)]
 pub async fn update(tx: &mut TenantTx, id: Uuid, d: &ClientData) -> Result<ClientRow, sqlx::Error> {
-    let mut q = QueryBuilder::<Postgres>::new("UPDATE clients SET ");
-    let mut s = q.separated(", ");
-    s.push("company_name = ")
-        .push_bind_unseparated(&d.company_name);
-    s.push("tax_id_cipher = ")
-        .push_bind_unseparated(&d.tax_id_cipher);
-    s.push("tax_id_hash = ")
-        .push_bind_unseparated(&d.tax_id_hash);
-    s.push("tax_id_country = ")
-        .push_bind_unseparated(&d.tax_id_country);
-    s.push("emails = ").push_bind_unseparated(&d.emails);
-    s.push("phones = ").push_bind_unseparated(&d.phones);
-    s.push("sector = ").push_bind_unseparated(&d.sector);
-    s.push("address = ").push_bind_unseparated(&d.address);
-    s.push("website = ").push_bind_unseparated(&d.website);
-    s.push("status = ").push_bind_unseparated(&d.status);
-    s.push("owner_id = ").push_bind_unseparated(d.owner_id);
-    s.push("source = ").push_bind_unseparated(&d.source);
-    s.push("tags = ").push_bind_unseparated(&d.tags);
-    s.push("custom_fields = ")
-        .push_bind_unseparated(&d.custom_fields);
-    s.push("search_text = ")
-        .push_bind_unseparated(&d.search_text);
-    s.push("version = version + 1");
-    s.push("updated_at = now()");
-    q.push(" WHERE deleted_at IS NULL AND id = ").push_bind(id);
-    q.push(" RETURNING ").push(COLUMNS);
-    q.build_query_as::<ClientRow>().fetch_one(tx.conn()).await
+    sqlx::query_as!(
+        ClientRow,
+        r#"UPDATE clients
+              SET company_name = $2, tax_id_cipher = $3, tax_id_hash = $4, tax_id_country = $5,
+                  emails = $6, phones = $7, sector = $8, address = $9, website = $10, status = $11,
+                  owner_id = $12, source = $13, tags = $14, custom_fields = $15, search_text = $16,
+                  version = version + 1, updated_at = now()
+            WHERE deleted_at IS NULL AND id = $1
+           RETURNING id, company_name, tax_id_cipher, tax_id_country::text AS "tax_id_country?", emails, phones,
+                   sector, address, website, status, owner_id, source, tags, custom_fields, converted_at,
+                   converted_by, last_contact_at, version, created_at, updated_at, deleted_at, merged_into"#,
+        id,
+        d.company_name,
+        d.tax_id_cipher,
+        d.tax_id_hash,
+        d.tax_id_country,
+        &d.emails,
+        &d.phones,
+        d.sector,
+        d.address,
+        d.website,
+        d.status,
+        d.owner_id,
+        d.source,
+        &d.tags,
+        d.custom_fields,
+        d.search_text
+    )
+    .fetch_one(tx.conn())
+    .await
 }
 
-/// Soft-deletes (or restores) a client; false when it was not in the other state.
+/// Soft-deletes (or restores) a client; false when it was not in the other state. The triggers
+/// of [`insert`] follow: the counters lose (or regain) the client, its e-mails leave (or
+/// rejoin) `client_emails`, its words are left for the vocabulary prune (or come back).
 #[tracing::instrument(skip(tx))]
 pub async fn set_deleted(tx: &mut TenantTx, id: Uuid, deleted: bool) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
@@ -153,7 +167,8 @@ pub async fn set_deleted(tx: &mut TenantTx, id: Uuid, deleted: bool) -> Result<b
     Ok(done.rows_affected() == 1)
 }
 
-/// Marks a lead as converted to client, by whom.
+/// Marks a lead as converted to client, by whom; the counters' trigger moves it from leads to
+/// clients (`20261130000009_client_counts_at_commit.sql`).
 #[tracing::instrument(skip(tx))]
 pub async fn convert(tx: &mut TenantTx, id: Uuid, by: Option<Uuid>) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -197,6 +212,19 @@ pub struct Filter {
     pub limit: i64,
 }
 
+/// The columns of a [`ClientRow`], for the one query built at run time ([`list`]); the
+/// compile-checked queries above spell the same list.
+const COLUMNS: &str = "id, company_name, tax_id_cipher, tax_id_country::text AS tax_id_country, emails, phones, sector, \
+     address, website, status, owner_id, source, tags, custom_fields, converted_at, converted_by, \
+     last_contact_at, version, created_at, updated_at, deleted_at, merged_into";
+
+/// A page of live clients, filtered and sorted. The search text goes through the SQL function
+/// `client_search_ids` (current version: `20261126000008_search_edit_distance.sql`), which reads
+/// the search vocabulary the client triggers keep.
+///
+/// Built with `QueryBuilder` rather than `query_as!`, because the SQL really varies: only the
+/// filters given become SQL, so each combination gets a plan of its own that uses the index fitting
+/// it (a catch-all `$1 IS NULL OR …` statement would get one generic plan walking the tenant).
 #[tracing::instrument(skip(tx))]
 pub async fn list(tx: &mut TenantTx, f: &Filter) -> Result<Vec<ClientRow>, sqlx::Error> {
     if f.matches_nothing {
@@ -264,24 +292,9 @@ pub async fn list(tx: &mut TenantTx, f: &Filter) -> Result<Vec<ClientRow>, sqlx:
     q.build_query_as::<ClientRow>().fetch_all(tx.conn()).await
 }
 
-/// Records that there was contact with a client now (any interaction).
-#[tracing::instrument(skip(tx))]
-pub async fn touch_last_contact(
-    tx: &mut TenantTx,
-    id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE clients SET last_contact_at = greatest(coalesce(last_contact_at, $2), $2) WHERE id = $1",
-        id,
-        at
-    )
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
-
-/// An existing client with this tax id (keyed hash) or any of these e-mails.
+/// An existing client with this tax id (keyed hash) or any of these e-mails. The e-mails are
+/// looked up in `client_emails`, the index of live clients' e-mails that triggers on `clients`
+/// keep (`client_emails_apply`, `20261130000010_client_emails.sql`).
 #[tracing::instrument(skip(tx, tax_hash))]
 pub async fn find_existing(
     tx: &mut TenantTx,

@@ -28,6 +28,7 @@ pub struct ContactData {
     pub phone_hashes: Vec<Vec<u8>>,
 }
 
+/// Adds a contact to a client.
 #[tracing::instrument(skip_all)]
 pub async fn insert(
     tx: &mut TenantTx,
@@ -54,21 +55,28 @@ pub async fn insert(
     .await
 }
 
+/// Up to `limit` of a client's contacts by id (oldest first), after the contact `after`.
 #[tracing::instrument(skip(tx))]
 pub async fn list_for_client(
     tx: &mut TenantTx,
     client_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
 ) -> Result<Vec<ContactRow>, sqlx::Error> {
     sqlx::query_as!(
         ContactRow,
         "SELECT id, client_id, name, role, emails, phones_cipher, version, created_at, updated_at, erased_at
-           FROM contacts WHERE client_id = $1 ORDER BY id",
-        client_id
+           FROM contacts WHERE client_id = $1 AND ($2::uuid IS NULL OR id > $2)
+          ORDER BY id LIMIT $3",
+        client_id,
+        after,
+        limit
     )
     .fetch_all(tx.conn())
     .await
 }
 
+/// A contact of this client.
 #[tracing::instrument(skip(tx))]
 pub async fn get(
     tx: &mut TenantTx,
@@ -86,6 +94,7 @@ pub async fn get(
     .await
 }
 
+/// Replaces a contact's writable columns; bumps its version.
 #[tracing::instrument(skip_all)]
 pub async fn update(
     tx: &mut TenantTx,
@@ -109,6 +118,7 @@ pub async fn update(
     .await
 }
 
+/// Deletes a contact.
 #[tracing::instrument(skip(tx))]
 pub async fn delete(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query!("DELETE FROM contacts WHERE id = $1", id)

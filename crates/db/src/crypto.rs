@@ -133,10 +133,12 @@ pub struct TenantCipher {
 }
 
 impl TenantCipher {
+    /// Seals `plain` under the tenant's current data key.
     pub fn encrypt(&self, plain: &str) -> Vec<u8> {
         seal(&self.keys[&self.current], &self.current, plain.as_bytes())
     }
 
+    /// Opens a value sealed under any of the tenant's data keys.
     pub fn decrypt(&self, sealed: &[u8]) -> Result<String, CryptoError> {
         let (id, body) = key_id_of(sealed)?;
         let key = self
@@ -177,6 +179,7 @@ pub struct CipherCache {
 }
 
 impl CipherCache {
+    /// An empty cache whose entries live `ttl`.
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
@@ -214,17 +217,31 @@ impl CipherCache {
     }
 }
 
+/// The tenant's wrapped data keys (id, wrapped key), newest first.
+async fn wrapped_keys(tx: &mut TenantTx) -> Result<Vec<(String, Vec<u8>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT key_id, wrapped_key FROM tenant_data_keys ORDER BY created_at DESC, key_id DESC"
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.key_id, r.wrapped_key))
+        .collect())
+}
+
 /// The tenant's keys, and whether this transaction created the first one.
 async fn load(tx: &mut TenantTx, master: &MasterKeys) -> Result<(TenantCipher, bool), CryptoError> {
-    const KEYS: &str =
-        "SELECT key_id, wrapped_key FROM tenant_data_keys ORDER BY created_at DESC, key_id DESC";
-    let mut rows: Vec<(String, Vec<u8>)> = sqlx::query_as(KEYS).fetch_all(tx.conn()).await?;
+    let mut rows = wrapped_keys(tx).await?;
     if rows.is_empty() {
-        // First use: one transaction creates the key, concurrent ones wait and read it.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tenant-data-key:' || current_tenant_id()::text))")
-            .execute(tx.conn())
-            .await?;
-        rows = sqlx::query_as(KEYS).fetch_all(tx.conn()).await?;
+        // First use: one transaction creates the key, concurrent ones wait and read it. (The
+        // lock function returns void, which has no Rust type: the statement selects no column.)
+        sqlx::query!(
+            "SELECT FROM pg_advisory_xact_lock(hashtext('tenant-data-key:' || current_tenant_id()::text))"
+        )
+        .execute(tx.conn())
+        .await?;
+        rows = wrapped_keys(tx).await?;
     }
     let created = rows.is_empty();
     if created {

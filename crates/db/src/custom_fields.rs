@@ -14,6 +14,7 @@ pub struct DefinitionRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Every definition of the tenant, by key.
 #[tracing::instrument(skip(tx))]
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<DefinitionRow>, sqlx::Error> {
     sqlx::query_as!(
@@ -24,6 +25,7 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<DefinitionRow>, sqlx::Error> 
     .await
 }
 
+/// A definition by key.
 #[tracing::instrument(skip(tx))]
 pub async fn get(tx: &mut TenantTx, key: &str) -> Result<Option<DefinitionRow>, sqlx::Error> {
     sqlx::query_as!(
@@ -35,6 +37,7 @@ pub async fn get(tx: &mut TenantTx, key: &str) -> Result<Option<DefinitionRow>, 
     .await
 }
 
+/// Adds a definition.
 #[tracing::instrument(skip(tx, definition))]
 pub async fn insert(
     tx: &mut TenantTx,
@@ -54,6 +57,7 @@ pub async fn insert(
     .await
 }
 
+/// Replaces a definition; bumps its version.
 #[tracing::instrument(skip(tx, definition))]
 pub async fn update(
     tx: &mut TenantTx,
@@ -71,6 +75,7 @@ pub async fn update(
     .await
 }
 
+/// Deletes a definition (values stored under its key stay in the clients).
 #[tracing::instrument(skip(tx))]
 pub async fn delete(tx: &mut TenantTx, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query!("DELETE FROM custom_field_definitions WHERE key = $1", key)

@@ -2,6 +2,7 @@
 
 use sqlx::PgPool;
 
+/// Records that `worker_id` is alive now; returns how many beats it has recorded.
 #[tracing::instrument(skip(pool))]
 pub async fn beat(pool: &PgPool, worker_id: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(

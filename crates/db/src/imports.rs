@@ -24,6 +24,7 @@ pub struct Import {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// Stores an uploaded file as a `queued` import.
 #[tracing::instrument(skip(tx, content))]
 pub async fn insert(
     tx: &mut TenantTx,
@@ -49,6 +50,7 @@ pub async fn insert(
     Ok(())
 }
 
+/// An import's progress and report (without its file).
 #[tracing::instrument(skip(tx))]
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Import>, sqlx::Error> {
     sqlx::query_as!(

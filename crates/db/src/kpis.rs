@@ -23,7 +23,9 @@ pub struct ClientCounts {
 }
 
 /// Counts the tenant's clients; the period is `[from, to)`, the activity window the last
-/// `active_days` days up to now.
+/// `active_days` days up to now. Total, leads and clients are the sum of the tenant's slots of
+/// `client_stats`, which triggers on `clients` keep (`client_stats_apply` and, at commit,
+/// `client_stats_flush`: `20261130000009_client_counts_at_commit.sql`).
 #[tracing::instrument(skip(tx))]
 pub async fn client_counts(
     tx: &mut TenantTx,

@@ -1,4 +1,7 @@
-//! Postgres access: the tenant-scoped transaction and one repository module per aggregate.
+//! Postgres access: the tenant-scoped transaction, one repository module per aggregate, and the
+//! job queue's tables (`queue`). What the database keeps true by itself (row policies,
+//! triggers, SQL functions) is listed in `docs/data-model.md`; a repository function that relies
+//! on a trigger or SQL function says so in its doc comment.
 
 pub mod api_keys;
 pub mod audit;
@@ -15,6 +18,7 @@ pub mod live;
 pub mod merges;
 pub mod migrate;
 pub mod principal;
+pub mod queue;
 pub mod roles;
 pub mod search_words;
 pub mod sessions;

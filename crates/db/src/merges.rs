@@ -17,6 +17,10 @@ pub struct Candidate {
     pub name_similarity: f32,
 }
 
+/// The likely duplicates of client `id` (whose normalised name is `name_norm`), likeliest
+/// first, at most 20. Similar names come from the SQL function `client_similar_ids`
+/// (`20261125000007_search_vocabulary.sql`), which reaches the trigram index the row policy
+/// would keep out of reach.
 #[tracing::instrument(skip(tx))]
 pub async fn candidates(
     tx: &mut TenantTx,
@@ -57,7 +61,10 @@ pub async fn snapshot(tx: &mut TenantTx, id: Uuid) -> Result<Option<Value>, sqlx
     .await
 }
 
-/// Puts a client row back as a snapshot had it.
+/// Puts a client row back as a snapshot had it. The triggers on `clients` follow, as for
+/// `clients::update`: counters, `client_emails` and the search vocabulary
+/// (`20261130000009_client_counts_at_commit.sql`, `20261130000010_client_emails.sql`,
+/// `20261125000007_search_vocabulary.sql`).
 #[tracing::instrument(skip(tx, snapshot))]
 pub async fn restore_snapshot(
     tx: &mut TenantTx,
@@ -143,7 +150,9 @@ pub async fn move_back(
     Ok(())
 }
 
-/// Marks the absorbed client as merged (soft-deleted, pointing at the survivor).
+/// Marks the absorbed client as merged (soft-deleted, pointing at the survivor). As for
+/// `clients::set_deleted`, the triggers on `clients` take it out of the counters, of
+/// `client_emails` and (through the prune job) of the search vocabulary.
 #[tracing::instrument(skip(tx))]
 pub async fn retire(tx: &mut TenantTx, merged: Uuid, survivor: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -168,6 +177,7 @@ pub struct NewMerge<'a> {
     pub merged_by: Option<Uuid>,
 }
 
+/// Records a merge, with what undoing it needs.
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut TenantTx, m: &NewMerge<'_>) -> Result<(), sqlx::Error> {
     let tenant = tx.tenant_id();
@@ -217,6 +227,7 @@ pub async fn get_for_update(tx: &mut TenantTx, id: Uuid) -> Result<Option<Merge>
     .await
 }
 
+/// Records that a merge was undone, and by whom.
 #[tracing::instrument(skip(tx))]
 pub async fn mark_undone(tx: &mut TenantTx, id: Uuid, by: Option<Uuid>) -> Result<(), sqlx::Error> {
     sqlx::query!(

@@ -26,6 +26,8 @@ pub async fn run(pool: &PgPool, queue_migrations: &Migrator) -> Result<(), Schem
         other => SchemaError::Failed(other),
     })?;
     queue_migrations.run(pool).await?;
+    // Grants on the queue's schema (`queue`), which its own migrations do not give: utility
+    // statements, run as they are (there is nothing for `query!` to check).
     for stmt in [
         "GRANT SELECT ON _sqlx_migrations TO crm_app",
         "GRANT USAGE ON SCHEMA apalis TO crm_app",

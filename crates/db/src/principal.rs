@@ -11,6 +11,7 @@ pub struct LiveApiKey {
     pub secret_hash: Vec<u8>,
 }
 
+/// The key, if it is live and its tenant active; notes its use.
 #[tracing::instrument(skip(tx))]
 pub async fn live_api_key(tx: &mut TenantTx, id: Uuid) -> Result<Option<LiveApiKey>, sqlx::Error> {
     let key = sqlx::query_as!(

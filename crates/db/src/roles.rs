@@ -14,6 +14,7 @@ pub struct CustomRole {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Every custom role of the tenant, by name.
 #[tracing::instrument(skip(tx))]
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<CustomRole>, sqlx::Error> {
     sqlx::query_as!(
@@ -25,6 +26,7 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<CustomRole>, sqlx::Error> {
     .await
 }
 
+/// A custom role by name.
 #[tracing::instrument(skip(tx))]
 pub async fn get(tx: &mut TenantTx, name: &str) -> Result<Option<CustomRole>, sqlx::Error> {
     sqlx::query_as!(
@@ -37,6 +39,7 @@ pub async fn get(tx: &mut TenantTx, name: &str) -> Result<Option<CustomRole>, sq
     .await
 }
 
+/// Adds a custom role.
 #[tracing::instrument(skip(tx))]
 pub async fn insert(
     tx: &mut TenantTx,
@@ -58,6 +61,7 @@ pub async fn insert(
     .await
 }
 
+/// Replaces a role's description and permissions; bumps its version.
 #[tracing::instrument(skip(tx))]
 pub async fn update(
     tx: &mut TenantTx,

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::TenantTx;
 
+/// Opens a sign-in session for a user.
 #[tracing::instrument(skip(tx))]
 pub async fn create(tx: &mut TenantTx, id: Uuid, user_id: Uuid) -> Result<(), sqlx::Error> {
     let tenant = tx.tenant_id();
@@ -19,6 +20,7 @@ pub async fn create(tx: &mut TenantTx, id: Uuid, user_id: Uuid) -> Result<(), sq
     Ok(())
 }
 
+/// Ends a session; false when it had ended already.
 #[tracing::instrument(skip(tx))]
 pub async fn revoke(tx: &mut TenantTx, id: Uuid, reason: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
@@ -50,6 +52,7 @@ pub async fn revoke_all_of_user(
     Ok(())
 }
 
+/// Stores (the hash of) a new refresh token of a session.
 #[tracing::instrument(skip_all)]
 pub async fn insert_refresh_token(
     tx: &mut TenantTx,
@@ -83,6 +86,7 @@ pub struct RefreshToken {
     pub session_revoked: bool,
 }
 
+/// A refresh token by its hash, locked for the rotation that reads it.
 #[tracing::instrument(skip_all)]
 pub async fn find_refresh_token(
     tx: &mut TenantTx,

@@ -46,6 +46,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewTenant<'_>) -> Result<Tenant, sq
     .await
 }
 
+/// A tenant by slug (before any tenant is set: sign-in).
 #[tracing::instrument(skip(pool))]
 pub async fn find_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, sqlx::Error> {
     sqlx::query_as!(
@@ -58,6 +59,7 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Tenant>, s
     .await
 }
 
+/// Every tenant's id (platform jobs go through them one by one).
 #[tracing::instrument(skip(pool))]
 pub async fn list_ids(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
     sqlx::query_scalar!("SELECT id FROM tenants ORDER BY id")

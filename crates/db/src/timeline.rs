@@ -12,8 +12,7 @@ use crate::audit::Actor;
 /// An event to record.
 pub struct NewEvent<'a> {
     pub client_id: Option<Uuid>,
-    /// Dotted, e.g. `client.created`.
-    pub event_type: &'a str,
+    pub event_type: domain::EventType,
     pub description: String,
     /// Defaults to now; imports and integrations may backdate.
     pub event_date: Option<DateTime<Utc>>,
@@ -36,10 +35,12 @@ pub struct Event {
     pub payload: Value,
 }
 
-/// Records one event, attributed to `actor`. An interaction (see
-/// [`domain::timeline::is_interaction`]) dated up to now also moves the client's
-/// `last_contact_at` forward, in the same statement.
-#[tracing::instrument(skip_all, fields(event_type = ev.event_type))]
+/// Records one event, attributed to `actor`. An event that counts as contact with the client
+/// (see [`domain::EventType::counts_as_contact`]) dated up to now also moves the client's
+/// `last_contact_at` forward, in the same statement. (The triggers on `clients` find nothing to
+/// do for that column: no count, e-mail or word moves, and the counters' commit-time flush is
+/// not even queued, `20261130000009_client_counts_at_commit.sql`.)
+#[tracing::instrument(skip_all, fields(event_type = ev.event_type.name()))]
 pub async fn record(
     tx: &mut TenantTx,
     actor: &Actor,
@@ -47,7 +48,7 @@ pub async fn record(
 ) -> Result<Uuid, sqlx::Error> {
     let tenant = tx.tenant_id();
     let id = Uuid::now_v7();
-    let interaction = domain::timeline::is_interaction(ev.event_type);
+    let interaction = ev.event_type.counts_as_contact();
     sqlx::query!(
         "WITH ev AS (
             INSERT INTO timeline_events (tenant_id, id, client_id, event_type, description, event_date,
@@ -61,7 +62,7 @@ pub async fn record(
         tenant,
         id,
         ev.client_id,
-        ev.event_type,
+        ev.event_type.name(),
         ev.description,
         ev.event_date,
         actor.kind,
@@ -94,7 +95,8 @@ pub struct Filter {
 
 /// Newest first by event date. Only the filters given become SQL, so a cached generic plan
 /// is the plan of exactly those filters (a catch-all `$1 IS NULL OR ...` plan would walk the
-/// whole tenant's timeline for one client's page).
+/// whole tenant's timeline for one client's page): that is why this is a `QueryBuilder` and not
+/// a compile-checked `query_as!`.
 #[tracing::instrument(skip(tx))]
 pub async fn list(tx: &mut TenantTx, f: &Filter) -> Result<Vec<Event>, sqlx::Error> {
     let mut q = QueryBuilder::<Postgres>::new(
@@ -151,7 +153,8 @@ pub async fn stats(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<Vec<Bucket>, sqlx::Error> {
-    // Built like `list`: only the given filters, so the generic plan fits them.
+    // Built like `list` (and for the same reason a `QueryBuilder`): only the given filters, so
+    // the generic plan fits them.
     let mut q = QueryBuilder::<Postgres>::new("SELECT (date_trunc(");
     q.push_bind(bucket)
         .push(", event_date AT TIME ZONE ")

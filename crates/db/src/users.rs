@@ -33,6 +33,7 @@ pub struct NewUser<'a> {
     pub invite_hash: Option<&'a [u8]>,
 }
 
+/// Adds a user (active with a password, or invited with the hash of an invitation token).
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut TenantTx, new: &NewUser<'_>) -> Result<User, sqlx::Error> {
     let tenant = tx.tenant_id();
@@ -53,6 +54,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewUser<'_>) -> Result<User, sqlx::
     .await
 }
 
+/// A user by id, unless deleted.
 #[tracing::instrument(skip(tx))]
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
@@ -65,6 +67,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<User>, sqlx::Erro
     .await
 }
 
+/// What sign-in checks of the user with this e-mail, unless deleted.
 #[tracing::instrument(skip(tx))]
 pub async fn credentials_by_email(
     tx: &mut TenantTx,
@@ -120,6 +123,7 @@ pub async fn update(
     .await
 }
 
+/// Deletes a user: marked deleted and disabled, its password and invitation dropped.
 #[tracing::instrument(skip(tx))]
 pub async fn soft_delete(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -220,6 +224,7 @@ pub struct Me {
     pub roles: Vec<String>,
 }
 
+/// The signed-in user with their tenant and roles (`GET /me`).
 #[tracing::instrument(skip(tx))]
 pub async fn me(tx: &mut TenantTx, id: Uuid) -> Result<Option<Me>, sqlx::Error> {
     sqlx::query_as!(

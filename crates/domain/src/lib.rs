@@ -25,6 +25,7 @@ pub use role_name::RoleName;
 pub use search::normalize_for_search;
 pub use slug::TenantSlug;
 pub use tax_id::{TaxId, TaxIdKind};
+pub use timeline::EventType;
 
 /// A value that failed validation, with the reason in words a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

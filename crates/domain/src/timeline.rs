@@ -1,42 +1,170 @@
-//! Rules about timeline events that more than one module relies on.
+//! The catalogue of recorded changes: every audit action and timeline event type has one entry
+//! here, with its stable name (stored, filtered on, and shown to API clients, so never
+//! renamed) and the rules other modules rely on. A module adds its entries to [`EventType`].
 
-/// Event families that keep the client record itself (created, updated, converted, merged,
-/// its contacts edited): they are history, but nobody spoke to the client.
-const RECORD_KEEPING: &[&str] = &["client.", "contact."];
+use serde::{Deserialize, Serialize};
 
-/// Whether an event of this type is an interaction with the client (a message, call, meeting,
-/// proposal, ticket, campaign touch ...): such events set the client's `last_contact_at` and
-/// make it count as active in the KPIs.
-pub fn is_interaction(event_type: &str) -> bool {
-    !RECORD_KEEPING.iter().any(|p| event_type.starts_with(p))
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, contact: $contact:literal ;)*) => {
+        /// What happened: the `action` of an audit row and the `event_type` of a timeline event.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum EventType {
+            $( $(#[$doc])* #[serde(rename = $name)] $variant, )*
+        }
+
+        impl EventType {
+            /// Every entry, in catalogue order.
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant),*];
+
+            /// The stable name, `resource.verb`.
+            pub const fn name(self) -> &'static str {
+                match self { $(EventType::$variant => $name,)* }
+            }
+
+            /// Whether an event of this type is an interaction with the client (a message,
+            /// a call, a meeting, a proposal, a ticket ...): it moves the client's
+            /// `last_contact_at` and makes it count as active in the KPIs. Keeping the record
+            /// itself (created, updated, merged, its contacts edited) is history, but nobody
+            /// spoke to the client.
+            pub const fn counts_as_contact(self) -> bool {
+                match self { $(EventType::$variant => $contact,)* }
+            }
+        }
+    };
+}
+
+catalogue! {
+    /// A client or lead was created (by a person, an API key or an import).
+    ClientCreated = "client.created", contact: false;
+    /// Some of a client's fields changed.
+    ClientUpdated = "client.updated", contact: false;
+    /// A lead became a client.
+    ClientConverted = "client.converted", contact: false;
+    /// A client was deleted (softly).
+    ClientDeleted = "client.deleted", contact: false;
+    /// A deleted client was brought back.
+    ClientRestored = "client.restored", contact: false;
+    /// Duplicates were merged into this client.
+    ClientMerged = "client.merged", contact: false;
+    /// A merge was undone.
+    ClientMergeUndone = "client.merge_undone", contact: false;
+    /// A contact person was added to a client.
+    ContactAdded = "contact.added", contact: false;
+    /// A contact person's details changed.
+    ContactUpdated = "contact.updated", contact: false;
+    /// A contact person was removed from a client.
+    ContactRemoved = "contact.removed", contact: false;
+    /// A contact's personal data was erased (right to erasure).
+    ContactErased = "contact.erased", contact: false;
+    /// A message was sent to the client (the communications module).
+    CommunicationSent = "communication.sent", contact: true;
+    /// A custom field was defined.
+    CustomFieldCreated = "custom_field.created", contact: false;
+    /// A custom field's definition changed.
+    CustomFieldUpdated = "custom_field.updated", contact: false;
+    /// A custom field was removed.
+    CustomFieldDeleted = "custom_field.deleted", contact: false;
+    /// A CSV import was started.
+    ImportStarted = "client_import.started", contact: false;
+    /// A tenant was provisioned.
+    TenantCreated = "tenant.created", contact: false;
+    /// A user was created.
+    UserCreated = "user.created", contact: false;
+    /// A user was invited by e-mail.
+    UserInvited = "user.invited", contact: false;
+    /// An invitation was accepted.
+    UserInviteAccepted = "user.invite_accepted", contact: false;
+    /// A user's roles or standing changed.
+    UserUpdated = "user.updated", contact: false;
+    /// A user was deleted.
+    UserDeleted = "user.deleted", contact: false;
+    /// A custom role was created.
+    RoleCreated = "role.created", contact: false;
+    /// A custom role's permissions changed.
+    RoleUpdated = "role.updated", contact: false;
+    /// A custom role was deleted.
+    RoleDeleted = "role.deleted", contact: false;
+    /// An API key was created.
+    ApiKeyCreated = "api_key.created", contact: false;
+    /// An API key was revoked.
+    ApiKeyRevoked = "api_key.revoked", contact: false;
+    /// A user signed in.
+    SignedIn = "auth.login", contact: false;
+    /// A user signed out.
+    SignedOut = "auth.logout", contact: false;
+    /// A refresh token was used twice: its whole session was ended.
+    RefreshReuseDetected = "auth.refresh_reuse_detected", contact: false;
+}
+
+impl EventType {
+    /// The entry with this stable name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.name() == name)
+    }
+
+    /// Whether an event of this type may change the client KPIs (counts by status, new and
+    /// converted clients), so live dashboards need them again.
+    pub const fn changes_clients(self) -> bool {
+        matches!(
+            self,
+            Self::ClientCreated
+                | Self::ClientUpdated
+                | Self::ClientConverted
+                | Self::ClientDeleted
+                | Self::ClientRestored
+                | Self::ClientMerged
+                | Self::ClientMergeUndone
+        )
+    }
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_interaction;
+    use super::EventType;
 
     #[test]
     fn record_keeping_is_not_contact() {
         for t in [
-            "client.created",
-            "client.updated",
-            "client.merged",
-            "contact.erased",
+            EventType::ClientCreated,
+            EventType::ClientUpdated,
+            EventType::ClientMerged,
+            EventType::ContactErased,
         ] {
-            assert!(!is_interaction(t), "{t}");
+            assert!(!t.counts_as_contact(), "{t}");
         }
     }
 
     #[test]
-    fn messages_meetings_and_deals_are() {
-        for t in [
-            "communication.sent",
-            "activity.completed",
-            "proposal.accepted",
-            "ticket.opened",
-            "clientele.visit",
-        ] {
-            assert!(is_interaction(t), "{t}");
+    fn a_message_is_contact() {
+        assert!(EventType::CommunicationSent.counts_as_contact());
+    }
+
+    #[test]
+    fn names_are_unique_dotted_and_round_trip() {
+        let mut seen = std::collections::BTreeSet::new();
+        for t in EventType::ALL {
+            assert!(seen.insert(t.name()), "{t} twice");
+            assert!(
+                t.name().split_once('.').is_some(),
+                "{t} is not resource.verb"
+            );
+            assert_eq!(EventType::from_name(t.name()), Some(*t));
+            let json = serde_json::to_string(t).expect("serialize");
+            assert_eq!(json, format!("\"{t}\""));
         }
+        assert_eq!(EventType::from_name("client.frobbed"), None);
+    }
+
+    #[test]
+    fn only_client_events_change_the_kpis() {
+        assert!(EventType::ClientConverted.changes_clients());
+        assert!(!EventType::ContactAdded.changes_clients());
+        assert!(!EventType::UserCreated.changes_clients());
     }
 }

@@ -1,136 +1,12 @@
-//! Background jobs: one serde-tagged enum, and putting jobs on the queue, on a pool or inside
-//! the caller's transaction so a job exists exactly when the change that caused it commits.
+//! Background jobs: the one place a module registers its jobs. Every kind is a variant of
+//! [`Job`] (its handler is the matching arm of `worker::run_job`); a job that runs on a
+//! schedule is also one entry of [`SCHEDULE`]. The queue's SQL is `db::queue`.
 
 use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use apalis::prelude::TaskBuilder;
-use apalis_postgres::PgTask;
-use sqlx::{PgConnection, PgPool};
-
-/// The one queue of the product's jobs.
-pub const QUEUE: &str = "crm";
-
-fn task(job: &Job, idempotency_key: Option<String>) -> anyhow::Result<PgTask> {
-    let mut builder = TaskBuilder::new(serde_json::to_vec(job)?);
-    if let Some(key) = idempotency_key {
-        builder = builder.idempotency_key(key);
-    }
-    Ok(builder.build())
-}
-
-/// Enqueues inside an open transaction (commits with it, vanishes with a rollback).
-pub async fn enqueue(
-    conn: &mut PgConnection,
-    job: &Job,
-    idempotency_key: Option<String>,
-) -> anyhow::Result<()> {
-    apalis_postgres::queries::push_tasks(conn, QUEUE, vec![task(job, idempotency_key)?]).await?;
-    Ok(())
-}
-
-/// Whether enqueueing failed because a job with the same idempotency key is on the queue
-/// already (what a key is for: the job exists, once).
-pub fn is_already_queued(error: &anyhow::Error) -> bool {
-    matches!(
-        error.downcast_ref::<apalis_postgres::Error>(),
-        Some(apalis_postgres::Error::Database(e))
-            if e.as_database_error().is_some_and(|d| d.is_unique_violation())
-    )
-}
-
-pub async fn enqueue_on_pool(
-    pool: &PgPool,
-    job: &Job,
-    idempotency_key: Option<String>,
-) -> anyhow::Result<()> {
-    let mut conn = pool.acquire().await?;
-    enqueue(&mut conn, job, idempotency_key).await
-}
-
-/// Puts the jobs `worker` still holds back on the queue, for another worker to take at once.
-/// Called when a worker has stopped: a job its shutdown grace cut short (rolled back with its
-/// transaction) would otherwise wait until the queue declares the worker dead. The cut run is
-/// recorded as an attempt but does not use one up: a shutdown is not the job's failure.
-pub async fn release_held(pool: &PgPool, worker: &str) -> Result<u64, sqlx::Error> {
-    let released = sqlx::query!(
-        r#"UPDATE apalis.jobs
-              SET status = 'Pending', lock_by = NULL, lock_at = NULL, done_at = NULL,
-                  attempts = attempts + 1, max_attempts = max_attempts + 1,
-                  last_result = '{"Err": "cut short by the shutdown of its worker"}'::jsonb
-            WHERE job_type = $1 AND lock_by = $2 AND status IN ('Queued', 'Running')"#,
-        QUEUE,
-        worker
-    )
-    .execute(pool)
-    .await?;
-    Ok(released.rows_affected())
-}
-
-/// Gives back the attempt of a run the worker's shutdown stopped: the queue records the run
-/// as a failed attempt, but it was not the job's failure, so it does not bring the job nearer
-/// to giving up. Called before the stop is acknowledged.
-pub async fn spare_attempt(pool: &PgPool, job_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE apalis.jobs SET max_attempts = max_attempts + 1 WHERE id = $1 AND job_type = $2",
-        job_id,
-        QUEUE
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Puts off the next run of a job that failed: 2, 4, 8 … seconds after this failure, at most
-/// 10 minutes, so its attempts (25 by default) span hours instead of a burst that a passing
-/// outage or a bug outlasts. Called before the failure is acknowledged, whose attempt count
-/// is the one this run had.
-pub async fn delay_retry(pool: &PgPool, job_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE apalis.jobs
-            SET run_at = now() + least(interval '10 minutes',
-                                       interval '1 second' * power(2, least(attempts + 1, 10)))
-          WHERE id = $1 AND job_type = $2",
-        job_id,
-        QUEUE
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Uses up the attempts of a job whose failure is permanent (every run would fail the same
-/// way): once this run's failure is acknowledged, its attempts equal its maximum, so nothing
-/// runs it again and it counts among the dead jobs. Called before the failure is acknowledged,
-/// whose attempt count is the one this run had.
-pub async fn give_up(pool: &PgPool, job_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE apalis.jobs SET max_attempts = attempts + 1 WHERE id = $1 AND job_type = $2",
-        job_id,
-        QUEUE
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Jobs that failed as many times as they may: nothing runs them again.
-pub async fn count_dead(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM apalis.jobs
-            WHERE job_type = $1 AND status = 'Failed' AND attempts >= max_attempts"#,
-        QUEUE
-    )
-    .fetch_one(pool)
-    .await
-}
-
-/// The queue's own migrations, tracked in their own table beside ours.
-pub fn migrations() -> sqlx::migrate::Migrator {
-    let mut m = apalis_postgres::PostgresStorage::<()>::migrations();
-    m.dangerous_set_table_name("_apalis_migrations");
-    m
-}
+use crate::Scope;
 
 /// Every kind of background job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +23,7 @@ pub enum Job {
 }
 
 impl Job {
+    /// The kind's stable name (the payload's `kind` tag, the metrics' `kind` label).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Heartbeat { .. } => "heartbeat",
@@ -162,5 +39,123 @@ impl Job {
             Self::Heartbeat { .. } | Self::PurgeIdempotencyKeys | Self::PruneSearchWords => None,
             Self::ImportClients { tenant_id, .. } => Some(*tenant_id),
         }
+    }
+}
+
+/// How often a periodic job runs. The worker's settings give each cadence its length
+/// (`WorkerConfig::heartbeat_every`, `purge_every`), so tests can shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// Every 30 seconds by default, on every worker.
+    Heartbeat,
+    /// Every hour by default: platform upkeep.
+    Upkeep,
+}
+
+/// A job the worker puts on the queue on a schedule.
+#[derive(Debug, Clone, Copy)]
+pub struct Periodic {
+    pub cadence: Cadence,
+    /// The job, made by the worker that schedules it (given its id).
+    pub job: fn(worker_id: &str) -> Job,
+    /// `Some(name)`: one run per period across all workers (the queue keeps one job under the
+    /// key `name-<period number>` and drops the other workers' copies). `None`: every worker
+    /// enqueues its own.
+    pub once_per_period: Option<&'static str>,
+}
+
+impl Periodic {
+    /// The idempotency key of the run due at `now`, for a period of `every`.
+    pub fn key(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        every: std::time::Duration,
+    ) -> Option<String> {
+        let period = now.timestamp() / every.as_secs().max(1) as i64;
+        self.once_per_period.map(|name| format!("{name}-{period}"))
+    }
+}
+
+/// Every periodic job, with its cadence: the worker schedules exactly these.
+pub const SCHEDULE: &[Periodic] = &[
+    Periodic {
+        cadence: Cadence::Heartbeat,
+        job: |worker_id| Job::Heartbeat {
+            worker_id: worker_id.to_owned(),
+        },
+        once_per_period: None,
+    },
+    Periodic {
+        cadence: Cadence::Upkeep,
+        job: |_| Job::PurgeIdempotencyKeys,
+        once_per_period: Some("purge-idempotency"),
+    },
+    Periodic {
+        cadence: Cadence::Upkeep,
+        job: |_| Job::PruneSearchWords,
+        once_per_period: Some("prune-search-words"),
+    },
+];
+
+/// Enqueues `job` in the caller's transaction: the job exists exactly when the scope's changes
+/// commit (and vanishes with a rollback). `idempotency_key`: at most one such job is queued.
+pub async fn enqueue(
+    scope: &mut Scope,
+    job: &Job,
+    idempotency_key: Option<String>,
+) -> crate::Result<()> {
+    db::queue::push(&mut scope.tx, job, idempotency_key).await?;
+    Ok(())
+}
+
+/// Enqueues on a connection outside any tenant, committing with it (a tool's or a test's own
+/// transaction).
+pub async fn enqueue_on_connection(
+    conn: &mut PgConnection,
+    job: &Job,
+    idempotency_key: Option<String>,
+) -> Result<(), sqlx::Error> {
+    db::queue::push_on(conn, job, idempotency_key).await
+}
+
+/// Enqueues on a connection of its own (the worker's periodic jobs). A job already queued
+/// under the key fails with an error `db::queue::is_already_queued` recognises.
+pub async fn enqueue_on_pool(
+    pool: &PgPool,
+    job: &Job,
+    idempotency_key: Option<String>,
+) -> Result<(), sqlx::Error> {
+    db::queue::push_on_pool(pool, job, idempotency_key).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheduled_upkeep_job_runs_once_per_period_and_a_heartbeat_on_every_worker() {
+        let every = std::time::Duration::from_secs(3600);
+        let at = |s| chrono::DateTime::from_timestamp(s, 0).expect("time");
+        let scheduled = |kind| {
+            SCHEDULE
+                .iter()
+                .find(|p| (p.job)("w1").kind() == kind)
+                .expect("scheduled")
+        };
+        let purge = scheduled("purge_idempotency_keys");
+        assert_eq!(purge.cadence, Cadence::Upkeep);
+        assert_eq!(
+            purge.key(at(7200), every).as_deref(),
+            Some("purge-idempotency-2")
+        );
+        assert_eq!(purge.key(at(10799), every), purge.key(at(7200), every));
+        let beat = scheduled("heartbeat");
+        assert_eq!(
+            (beat.job)("w1"),
+            Job::Heartbeat {
+                worker_id: "w1".into()
+            }
+        );
+        assert_eq!(beat.key(at(7200), every), None);
     }
 }

@@ -1,36 +1,55 @@
-//! Application services: the write flows shared by the API and the background jobs, above the
-//! repositories and below both.
+//! The application layer: every write flow and every non-trivial read of the CRM, above the
+//! repositories (`db`) and below everything that calls them (the API, the worker, the CLI,
+//! the tests). A service function takes the caller's [`Scope`] and typed input, and returns
+//! typed output or the one [`Error`]; it knows nothing of HTTP or of the job queue's tables.
 
+pub mod access;
+pub mod api_keys;
+pub mod audit;
 pub mod clients;
+pub mod contacts;
+pub mod custom_fields;
+pub mod error;
 pub mod import;
 pub mod jobs;
+pub mod kpis;
 pub mod live;
+pub mod merges;
+pub mod page;
+pub mod query;
+pub mod record;
+pub mod roles;
+pub mod scope;
+pub mod tenants;
+pub mod timeline;
+pub mod users;
 
-/// One invalid field: a JSON pointer into the input and the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub pointer: String,
-    pub detail: String,
+pub use error::{Error, InvalidField, Result};
+pub use page::{Page, PageRequest};
+pub use record::Change;
+pub use scope::{AfterCommit, Scope};
+
+/// A resource with the version its `ETag` is made of.
+#[derive(Debug, Clone)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: i32,
 }
 
-impl Problem {
-    pub fn at(pointer: &str, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.to_owned(),
-            detail: detail.into(),
+/// The versions a change may apply to (the API's `If-Match`): any, or one of these.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Expected {
+    #[default]
+    Any,
+    OneOf(Vec<i32>),
+}
+
+impl Expected {
+    /// Fails with [`Error::Stale`] unless `current` is expected.
+    pub fn check(&self, current: i32) -> Result<()> {
+        match self {
+            Self::OneOf(versions) if !versions.contains(&current) => Err(Error::Stale),
+            _ => Ok(()),
         }
     }
-}
-
-/// Why a service call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("invalid input: {0:?}")]
-    Invalid(Vec<Problem>),
-    #[error("stored data could not be read: {0}")]
-    Corrupt(String),
-    #[error(transparent)]
-    Crypto(#[from] db::crypto::CryptoError),
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
 }

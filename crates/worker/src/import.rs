@@ -1,7 +1,9 @@
-//! The client import job: validates every row as the API would, reports each problem with its
-//! line and column, skips duplicates of existing clients (and of earlier rows), and unless it is
-//! a dry run creates the rest. Progress is committed with each batch, so after a crash the job
-//! resumes after the last committed batch. A batch ends after 500 rows or after
+//! The client import job: takes the file's rows batch by batch through
+//! `services::import::Importer`, which validates each row as the API would, reports each
+//! problem with its line and column, skips duplicates of existing clients (and of earlier rows),
+//! and unless it is a dry run creates the rest through the API's own flow
+//! (`services::clients::create_prepared`). Progress is committed with each batch, so after a
+//! crash the job resumes after the last committed batch. A batch ends after 500 rows or after
 //! `BATCH_TIME_LIMIT` (1 s), whichever comes first: its events must commit soon after they
 //! are recorded for a resuming live stream to find them (see `services::live`), and a busy
 //! database must not stretch a batch to many seconds.
@@ -10,17 +12,14 @@
 //! one bad row never aborts its batch. A database error is reported with the row's line; one the
 //! database would give on every run ends the import `failed` (see `crate::failure`).
 
-use std::collections::HashSet;
 use std::time::Instant;
 
 use anyhow::Context;
 use db::TenantTx;
-use db::audit::{Actor, Change};
-use db::clients::ClientData;
-use db::crypto::TenantCipher;
-use db::timeline::NewEvent;
-use serde_json::{Value, json};
-use services::import::{self, Row, Unreadable};
+use db::audit::Actor;
+use serde_json::Value;
+use services::Scope;
+use services::import::{self, Importer, Row, Taken, Unreadable};
 use services::live::BATCH_TIME_LIMIT;
 use uuid::Uuid;
 
@@ -29,10 +28,7 @@ use crate::WorkerCtx;
 /// Rows a batch takes at most.
 const BATCH: i32 = 500;
 
-fn problem(line: u64, column: &str, detail: &str) -> Value {
-    json!({ "line": line, "column": column, "detail": detail })
-}
-
+/// Runs (or resumes) the import `import_id` of `tenant`.
 pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Result<()> {
     let mut tx = TenantTx::begin(&ctx.db, tenant).await?;
     let Some((imp, content)) = db::imports::content_for_work(&mut tx, import_id).await? else {
@@ -45,7 +41,7 @@ pub async fn run(ctx: &WorkerCtx, tenant: Uuid, import_id: Uuid) -> anyhow::Resu
         Err(problems) => {
             let errors: Vec<Value> = problems
                 .iter()
-                .map(|p| problem(1, &p.pointer, &p.detail))
+                .map(|p| import::row_error(1, &p.pointer, &p.detail))
                 .collect();
             let reason = "the header line is not one this import reads (see the errors)";
             return fail_with(ctx, tenant, import_id, reason, &errors).await;
@@ -99,10 +95,8 @@ struct ImportRun<'a> {
     ctx: &'a WorkerCtx,
     tenant: Uuid,
     import_id: Uuid,
-    dry_run: bool,
     actor: Actor,
-    seen_tax: HashSet<Vec<u8>>,
-    seen_emails: HashSet<String>,
+    importer: Importer,
 }
 
 /// What one batch did, committed with its progress.
@@ -111,7 +105,6 @@ struct Batch {
     processed: i32,
     imported: i32,
     errors: Vec<Value>,
-    event_ids: Vec<Uuid>,
 }
 
 impl<'a> ImportRun<'a> {
@@ -129,168 +122,62 @@ impl<'a> ImportRun<'a> {
             ctx,
             tenant,
             import_id: imp.id,
-            dry_run: imp.dry_run,
             actor,
-            seen_tax: HashSet::new(),
-            seen_emails: HashSet::new(),
+            importer: Importer::new(imp.id, imp.dry_run),
         }
     }
 
-    /// Runs and commits one batch from `position`; returns how many rows it took, or `None`
-    /// when a redelivery of this job ran the same rows meanwhile (this batch is then void).
+    /// Runs and commits one batch from `position`, in a scope of its own, and publishes the
+    /// timeline events it recorded; returns how many rows it took, or `None` when a
+    /// redelivery of this job ran the same rows meanwhile (this batch is then void).
     async fn batch(
         &mut self,
         rows: &mut impl Iterator<Item = Result<Row, Unreadable>>,
         position: i32,
     ) -> anyhow::Result<Option<i32>> {
-        let mut tx = TenantTx::begin(&self.ctx.db, self.tenant).await?;
-        let cipher = db::crypto::tenant_cipher(&mut tx, &self.ctx.master_keys).await?;
+        let tx = TenantTx::begin(&self.ctx.db, self.tenant).await?;
+        let mut scope = Scope::new(tx, self.actor.clone());
+        let cipher = db::crypto::tenant_cipher(&mut scope.tx, &self.ctx.master_keys).await?;
         let mut batch = Batch::default();
         let started = Instant::now();
         while batch.processed < BATCH && started.elapsed() < BATCH_TIME_LIMIT {
             let Some(row) = rows.next() else { break };
             batch.processed += 1;
-            match row {
-                Ok(row) => {
-                    let line = row.line;
-                    self.row(&mut tx, &cipher, row, &mut batch)
-                        .await
-                        .with_context(|| format!("line {line}"))?;
+            let row = match row {
+                Ok(row) => row,
+                Err(bad) => {
+                    batch.errors.push(bad.report());
+                    continue;
                 }
-                Err(bad) => batch
-                    .errors
-                    .push(problem(bad.line, &bad.column, &bad.detail)),
+            };
+            let line = row.line;
+            let taken = self
+                .importer
+                .take(&mut scope, &cipher, row)
+                .await
+                .with_context(|| format!("line {line}"))?;
+            match taken {
+                Taken::Imported => batch.imported += 1,
+                Taken::Checked => {}
+                Taken::Refused(report) => batch.errors.extend(report),
             }
         }
         let Batch {
             processed,
             imported,
             errors,
-            event_ids,
         } = batch;
         let id = self.import_id;
+        let (mut tx, after) = scope.into_parts();
         if !db::imports::progress(&mut tx, id, position, processed, imported, &errors).await? {
             tx.rollback().await?;
             return Ok(None);
         }
         tx.commit().await?;
-        if !event_ids.is_empty() {
-            let notice = services::live::Notice {
-                tenant_id: self.tenant,
-                event_ids,
-                clients_changed: true,
-            };
+        if !after.recorded.is_empty() {
+            let notice = after.recorded.notice(self.tenant);
             crate::notice::notify(self.ctx, &notice).await;
         }
         Ok(Some(processed))
-    }
-
-    /// Validates one row and, unless it is a problem, a duplicate or a dry run, creates it.
-    async fn row(
-        &mut self,
-        tx: &mut TenantTx,
-        cipher: &TenantCipher,
-        Row { line, input }: Row,
-        batch: &mut Batch,
-    ) -> anyhow::Result<()> {
-        let data = match services::clients::prepare(tx, cipher, input, None).await {
-            Ok(d) => d,
-            Err(services::Error::Invalid(problems)) => {
-                batch.errors.extend(
-                    problems
-                        .iter()
-                        .map(|p| problem(line, &import::column_of(&p.pointer), &p.detail)),
-                );
-                return Ok(());
-            }
-            Err(other) => return Err(other.into()),
-        };
-        if let Some(duplicate) = self.duplicate(tx, line, &data).await? {
-            batch.errors.push(duplicate);
-            return Ok(());
-        }
-        self.seen_tax.extend(data.tax_id_hash.clone());
-        self.seen_emails.extend(data.emails.iter().cloned());
-        if !self.dry_run {
-            batch.event_ids.push(self.create(tx, line, &data).await?);
-            batch.imported += 1;
-        }
-        Ok(())
-    }
-
-    /// The problem of a row that repeats an earlier row of the file or an existing client.
-    async fn duplicate(
-        &self,
-        tx: &mut TenantTx,
-        line: u64,
-        data: &ClientData,
-    ) -> anyhow::Result<Option<Value>> {
-        let dup_in_file = data
-            .tax_id_hash
-            .as_ref()
-            .is_some_and(|h| self.seen_tax.contains(h))
-            || data.emails.iter().any(|e| self.seen_emails.contains(e));
-        if dup_in_file {
-            return Ok(Some(problem(
-                line,
-                "",
-                "duplicates an earlier row of this file (same tax id or e-mail)",
-            )));
-        }
-        let existing =
-            db::clients::find_existing(tx, data.tax_id_hash.as_deref(), &data.emails).await?;
-        Ok(existing.map(|existing| {
-            let column = if data.tax_id_hash.is_some() {
-                "tax_id"
-            } else {
-                "emails"
-            };
-            problem(
-                line,
-                column,
-                &format!("duplicates existing client {existing}"),
-            )
-        }))
-    }
-
-    /// Creates the client with its audit row and timeline event; returns the event's id.
-    async fn create(
-        &self,
-        tx: &mut TenantTx,
-        line: u64,
-        data: &ClientData,
-    ) -> anyhow::Result<Uuid> {
-        let id = Uuid::now_v7();
-        db::clients::insert(tx, id, data).await?;
-        let import_id = self.import_id;
-        db::audit::record(
-            tx,
-            &self.actor,
-            Change {
-                action: "client.created",
-                target_type: "client",
-                target_id: Some(id.to_string()),
-                before: None,
-                after: Some(
-                    json!({ "company_name": data.company_name, "import_id": import_id, "line": line }),
-                ),
-            },
-        )
-        .await?;
-        let event = db::timeline::record(
-            tx,
-            &self.actor,
-            NewEvent {
-                client_id: Some(id),
-                event_type: "client.created",
-                description: format!("{} was imported as {}", data.company_name, data.status),
-                event_date: None,
-                entity_type: Some("client"),
-                entity_id: Some(id.to_string()),
-                payload: json!({ "status": data.status, "import_id": import_id }),
-            },
-        )
-        .await?;
-        Ok(event)
     }
 }

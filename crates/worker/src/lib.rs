@@ -1,5 +1,6 @@
 //! Background jobs on apalis with Postgres storage: at-least-once, so every job is idempotent.
-//! Jobs are one serde-tagged enum; `run_job` runs one, for the runtime and for tests.
+//! Jobs are one serde-tagged enum (`services::jobs::Job`, with the periodic ones in
+//! `services::jobs::SCHEDULE`); `run_job` runs one, for the runtime and for tests.
 
 mod failure;
 mod import;
@@ -7,13 +8,17 @@ mod metrics;
 mod notice;
 
 pub use services::jobs::Job;
+use services::jobs::{Cadence, Periodic, SCHEDULE};
 
-/// Putting jobs on the queue (defined with the jobs, below this crate, so the API can enqueue).
+/// The job queue as the worker, tools and tests use it: its SQL is `db::queue`; `enqueue` puts
+/// a job on a connection the caller holds (a plain transaction), `enqueue_on_pool` on one of its
+/// own. Application code enqueues in its scope with `services::jobs::enqueue`.
 pub mod queue {
-    pub use services::jobs::{
-        QUEUE, count_dead, delay_retry, enqueue, enqueue_on_pool, give_up, is_already_queued,
-        migrations, release_held, spare_attempt,
+    pub use db::queue::{
+        QUEUE, count_dead, delay_retry, give_up, is_already_queued, migrations, release_held,
+        spare_attempt,
     };
+    pub use services::jobs::{enqueue_on_connection as enqueue, enqueue_on_pool};
 }
 
 use std::future::Future;
@@ -125,11 +130,23 @@ pub struct WorkerConfig {
     pub master_keys: domain::Secret,
     pub redis_url: domain::Secret,
     pub concurrency: usize,
+    /// The period of the jobs of `services::jobs::Cadence::Heartbeat`.
     pub heartbeat_every: Duration,
+    /// The period of the jobs of `services::jobs::Cadence::Upkeep`.
     pub purge_every: Duration,
     pub shutdown_grace: Duration,
     /// How long a worker may go unseen before the others declare it dead and run its jobs.
     pub dead_after: Duration,
+}
+
+impl WorkerConfig {
+    /// How often the periodic jobs of `cadence` run.
+    pub fn every(&self, cadence: Cadence) -> Duration {
+        match cadence {
+            Cadence::Heartbeat => self.heartbeat_every,
+            Cadence::Upkeep => self.purge_every,
+        }
+    }
 }
 
 impl Default for WorkerConfig {
@@ -160,31 +177,30 @@ async fn handle(job: Job, ctx: Data<WorkerCtx>, task_id: TaskId) -> Result<(), B
     result.map_err(Into::into)
 }
 
-/// Enqueues the periodic jobs on their schedule until shutdown.
+/// Enqueues the periodic jobs of `services::jobs::SCHEDULE` until shutdown (dropping this
+/// future stops them all).
 async fn schedule(pool: PgPool, config: WorkerConfig) {
-    let mut heartbeat = tokio::time::interval(config.heartbeat_every);
-    let mut purge = tokio::time::interval(config.purge_every);
+    let mut runs = tokio::task::JoinSet::new();
+    for periodic in SCHEDULE {
+        runs.spawn(keep_enqueueing(pool.clone(), config.clone(), periodic));
+    }
+    while runs.join_next().await.is_some() {}
+}
+
+/// Enqueues one periodic job at the start of each of its periods.
+async fn keep_enqueueing(pool: PgPool, config: WorkerConfig, periodic: &'static Periodic) {
+    let every = config.every(periodic.cadence);
+    let mut ticks = tokio::time::interval(every);
     loop {
-        let jobs = tokio::select! {
-            _ = heartbeat.tick() => vec![Job::Heartbeat { worker_id: config.worker_id.clone() }],
-            _ = purge.tick() => vec![Job::PurgeIdempotencyKeys, Job::PruneSearchWords],
-        };
-        for job in jobs {
-            // One run per period across all workers: the queue drops a repeated key.
-            let period =
-                chrono::Utc::now().timestamp() / config.purge_every.as_secs().max(1) as i64;
-            let key = match &job {
-                Job::PurgeIdempotencyKeys => Some(format!("purge-idempotency-{period}")),
-                Job::PruneSearchWords => Some(format!("prune-search-words-{period}")),
-                Job::Heartbeat { .. } | Job::ImportClients { .. } => None,
-            };
-            match queue::enqueue_on_pool(&pool, &job, key).await {
-                Ok(()) => {}
-                // Another worker (or this one before a restart) scheduled this period's run.
-                Err(e) if queue::is_already_queued(&e) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a scheduled job");
-                }
+        ticks.tick().await;
+        let job = (periodic.job)(&config.worker_id);
+        let key = periodic.key(chrono::Utc::now(), every);
+        match queue::enqueue_on_pool(&pool, &job, key).await {
+            Ok(()) => {}
+            // Another worker (or this one before a restart) scheduled this period's run.
+            Err(e) if queue::is_already_queued(&e) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, kind = job.kind(), "could not enqueue a scheduled job");
             }
         }
     }

@@ -80,18 +80,12 @@ impl WorkerMetrics {
 }
 
 async fn render(State((m, pool)): State<(Arc<WorkerMetrics>, PgPool)>) -> String {
-    let depth: Result<(i64, Option<f64>), sqlx::Error> = sqlx::query_as(
-        "SELECT count(*), extract(epoch FROM now() - min(run_at))::float8
-           FROM apalis.jobs WHERE status = 'Pending' AND job_type = $1",
-    )
-    .bind(crate::queue::QUEUE)
-    .fetch_one(&pool)
-    .await;
-    if let Ok((n, age)) = depth {
-        m.queue_pending.set(n);
-        m.oldest_pending_age.set(age.unwrap_or(0.0).max(0.0) as i64);
+    if let Ok(depth) = db::queue::depth(&pool).await {
+        m.queue_pending.set(depth.pending);
+        m.oldest_pending_age
+            .set(depth.oldest_seconds.unwrap_or(0.0).max(0.0) as i64);
     }
-    if let Ok(n) = crate::queue::count_dead(&pool).await {
+    if let Ok(n) = db::queue::count_dead(&pool).await {
         m.dead.set(n);
     }
     m.resident.set(

@@ -424,7 +424,7 @@ async fn contacts_keep_their_phones_encrypted() {
             .expect("query");
     assert_eq!(leaks, 0, "a contact's phone is stored in clear");
     let list = app.get(&base, &t.owner_token).await;
-    assert_eq!(list.body[0]["phones"], json!(["+34600123456"]));
+    assert_eq!(list.body["data"][0]["phones"], json!(["+34600123456"]));
     let r = app
         .patch(
             &format!("{base}/{contact}"),

@@ -52,7 +52,7 @@ async fn interact(app: &TestApp, tenant: Uuid, client: Uuid, days: i64) {
         &db::audit::Actor::system(),
         db::timeline::NewEvent {
             client_id: Some(client),
-            event_type: "communication.sent",
+            event_type: domain::EventType::CommunicationSent,
             description: "Follow-up call".into(),
             event_date: Some(Utc::now() - Duration::days(days)),
             entity_type: None,

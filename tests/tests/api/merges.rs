@@ -148,7 +148,7 @@ async fn duplicates_are_found_merged_and_the_merge_undone() {
     let contacts = app
         .get(&format!("/api/v1/clients/{keep}/contacts"), &t.owner_token)
         .await;
-    assert_eq!(contacts.body.as_array().map(Vec::len), Some(2));
+    assert_eq!(contacts.body["data"].as_array().map(Vec::len), Some(2));
     let tl = app
         .get(
             &format!("/api/v1/clients/{keep}/timeline?limit=100"),

@@ -200,13 +200,18 @@ async fn a_word_pruned_under_a_running_writer_comes_back() {
 
     // The writer: a client renamed to hold the same word, not yet committed. (A rename moves no
     // client count, so it holds no lock the delete below would wait for.)
-    let mut writer = db::TenantTx::begin(&app.app_pool, t.id).await.expect("tx");
+    let mut writer = app.app_pool.begin().await.expect("tx");
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(t.id.to_string())
+        .execute(&mut *writer)
+        .await
+        .expect("tenant");
     sqlx::query(
         "UPDATE clients SET company_name = 'Zumos del Turia', search_text = 'zumos del turia'
           WHERE id = $1",
     )
     .bind(Uuid::parse_str(&renamed).expect("uuid"))
-    .execute(writer.connection())
+    .execute(&mut *writer)
     .await
     .expect("rename");
 

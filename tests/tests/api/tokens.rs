@@ -355,14 +355,7 @@ async fn login_failures_look_alike_and_are_rate_limited() {
     // Set up without signing in: the per-IP counter must see only this test's attempts.
     let t_slug = slug("rl");
     let owner_email = format!("owner@{t_slug}.example");
-    api::provisioning::create_tenant(
-        &app.app_pool,
-        &api::provisioning::TenantSpec::new(&t_slug, "RL"),
-        &owner_email,
-        PASSWORD,
-    )
-    .await
-    .expect("tenant");
+    provision_tenant(&app.app_pool, &t_slug, "RL", &owner_email).await;
     let ip = format!(
         "10.{}.{}.{}",
         rand::random::<u8>(),

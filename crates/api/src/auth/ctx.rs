@@ -6,38 +6,48 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use db::TenantTx;
-use db::audit::{Actor, Change};
+use db::audit::Actor;
+use services::{AfterCommit, Scope};
 use subtle::ConstantTimeEq;
-use uuid::Uuid;
 
 use super::principal::Principal;
 use super::secrets;
 use crate::http::{ApiError, idempotency, request_id};
 use crate::state::AppState;
 
-/// The caller of a request, in good standing, with its open transaction.
+/// The caller of a request, in good standing, with its open transaction: the services'
+/// [`Scope`] (which it dereferences to, so handlers pass `&mut ctx` to service functions) and
+/// what the API needs around it.
 pub struct Ctx {
-    pub tx: TenantTx,
+    scope: Scope,
     pub principal: Principal,
-    pub actor: Actor,
     /// The casbin subject: the user id, or the API key's role.
     subject: String,
     state: AppState,
-    /// Timeline events written in `tx`, published as live updates once it commits.
-    recorded: crate::live::Recorded,
-    /// Whether roles or assignments changed: every process reloads them once `tx` commits.
-    policies_changed: bool,
     /// Set for a request with an `Idempotency-Key`: `commit` hands the transaction back to
     /// the idempotency layer, which stores the response in it before committing.
     deferred: Option<idempotency::Deferred>,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = Scope;
+
+    fn deref(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+impl std::ops::DerefMut for Ctx {
+    fn deref_mut(&mut self) -> &mut Scope {
+        &mut self.scope
+    }
 }
 
 /// A transaction ready to commit, with what follows its commit.
 pub struct Committable {
     pub tx: TenantTx,
     state: AppState,
-    recorded: crate::live::Recorded,
-    policies_changed: bool,
+    after: AfterCommit,
 }
 
 impl Committable {
@@ -45,8 +55,8 @@ impl Committable {
     pub async fn commit(self) -> Result<(), ApiError> {
         let tenant = self.tx.tenant_id();
         self.tx.commit().await?;
-        crate::live::committed(&self.state, tenant, self.recorded);
-        if self.policies_changed {
+        crate::live::committed(&self.state, tenant, self.after.recorded);
+        if self.after.policies_changed {
             self.state.policies_changed().await;
         }
         Ok(())
@@ -146,31 +156,16 @@ impl FromRequestParts<AppState> for Ctx {
             request_id: request_id::current(),
         };
         Ok(Self {
-            tx,
+            scope: Scope::new(tx, actor),
             principal,
-            actor,
             subject,
             state: state.clone(),
-            recorded: Default::default(),
-            policies_changed: false,
             deferred: None,
         })
     }
 }
 
 impl Ctx {
-    pub fn tenant(&self) -> Uuid {
-        self.tx.tenant_id()
-    }
-
-    /// The signed-in user, when the caller is a user rather than an API key.
-    pub fn user_id(&self) -> Option<Uuid> {
-        match self.principal {
-            Principal::User { user, .. } => Some(user),
-            Principal::ApiKey { .. } => None,
-        }
-    }
-
     /// Fails with 403 unless the caller holds `permission`.
     pub async fn require(&self, permission: &str) -> Result<(), ApiError> {
         if self
@@ -185,44 +180,19 @@ impl Ctx {
         }
     }
 
-    /// Writes the audit row of a change, in this request's transaction.
-    pub async fn audit(&mut self, change: Change<'_>) -> Result<(), ApiError> {
-        db::audit::record(&mut self.tx, &self.actor, change).await?;
-        Ok(())
-    }
-
-    /// Records a change twice, in this request's transaction: the audit row and the client's
-    /// timeline event.
-    pub async fn record(
-        &mut self,
-        change: Change<'_>,
-        event: db::timeline::NewEvent<'_>,
-    ) -> Result<(), ApiError> {
-        db::audit::record(&mut self.tx, &self.actor, change).await?;
-        let event_type = event.event_type;
-        let event_id = db::timeline::record(&mut self.tx, &self.actor, event).await?;
-        self.recorded.note(event_id, event_type);
-        Ok(())
-    }
-
-    /// Notes that roles or assignments changed: once committed, every process reloads them.
-    pub fn policies_changed(&mut self) {
-        self.policies_changed = true;
-    }
-
     /// Ends a request that only read (no COMMIT round trip on the request's path).
     pub fn done(self) {
-        self.tx.end_read_only();
+        self.scope.done();
     }
 
     /// Commits the request's changes; with an `Idempotency-Key`, the idempotency layer
     /// commits them together with the response it stores.
     pub async fn commit(self) -> Result<(), ApiError> {
+        let (tx, after) = self.scope.into_parts();
         let committable = Committable {
-            tx: self.tx,
+            tx,
             state: self.state,
-            recorded: self.recorded,
-            policies_changed: self.policies_changed,
+            after,
         };
         match self.deferred {
             Some(deferred) => {

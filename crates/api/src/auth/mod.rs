@@ -2,7 +2,6 @@
 
 pub mod authz;
 pub mod ctx;
-pub mod grants;
 pub mod password;
 pub mod principal;
 pub mod secrets;

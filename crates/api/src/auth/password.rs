@@ -71,6 +71,20 @@ impl Owner {
         })
     }
 
+    /// The owner of a password of a user that a new tenant's setup creates.
+    pub fn in_new_tenant(
+        spec: &services::tenants::TenantSpec,
+        email: &str,
+        display_name: &str,
+    ) -> Self {
+        Self {
+            tenant_slug: spec.slug.clone(),
+            tenant_name: spec.name.clone(),
+            email: email.to_owned(),
+            display_name: display_name.to_owned(),
+        }
+    }
+
     /// Each value, its e-mail local part, their words and the words run together, in lower case.
     fn words(&self) -> Vec<String> {
         let local_part = self.email.split('@').next().unwrap_or_default();
@@ -230,6 +244,15 @@ fn verify_blocking(password: &[u8], stored: &str) -> bool {
         compute(&argon, password, salt_bytes, out).map_err(Into::into)
     })
     .is_ok_and(|computed| computed == expected)
+}
+
+/// A new password judged by the rule for its owner: the hash to store, or why it is refused
+/// (what the services take, e.g. `services::tenants::JudgedPassword`).
+pub async fn judge(password: &str, owner: &Owner) -> anyhow::Result<Result<String, String>> {
+    if let Err(why) = check_policy(password, owner).await {
+        return Ok(Err(why));
+    }
+    Ok(Ok(hash(password.to_owned()).await?))
 }
 
 pub async fn hash(password: String) -> anyhow::Result<String> {
@@ -413,9 +436,18 @@ mod tests {
                 "{password}"
             );
         }
-        for (email, password, role) in crate::provisioning::demo_users() {
-            let who = owner("demo", "Demo Company S.L.", &email, &format!("Demo {role}"));
-            assert!(check_policy_blocking(&password, &who).is_ok(), "{password}");
+        for u in services::tenants::demo_users() {
+            let who = owner(
+                "demo",
+                "Demo Company S.L.",
+                &u.email,
+                &format!("Demo {}", u.role),
+            );
+            assert!(
+                check_policy_blocking(&u.password, &who).is_ok(),
+                "{}",
+                u.password
+            );
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
+use services::Expected;
+
 use super::problem::ApiError;
 
 /// The `If-Match` request header, as documented on the operations that honour it.
@@ -27,23 +29,32 @@ pub fn header_value(version: i32) -> HeaderValue {
     HeaderValue::from_str(&of(version)).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
+/// The versions `If-Match` allows: absent or `*` allows any; otherwise the listed tags (weak
+/// or strong), and a tag this API did not issue matches nothing.
+pub fn expected(headers: &HeaderMap) -> Expected {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Expected::Any;
+    };
+    let Ok(raw) = value.to_str() else {
+        return Expected::OneOf(Vec::new());
+    };
+    let tags: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if tags.contains(&"*") {
+        return Expected::Any;
+    }
+    Expected::OneOf(
+        tags.iter()
+            .filter_map(|t| {
+                let t = t.strip_prefix("W/").unwrap_or(t);
+                t.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+            })
+            .collect(),
+    )
+}
+
 /// Checks `If-Match` against the current version: absent passes, `*` passes, a stale tag is 412.
 pub fn check_if_match(headers: &HeaderMap, current_version: i32) -> Result<(), ApiError> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(());
-    };
-    let current = of(current_version);
-    let raw = value
-        .to_str()
-        .map_err(|_| ApiError::precondition_failed())?;
-    let matches = raw.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current.as_str())
-    });
-    if matches {
-        Ok(())
-    } else {
-        Err(ApiError::precondition_failed())
-    }
+    Ok(expected(headers).check(current_version)?)
 }
 
 #[cfg(test)]
@@ -61,5 +72,7 @@ mod tests {
         assert!(check_if_match(&h, 9).is_ok());
         h.insert(header::IF_MATCH, HeaderValue::from_static("\"1\", W/\"2\""));
         assert!(check_if_match(&h, 2).is_ok());
+        h.insert(header::IF_MATCH, HeaderValue::from_static("\"x\""));
+        assert!(check_if_match(&h, 0).is_err());
     }
 }

@@ -28,6 +28,17 @@ const KEPT_HEADERS: &[&str] = &["content-type", "location", "etag"];
 /// The largest response kept for replay; creating POSTs answer a few kilobytes.
 const MAX_STORED_RESPONSE: usize = 1024 * 1024;
 
+/// The routes that take bodies larger than `CRM_MAX_BODY_BYTES`, by route template, with their
+/// limit: this layer reads a body before the route's own limit applies.
+const LARGE_BODIES: &[(&str, usize)] =
+    &[("/api/v1/clients/import", services::import::MAX_FILE_BYTES)];
+
+fn body_limit(route: &str) -> Option<usize> {
+    LARGE_BODIES
+        .iter()
+        .find_map(|(template, limit)| (*template == route).then_some(*limit))
+}
+
 fn valid_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic())
 }
@@ -91,7 +102,7 @@ async fn run(state: AppState, key: String, req: Request, next: Next) -> Result<R
     let limit = parts
         .extensions
         .get::<MatchedPath>()
-        .and_then(|p| crate::routes::body_limit(p.as_str()))
+        .and_then(|p| body_limit(p.as_str()))
         .unwrap_or(state.config.max_body_bytes);
     let bytes = to_bytes(body, limit)
         .await

@@ -7,7 +7,6 @@ pub mod idempotency;
 pub mod json;
 pub mod openapi_contract;
 pub mod pagination;
-pub mod params;
 pub mod problem;
 pub mod request_id;
 pub mod schemas;

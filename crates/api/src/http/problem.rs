@@ -172,17 +172,32 @@ impl ApiError {
     }
 }
 
+/// The one mapping of the application layer's errors to problems.
 impl From<services::Error> for ApiError {
     fn from(err: services::Error) -> Self {
+        use services::Error;
         match err {
-            services::Error::Invalid(problems) => Self::validation(
-                problems
+            Error::Invalid(fields) => Self::validation(
+                fields
                     .into_iter()
-                    .map(|p| FieldError::body(&p.pointer, p.detail))
+                    .map(|f| FieldError {
+                        pointer: f.pointer,
+                        parameter: f.parameter,
+                        detail: f.detail,
+                    })
                     .collect(),
             ),
-            services::Error::Db(e) => e.into(),
-            other => Self::internal(other),
+            Error::NotFound => Self::not_found(),
+            Error::Conflict { code, detail } => Self::conflict(code, detail),
+            Error::Forbidden(detail) => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Permission denied",
+                detail,
+            ),
+            Error::Stale => Self::precondition_failed(),
+            Error::Db(e) => e.into(),
+            other @ (Error::Corrupt(_) | Error::Crypto(_)) => Self::internal(other),
         }
     }
 }

@@ -3,48 +3,25 @@
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::{DateTime, Utc};
-use db::audit::Change;
 use serde::{Deserialize, Serialize};
+use services::Page;
+use services::api_keys::{self, ApiKeyOut, NewKey};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{existing_roles, parse_id};
+use super::parse_id;
 use crate::auth::principal::API_KEY_PREFIX;
-use crate::auth::{Ctx, grants, secrets};
+use crate::auth::{Ctx, secrets};
 use crate::http::problem::ApiResult;
-use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery};
+use crate::http::{ApiJson, ApiQuery, PageQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_keys, create_key))
         .routes(routes!(get_key, revoke_key))
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ApiKeyOut {
-    pub id: Uuid,
-    pub name: String,
-    pub role: String,
-    pub created_by: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-fn out(k: db::api_keys::ApiKey) -> ApiKeyOut {
-    ApiKeyOut {
-        id: k.id,
-        name: k.name,
-        role: k.role_name,
-        created_by: k.created_by,
-        created_at: k.created_at,
-        last_used_at: k.last_used_at,
-        revoked_at: k.revoked_at,
-    }
 }
 
 /// The tenant's API keys (never their secrets).
@@ -57,10 +34,9 @@ async fn list_keys(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<ApiJson<Page<ApiKeyOut>>> {
     ctx.require("api_keys.manage").await?;
-    let page = q.request()?;
-    let rows = db::api_keys::list(&mut ctx.tx, page.after, page.fetch_limit()).await?;
+    let out = api_keys::list(&mut ctx, q.request()?).await?;
     ctx.done();
-    Ok(ApiJson(Page::from_rows(rows, page, |k| k.id, out)))
+    Ok(ApiJson(out))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -93,56 +69,20 @@ async fn create_key(
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("api_keys.manage").await?;
-    let mut errors = Vec::new();
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::body("/name", "must be 1-100 characters"));
-    }
-    let role = match existing_roles(&mut ctx, "/role", std::slice::from_ref(&body.role)).await {
-        Ok(mut r) => r.pop().unwrap_or_default(),
-        Err(e) if e.status != StatusCode::UNPROCESSABLE_ENTITY => return Err(e),
-        Err(_) => {
-            errors.push(FieldError::body(
-                "/role",
-                format!("no role named '{}'", body.role),
-            ));
-            String::new()
-        }
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    grants::require_roles(
-        &mut ctx,
-        std::slice::from_ref(&role),
-        "give a key this role",
-    )
-    .await?;
+    // The secret is `crm_<tenant>_<key id>_<random>`; only the random part's digest is kept.
     let id = Uuid::now_v7();
     let random = secrets::random_token();
     let secret = format!(
         "{}_{random}",
         secrets::with_tenant(API_KEY_PREFIX, ctx.tenant(), &id.simple().to_string()),
     );
-    let created_by = ctx.user_id();
-    let key = db::api_keys::insert(
-        &mut ctx.tx,
+    let input = NewKey {
         id,
-        &name,
-        &role,
-        &secrets::digest(&random),
-        created_by,
-    )
-    .await?;
-    let key = out(key);
-    ctx.audit(Change {
-        action: "api_key.created",
-        target_type: "api_key",
-        target_id: Some(id.to_string()),
-        before: None,
-        after: serde_json::to_value(&key).ok(),
-    })
-    .await?;
+        name: body.name,
+        role: body.role,
+        secret_digest: secrets::digest(&random),
+    };
+    let key = api_keys::create(&mut ctx, input).await?;
     ctx.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -160,11 +100,9 @@ async fn create_key(
         (status = 404, description = "No such key")))]
 async fn get_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<ApiJson<ApiKeyOut>> {
     ctx.require("api_keys.manage").await?;
-    let key = db::api_keys::get(&mut ctx.tx, parse_id(&id)?)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let key = api_keys::get(&mut ctx, parse_id(&id)?).await?;
     ctx.done();
-    Ok(ApiJson(out(key)))
+    Ok(ApiJson(key))
 }
 
 /// Revokes a key: it stops working at once.
@@ -177,27 +115,7 @@ async fn get_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<ApiJson<ApiK
         (status = 404, description = "No such key")))]
 async fn revoke_key(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<StatusCode> {
     ctx.require("api_keys.manage").await?;
-    let id = parse_id(&id)?;
-    let before = db::api_keys::get(&mut ctx.tx, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    grants::require_roles(
-        &mut ctx,
-        std::slice::from_ref(&before.role_name),
-        "revoke this key",
-    )
-    .await?;
-    if before.revoked_at.is_none() {
-        let after = db::api_keys::revoke(&mut ctx.tx, id).await?;
-        ctx.audit(Change {
-            action: "api_key.revoked",
-            target_type: "api_key",
-            target_id: Some(id.to_string()),
-            before: serde_json::to_value(out(before)).ok(),
-            after: after.map(out).and_then(|a| serde_json::to_value(a).ok()),
-        })
-        .await?;
-    }
+    api_keys::revoke(&mut ctx, parse_id(&id)?).await?;
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

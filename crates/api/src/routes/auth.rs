@@ -5,9 +5,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use db::TenantTx;
-use db::audit::{Actor, Change};
+use db::audit::Actor;
 use domain::{Email, TenantSlug};
 use serde::{Deserialize, Serialize};
+use services::{Scope, users};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -61,15 +62,8 @@ fn invalid_credentials() -> ApiError {
     )
 }
 
-/// Audits a sign-in event of `user` on a target (the user or the session).
-async fn audit(
-    tx: &mut TenantTx,
-    user: Uuid,
-    ip: &str,
-    headers: &HeaderMap,
-    action: &str,
-    target: (&str, Uuid),
-) -> ApiResult<()> {
+/// The scope of a sign-in change made by `user` from `ip`, in `tx`.
+fn as_user(tx: TenantTx, user: Uuid, ip: &str, headers: &HeaderMap) -> Scope {
     let actor = Actor {
         kind: "user",
         id: Some(user),
@@ -80,15 +74,7 @@ async fn audit(
             .map(|s| s.chars().take(512).collect()),
         request_id: request_id::current(),
     };
-    let change = Change {
-        action,
-        target_type: target.0,
-        target_id: Some(target.1.to_string()),
-        before: None,
-        after: None,
-    };
-    db::audit::record(tx, &actor, change).await?;
-    Ok(())
+    Scope::new(tx, actor)
 }
 
 /// Starts a session for a user: a new refresh-token family and an access token.
@@ -184,16 +170,9 @@ async fn login(
         return Err(invalid_credentials());
     };
     let tokens = start_session(&state, &mut tx, user_id).await?;
-    audit(
-        &mut tx,
-        user_id,
-        &ip,
-        &headers,
-        "auth.login",
-        ("user", user_id),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut scope = as_user(tx, user_id, &ip, &headers);
+    users::signed_in(&mut scope, user_id).await?;
+    scope.commit().await?;
     Ok(ApiJson(tokens))
 }
 
@@ -231,18 +210,9 @@ async fn refresh(
         .ok_or_else(invalid_refresh)?;
     if token.used {
         // Reuse: someone holds a stolen copy. End the whole family, then refuse.
-        if db::sessions::revoke(&mut tx, token.session_id, "refresh token reuse").await? {
-            audit(
-                &mut tx,
-                token.user_id,
-                &ip,
-                &headers,
-                "auth.refresh_reuse_detected",
-                ("session", token.session_id),
-            )
-            .await?;
-        }
-        tx.commit().await?;
+        let mut scope = as_user(tx, token.user_id, &ip, &headers);
+        users::end_reused_session(&mut scope, token.session_id).await?;
+        scope.commit().await?;
         return Err(invalid_refresh());
     }
     if token.session_revoked || token.expires_at < Utc::now() {
@@ -273,21 +243,16 @@ async fn logout(
         return Ok(StatusCode::NO_CONTENT);
     };
     let mut tx = TenantTx::begin(&state.db, tenant).await?;
-    if let Some(token) =
-        db::sessions::find_refresh_token(&mut tx, &secrets::digest(&body.refresh_token)).await?
-        && db::sessions::revoke(&mut tx, token.session_id, "logout").await?
-    {
-        audit(
-            &mut tx,
-            token.user_id,
-            &ip,
-            &headers,
-            "auth.logout",
-            ("session", token.session_id),
-        )
-        .await?;
+    let token =
+        db::sessions::find_refresh_token(&mut tx, &secrets::digest(&body.refresh_token)).await?;
+    match token {
+        Some(token) => {
+            let mut scope = as_user(tx, token.user_id, &ip, &headers);
+            users::sign_out(&mut scope, token.session_id).await?;
+            scope.commit().await?;
+        }
+        None => tx.commit().await?,
     }
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -329,19 +294,10 @@ async fn accept_invite(
     let hash = password::hash(body.password)
         .await
         .map_err(ApiError::internal)?;
-    let mut tx = TenantTx::begin(&state.db, tenant).await?;
-    let user = db::users::accept_invite(&mut tx, &invite, &hash)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    audit(
-        &mut tx,
-        user,
-        &ip,
-        &headers,
-        "user.invite_accepted",
-        ("user", user),
-    )
-    .await?;
+    let tx = TenantTx::begin(&state.db, tenant).await?;
+    let mut scope = as_user(tx, invited.id, &ip, &headers);
+    let user = users::accept_invitation(&mut scope, &invite, &hash).await?;
+    let (mut tx, _) = scope.into_parts();
     let tokens = start_session(&state, &mut tx, user).await?;
     tx.commit().await?;
     Ok(ApiJson(tokens))

@@ -1,11 +1,11 @@
 //! Tenant-defined custom fields of clients: text, number, date, select, boolean.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use db::audit::Change;
 use domain::FieldDefinition;
 use serde::Deserialize;
+use services::Versioned;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use crate::auth::Ctx;
 use crate::http::etag::{IF_MATCH_FAILED, IfMatch};
 use crate::http::problem::ApiResult;
-use crate::http::{ApiError, ApiJson, etag};
+use crate::http::{ApiJson, etag};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -84,21 +84,24 @@ enum FieldTypeIn {
     Boolean,
 }
 
-fn validated(def: FieldDefinition) -> ApiResult<FieldDefinition> {
-    def.validate_definition()
-        .map_err(|e| ApiError::field(&e.pointer, e.reason.0))?;
-    Ok(def)
+/// A definition with its `ETag`.
+fn with_etag(status: StatusCode, def: Versioned<FieldDefinition>) -> impl IntoResponse {
+    (
+        status,
+        [(header::ETAG, etag::header_value(def.version))],
+        ApiJson(def.value),
+    )
 }
 
 /// Every custom field definition.
 #[utoipa::path(get, path = "/custom-fields", tag = "clients", security(("bearer" = [])),
     extensions(("x-permission" = json!("clients.view"))),
     responses((status = 200, description = "Every definition", body = Vec<FieldOut>)))]
-async fn list_fields(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<serde_json::Value>>> {
+async fn list_fields(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<FieldDefinition>>> {
     ctx.require("clients.view").await?;
-    let rows = db::custom_fields::list(&mut ctx.tx).await?;
+    let defs = services::custom_fields::list(&mut ctx).await?;
     ctx.done();
-    Ok(ApiJson(rows.into_iter().map(|r| r.definition).collect()))
+    Ok(ApiJson(defs))
 }
 
 /// Defines a custom field.
@@ -109,36 +112,13 @@ async fn list_fields(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<serde_json::Value>>>
         (status = 201, description = "The definition, with its `ETag`", body = FieldOut),
         (status = 409, description = "A field with this key exists (`field-exists`).")))]
 async fn create_field(
-    State(_state): State<AppState>,
     mut ctx: Ctx,
     ApiJson(def): ApiJson<FieldDefinition>,
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("custom_fields.manage").await?;
-    let def = validated(def)?;
-    let value = serde_json::to_value(&def).map_err(ApiError::internal)?;
-    let row = match db::custom_fields::insert(&mut ctx.tx, &def.key, &value).await {
-        Err(e) if db::constraint_of(&e) == Some("custom_field_definitions_pkey") => {
-            return Err(ApiError::conflict(
-                "field-exists",
-                "A custom field with this key already exists.",
-            ));
-        }
-        other => other?,
-    };
-    ctx.audit(Change {
-        action: "custom_field.created",
-        target_type: "custom_field",
-        target_id: Some(def.key.clone()),
-        before: None,
-        after: Some(value.clone()),
-    })
-    .await?;
+    let def = services::custom_fields::create(&mut ctx, def).await?;
     ctx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        [(header::ETAG, etag::header_value(row.version))],
-        ApiJson(value),
-    ))
+    Ok(with_etag(StatusCode::CREATED, def))
 }
 
 /// One definition.
@@ -150,14 +130,9 @@ async fn create_field(
         (status = 404, description = "No such field")))]
 async fn get_field(mut ctx: Ctx, Path(key): Path<String>) -> ApiResult<impl IntoResponse> {
     ctx.require("clients.view").await?;
-    let row = db::custom_fields::get(&mut ctx.tx, &key)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let def = services::custom_fields::get(&mut ctx, &key).await?;
     ctx.done();
-    Ok((
-        [(header::ETAG, etag::header_value(row.version))],
-        ApiJson(row.definition),
-    ))
+    Ok(with_etag(StatusCode::OK, def))
 }
 
 /// Replaces a definition (its key stays). Values already stored are kept as they are.
@@ -176,29 +151,10 @@ async fn update_field(
     ApiJson(def): ApiJson<FieldDefinition>,
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("custom_fields.manage").await?;
-    let before = db::custom_fields::get(&mut ctx.tx, &key)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    etag::check_if_match(&headers, before.version)?;
-    if def.key != key {
-        return Err(ApiError::field("/key", "the key of a field cannot change"));
-    }
-    let def = validated(def)?;
-    let value = serde_json::to_value(&def).map_err(ApiError::internal)?;
-    let row = db::custom_fields::update(&mut ctx.tx, &key, &value).await?;
-    ctx.audit(Change {
-        action: "custom_field.updated",
-        target_type: "custom_field",
-        target_id: Some(key),
-        before: Some(before.definition),
-        after: Some(value.clone()),
-    })
-    .await?;
+    let expected = etag::expected(&headers);
+    let def = services::custom_fields::update(&mut ctx, &key, &expected, def).await?;
     ctx.commit().await?;
-    Ok((
-        [(header::ETAG, etag::header_value(row.version))],
-        ApiJson(value),
-    ))
+    Ok(with_etag(StatusCode::OK, def))
 }
 
 /// Deletes a definition; values stored under its key stay in the clients' data.
@@ -210,18 +166,7 @@ async fn update_field(
         (status = 404, description = "No such field")))]
 async fn delete_field(mut ctx: Ctx, Path(key): Path<String>) -> ApiResult<StatusCode> {
     ctx.require("custom_fields.manage").await?;
-    let before = db::custom_fields::get(&mut ctx.tx, &key)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    db::custom_fields::delete(&mut ctx.tx, &key).await?;
-    ctx.audit(Change {
-        action: "custom_field.deleted",
-        target_type: "custom_field",
-        target_id: Some(key),
-        before: Some(before.definition),
-        after: None,
-    })
-    .await?;
+    services::custom_fields::delete(&mut ctx, &key).await?;
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

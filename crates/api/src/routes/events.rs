@@ -8,7 +8,9 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use db::TenantTx;
+use domain::EventType;
+use services::Scope;
+use services::timeline;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, Interval};
 use utoipa_axum::router::OpenApiRouter;
@@ -77,7 +79,7 @@ async fn live_events(
         state,
     };
     if let Some(last) = resume_after {
-        feed.resend(&mut ctx.tx, last, Some(last))
+        feed.resend(&mut ctx, last, Some(last))
             .await
             .map_err(ApiError::internal)?;
     }
@@ -279,9 +281,9 @@ impl Feed {
     /// with Redis), or asks for a reload when it cannot.
     async fn catch_up(&mut self, since: Uuid) {
         let resent = async {
-            let mut tx = TenantTx::begin(&self.state.db, self.tenant).await?;
-            self.resend(&mut tx, since, None).await?;
-            tx.end_read_only();
+            let mut scope = live::reading(&self.state, self.tenant).await?;
+            self.resend(&mut scope, since, None).await?;
+            scope.done();
             anyhow::Ok(())
         };
         if let Err(e) = resent.await {
@@ -295,13 +297,13 @@ impl Feed {
     /// reload when that is too much.
     async fn resend(
         &mut self,
-        tx: &mut TenantTx,
+        scope: &mut Scope,
         since: Uuid,
         last: Option<Uuid>,
     ) -> anyhow::Result<()> {
         let from = replay_start(since, REPLAY_OVERLAP);
         let limit = 2 * REPLAY_MAX;
-        let rows = db::live::since(tx, from, limit as i64 + 1).await?;
+        let rows = timeline::recorded_since(scope, from, limit as i64 + 1).await?;
         // The overlap before `since` is mostly events sent already: it does not count against
         // what a busy tenant may have missed (at hundreds of events a second it alone nears
         // the bound).
@@ -314,13 +316,15 @@ impl Feed {
             .into_iter()
             .filter(|e| Some(e.id) != last && !self.sent.contains(&e.id))
             .collect();
-        let clients_changed = missed.iter().any(|e| live::changes_clients(&e.event_type));
+        let clients_changed = missed
+            .iter()
+            .any(|e| EventType::from_name(&e.event_type).is_some_and(EventType::changes_clients));
         let mut events = Vec::with_capacity(missed.len() + 1);
         for e in missed {
             events.push(live::timeline_event(e)?);
         }
         if clients_changed && self.kpis {
-            events.push(live::kpis_event(tx).await?);
+            events.push(live::kpis_event(scope).await?);
         }
         self.pending.push_back(Event::default().comment(format!(
             "resending {} updates missed since {since}",

@@ -3,15 +3,19 @@
 //! spreadsheets read accents. Every text cell is neutralised against spreadsheet formulas
 //! (`domain::csv_cell`); only custom fields of type number are written as bare numbers.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use db::clients::Sort;
+use db::audit::Actor;
 use db::crypto::TenantCipher;
 use domain::csv_cell;
 use domain::{FieldDefinition, FieldType};
 use futures::StreamExt;
+use services::clients::{ClientFilter, ClientOut, ClientQuery, ListKey};
+use services::{Page, PageRequest, Scope};
 use utoipa::IntoParams;
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -19,7 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::clients::{ClientOut, ClientQuery, cipher, client_filter, client_out};
+use super::clients::cipher;
 use crate::auth::Ctx;
 use crate::http::problem::ApiResult;
 use crate::http::{ApiError, ApiQuery, FieldError, schemas};
@@ -29,7 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(export_clients))
 }
 
-const BATCH: i64 = 1_000;
+/// Clients per page read (each page in a transaction of its own).
+const BATCH: u32 = 1_000;
 const COLUMNS: &[&str] = &[
     "id",
     "company_name",
@@ -51,12 +56,14 @@ const COLUMNS: &[&str] = &[
     "created_at",
 ];
 
+/// An export under way: what it reads, the page it reads next, and how it writes.
 struct Export {
     state: AppState,
     tenant: Uuid,
-    cipher: std::sync::Arc<TenantCipher>,
-    filter: db::clients::Filter,
-    sort: Sort,
+    actor: Actor,
+    cipher: Arc<TenantCipher>,
+    filter: ClientFilter,
+    page: PageRequest<ListKey>,
     custom: Vec<CustomColumn>,
     sep: char,
     done: bool,
@@ -69,12 +76,10 @@ struct CustomColumn {
 }
 
 impl CustomColumn {
-    fn of(definition: db::custom_fields::DefinitionRow) -> Self {
-        let numeric = serde_json::from_value::<FieldDefinition>(definition.definition)
-            .is_ok_and(|d| d.field_type == FieldType::Number);
+    fn of(definition: FieldDefinition) -> Self {
         Self {
+            numeric: definition.field_type == FieldType::Number,
             key: definition.key,
-            numeric,
         }
     }
 
@@ -130,39 +135,35 @@ fn line(cells: Vec<String>, sep: char) -> String {
     out
 }
 
+/// One page of the export, read in a tenant transaction of its own.
+async fn read_page(ex: &Export) -> services::Result<Page<ClientOut>> {
+    let tx = db::TenantTx::begin(&ex.state.db, ex.tenant).await?;
+    let mut scope = Scope::new(tx, ex.actor.clone());
+    let page = services::clients::list(&mut scope, &ex.cipher, &ex.filter, &ex.page).await?;
+    scope.done();
+    Ok(page)
+}
+
+/// The CSV lines of the next page, following the list's cursors to the last page.
 async fn next_batch(mut ex: Export) -> Option<(Result<String, std::io::Error>, Export)> {
     if ex.done {
         return None;
     }
-    let rows = async {
-        let mut tx = db::TenantTx::begin(&ex.state.db, ex.tenant).await?;
-        let rows = db::clients::list(&mut tx, &ex.filter).await?;
-        tx.end_read_only();
-        Ok::<_, sqlx::Error>(rows)
-    }
-    .await;
-    let rows = match rows {
-        Ok(r) => r,
+    let page = match read_page(&ex).await {
+        Ok(page) => page,
         Err(e) => {
             tracing::error!(error = %e, "client export failed mid-stream");
             ex.done = true;
             return Some((Err(std::io::Error::other("export failed")), ex));
         }
     };
-    if (rows.len() as i64) < BATCH {
-        ex.done = true;
-    }
-    if let Some(last) = rows.last() {
-        let name = (ex.sort == Sort::Name).then(|| last.company_name.to_lowercase());
-        ex.filter.after = Some((last.id, name));
-    }
-    let mut out = String::new();
-    for row in rows {
-        let Ok(c) = client_out(row, &ex.cipher) else {
-            continue;
-        };
-        out.push_str(&line(row_cells(&c, &ex.custom, ex.sep), ex.sep));
-    }
+    ex.page.after = page.next_cursor.as_deref().and_then(services::page::decode);
+    ex.done = ex.page.after.is_none();
+    let out = page
+        .data
+        .iter()
+        .map(|c| line(row_cells(c, &ex.custom, ex.sep), ex.sep))
+        .collect();
     Some((Ok(out), ex))
 }
 
@@ -221,15 +222,14 @@ async fn export_clients(
         }
     };
     let cipher = cipher(&state, &mut ctx).await?;
-    let (mut filter, sort, _) = client_filter(&q.filters, &cipher)?;
-    filter.after = None;
-    filter.limit = BATCH;
-    let custom: Vec<CustomColumn> = db::custom_fields::list(&mut ctx.tx)
+    // Every client matching is exported: the list's paging parameters are checked, not used.
+    let (filter, _) = q.filters.parse()?;
+    let custom: Vec<CustomColumn> = services::custom_fields::list(&mut ctx)
         .await?
         .into_iter()
         .map(CustomColumn::of)
         .collect();
-    let tenant = ctx.tenant();
+    let (tenant, actor) = (ctx.tenant(), ctx.actor.clone());
     ctx.done();
     let mut header_cells: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     header_cells.extend(
@@ -241,9 +241,13 @@ async fn export_clients(
     let export = Export {
         state,
         tenant,
+        actor,
         cipher,
         filter,
-        sort,
+        page: PageRequest {
+            limit: BATCH,
+            after: None,
+        },
         custom,
         sep,
         done: false,

@@ -3,19 +3,19 @@
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use db::audit::Change;
-use domain::{BuiltinRole, Permission, RoleName};
-use serde::{Deserialize, Serialize};
+use domain::BuiltinRole;
+use serde::Deserialize;
+use services::roles::{self, NewRole, RoleChange, RoleOut};
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Ctx, grants};
+use crate::auth::Ctx;
 use crate::http::etag::{IF_MATCH_FAILED, IfMatch};
 use crate::http::problem::ApiResult;
-use crate::http::{ApiError, ApiJson, FieldError, etag, schemas};
+use crate::http::{ApiJson, etag, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -25,52 +25,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_permissions))
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RoleOut {
-    pub name: String,
-    pub description: String,
-    pub permissions: Vec<String>,
-    pub built_in: bool,
-}
-
-fn builtin_out(r: BuiltinRole) -> RoleOut {
-    RoleOut {
-        name: r.name().to_owned(),
-        description: r.description().to_owned(),
-        permissions: r.permissions().into_iter().map(str::to_owned).collect(),
-        built_in: true,
-    }
-}
-
-fn custom_out(r: db::roles::CustomRole) -> RoleOut {
-    RoleOut {
-        name: r.name,
-        description: r.description,
-        permissions: r.permissions,
-        built_in: false,
-    }
-}
-
-fn built_in_is_fixed() -> ApiError {
-    ApiError::conflict(
-        "built-in-role",
-        "Built-in roles cannot be changed or deleted; create a custom role.",
-    )
-}
-
 /// Every role of the tenant, built-in first.
 #[utoipa::path(get, path = "/roles", tag = "roles", security(("bearer" = [])),
     extensions(("x-permission" = json!("users.view"))),
     responses((status = 200, description = "The built-in roles, then the tenant's own", body = Vec<RoleOut>)))]
 async fn list_roles(mut ctx: Ctx) -> ApiResult<ApiJson<Vec<RoleOut>>> {
     ctx.require("users.view").await?;
-    let mut out: Vec<RoleOut> = BuiltinRole::ALL.into_iter().map(builtin_out).collect();
-    out.extend(
-        db::roles::list(&mut ctx.tx)
-            .await?
-            .into_iter()
-            .map(custom_out),
-    );
+    let out = roles::list(&mut ctx).await?;
     ctx.done();
     Ok(ApiJson(out))
 }
@@ -83,39 +44,6 @@ async fn list_permissions(ctx: Ctx) -> ApiResult<ApiJson<Vec<&'static str>>> {
     ctx.require("users.view").await?;
     ctx.done();
     Ok(ApiJson(domain::permissions::ALL.to_vec()))
-}
-
-fn check_permissions(pointer: &str, raw: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
-    // Each entry names a distinct permission at best: more than the catalogue is never needed.
-    let most = domain::permissions::ALL.len();
-    if raw.len() > most {
-        errors.push(FieldError::body(
-            pointer,
-            format!("at most {most} permissions (the size of the catalogue)"),
-        ));
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for (i, p) in raw.iter().enumerate() {
-        match Permission::parse(p) {
-            Ok(p) => out.push(p.as_str().to_owned()),
-            Err(e) => errors.push(FieldError::body(&format!("{pointer}/{i}"), e.0)),
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn check_description(raw: Option<&str>, errors: &mut Vec<FieldError>) -> String {
-    let d = raw.unwrap_or("").trim().to_owned();
-    if d.chars().count() > 500 {
-        errors.push(FieldError::body(
-            "/description",
-            "must be at most 500 characters",
-        ));
-    }
-    d
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -146,47 +74,17 @@ async fn create_role(
     ApiJson(body): ApiJson<CreateRole>,
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("roles.manage").await?;
-    let mut errors = Vec::new();
-    let name = RoleName::parse_custom(&body.name)
-        .map_err(|e| errors.push(FieldError::body("/name", e.0)))
-        .ok();
-    let description = check_description(body.description.as_deref(), &mut errors);
-    let permissions = check_permissions("/permissions", &body.permissions, &mut errors);
-    let Some(name) = name.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
+    let input = NewRole {
+        name: body.name,
+        description: body.description,
+        permissions: body.permissions,
     };
-    grants::require_all(
-        &mut ctx,
-        &permissions.iter().cloned().collect(),
-        "create a role with these permissions",
-    )
-    .await?;
-    let role = match db::roles::insert(&mut ctx.tx, name.as_str(), &description, &permissions).await
-    {
-        Err(e) if db::constraint_of(&e) == Some("roles_pkey") => {
-            return Err(ApiError::conflict(
-                "role-exists",
-                "A role with this name already exists.",
-            ));
-        }
-        other => other?,
-    };
-    let version = role.version;
-    let out = custom_out(role);
-    ctx.audit(Change {
-        action: "role.created",
-        target_type: "role",
-        target_id: Some(out.name.clone()),
-        before: None,
-        after: serde_json::to_value(&out).ok(),
-    })
-    .await?;
-    ctx.policies_changed();
+    let role = roles::create(&mut ctx, input).await?;
     ctx.commit().await?;
     Ok((
         StatusCode::CREATED,
-        [(header::ETAG, etag::header_value(version))],
-        ApiJson(out),
+        [(header::ETAG, etag::header_value(role.version))],
+        ApiJson(role.value),
     ))
 }
 
@@ -199,20 +97,11 @@ async fn create_role(
         (status = 404, description = "No such role")))]
 async fn get_role(mut ctx: Ctx, Path(name): Path<String>) -> ApiResult<impl IntoResponse> {
     ctx.require("users.view").await?;
-    if let Some(b) = BuiltinRole::from_name(&name) {
-        ctx.done();
-        return Ok((
-            [(header::ETAG, etag::header_value(0))],
-            ApiJson(builtin_out(b)),
-        ));
-    }
-    let role = db::roles::get(&mut ctx.tx, &name)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let role = roles::get(&mut ctx, &name).await?;
     ctx.done();
     Ok((
         [(header::ETAG, etag::header_value(role.version))],
-        ApiJson(custom_out(role)),
+        ApiJson(role.value),
     ))
 }
 
@@ -267,46 +156,16 @@ async fn update_role(
     ApiJson(body): ApiJson<UpdateRole>,
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("roles.manage").await?;
-    if BuiltinRole::from_name(&name).is_some() {
-        return Err(built_in_is_fixed());
-    }
-    let before = db::roles::get(&mut ctx.tx, &name)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    etag::check_if_match(&headers, before.version)?;
-    let mut errors = Vec::new();
-    let description = match body.description.as_deref() {
-        Some(d) => check_description(Some(d), &mut errors),
-        None => before.description.clone(),
+    let change = RoleChange {
+        description: body.description,
+        permissions: body.permissions,
     };
-    let permissions = match &body.permissions {
-        Some(p) => check_permissions("/permissions", p, &mut errors),
-        None => before.permissions.clone(),
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let involved = before
-        .permissions
-        .iter()
-        .chain(&permissions)
-        .cloned()
-        .collect();
-    grants::require_all(&mut ctx, &involved, "change this role").await?;
-    let role = db::roles::update(&mut ctx.tx, &name, &description, &permissions).await?;
-    let version = role.version;
-    let out = custom_out(role);
-    ctx.audit(Change {
-        action: "role.updated",
-        target_type: "role",
-        target_id: Some(name),
-        before: serde_json::to_value(custom_out(before)).ok(),
-        after: serde_json::to_value(&out).ok(),
-    })
-    .await?;
-    ctx.policies_changed();
+    let role = roles::update(&mut ctx, &name, &etag::expected(&headers), change).await?;
     ctx.commit().await?;
-    Ok(([(header::ETAG, etag::header_value(version))], ApiJson(out)))
+    Ok((
+        [(header::ETAG, etag::header_value(role.version))],
+        ApiJson(role.value),
+    ))
 }
 
 /// Deletes a custom role and removes it from every user.
@@ -325,25 +184,7 @@ async fn delete_role(
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     ctx.require("roles.manage").await?;
-    if BuiltinRole::from_name(&name).is_some() {
-        return Err(built_in_is_fixed());
-    }
-    let before = db::roles::get(&mut ctx.tx, &name)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    etag::check_if_match(&headers, before.version)?;
-    let involved = before.permissions.iter().cloned().collect();
-    grants::require_all(&mut ctx, &involved, "delete this role").await?;
-    db::roles::delete(&mut ctx.tx, &name).await?;
-    ctx.audit(Change {
-        action: "role.deleted",
-        target_type: "role",
-        target_id: Some(name),
-        before: serde_json::to_value(custom_out(before)).ok(),
-        after: None,
-    })
-    .await?;
-    ctx.policies_changed();
+    roles::delete(&mut ctx, &name, &etag::expected(&headers)).await?;
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

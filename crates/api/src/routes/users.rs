@@ -3,22 +3,19 @@
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::{DateTime, Utc};
-use db::audit::Change;
-use domain::{BuiltinRole, Email};
 use serde::{Deserialize, Serialize};
+use services::users::{self, NewUser, SignIn, UserChange, UserOut};
+use services::{Page, Versioned};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::Object;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
-use super::{existing_roles, parse_id};
-use crate::auth::{Ctx, grants, password};
+use super::parse_id;
+use crate::auth::{Ctx, password};
 use crate::http::etag::{IF_MATCH_FAILED, IfMatch};
-use crate::http::pagination::PageRequest;
 use crate::http::problem::ApiResult;
-use crate::http::{ApiError, ApiJson, ApiQuery, FieldError, Page, PageQuery, etag, schemas};
+use crate::http::{ApiError, ApiJson, ApiQuery, PageQuery, etag, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,47 +24,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user, update_user, delete_user))
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UserOut {
-    pub id: Uuid,
-    pub email: String,
-    pub display_name: String,
-    /// `active`, `invited` or `disabled`.
-    pub status: String,
-    pub roles: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-fn user_out(u: db::users::User, roles: Vec<String>) -> UserOut {
-    UserOut {
-        id: u.id,
-        email: u.email,
-        display_name: u.display_name,
-        status: u.status,
-        roles,
-        created_at: u.created_at,
-        updated_at: u.updated_at,
-    }
-}
-
-async fn load(ctx: &mut Ctx, id: Uuid) -> ApiResult<(db::users::User, Vec<String>)> {
-    let user = db::users::get(&mut ctx.tx, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let roles = db::users::roles_of(&mut ctx.tx, &[id])
-        .await?
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect();
-    Ok((user, roles))
-}
-
-fn with_etag(version: i32, status: StatusCode, body: UserOut) -> impl IntoResponse {
+fn with_etag(status: StatusCode, user: Versioned<UserOut>) -> impl IntoResponse {
     (
         status,
-        [(header::ETAG, etag::header_value(version))],
-        ApiJson(body),
+        [(header::ETAG, etag::header_value(user.version))],
+        ApiJson(user.value),
     )
 }
 
@@ -81,24 +42,9 @@ async fn list_users(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<ApiJson<Page<UserOut>>> {
     ctx.require("users.view").await?;
-    let page: PageRequest = q.request()?;
-    let rows = db::users::list(&mut ctx.tx, page.after, page.fetch_limit()).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|u| u.id).collect();
-    let roles = db::users::roles_of(&mut ctx.tx, &ids).await?;
+    let out = users::list(&mut ctx, q.request()?).await?;
     ctx.done();
-    Ok(ApiJson(Page::from_rows(
-        rows,
-        page,
-        |u| u.id,
-        |u| {
-            let mine = roles
-                .iter()
-                .filter(|(id, _)| *id == u.id)
-                .map(|(_, r)| r.clone())
-                .collect();
-            user_out(u, mine)
-        },
-    )))
+    Ok(ApiJson(out))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -141,94 +87,38 @@ async fn invite_user(
     ApiJson(body): ApiJson<InviteUser>,
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("users.manage").await?;
-    let mut errors = Vec::new();
-    let email = Email::parse(&body.email)
-        .map_err(|e| errors.push(FieldError::body("/email", e.0)))
-        .ok();
-    let name = body.display_name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::body(
-            "/display_name",
-            "must be 1-200 characters",
-        ));
-    }
-    if let Some(p) = &body.password {
-        let owner = password::Owner::in_tenant(&mut ctx.tx, &body.email, &name).await?;
-        if let Err(e) = password::check_policy(p, &owner).await {
-            errors.push(FieldError::body("/password", e));
+    let (sign_in, invite_token) = match body.password {
+        Some(p) => {
+            let name = body.display_name.trim();
+            let owner = password::Owner::in_tenant(&mut ctx.tx, &body.email, name).await?;
+            let judged = password::judge(&p, &owner)
+                .await
+                .map_err(ApiError::internal)?;
+            (SignIn::Password(judged), None)
         }
-    }
-    let roles = match existing_roles(&mut ctx, "/roles", &body.roles).await {
-        Ok(r) => r,
-        Err(e) => {
-            errors.extend(e.errors);
-            Vec::new()
+        None => {
+            let (token, digest) = super::auth::new_invite(ctx.tenant());
+            (SignIn::Invitation(digest), Some(token))
         }
     };
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
+    let input = NewUser {
+        email: body.email,
+        display_name: body.display_name,
+        roles: body.roles,
+        sign_in,
     };
-    grants::require_roles(&mut ctx, &roles, "grant these roles").await?;
-    let password_hash = match body.password {
-        Some(p) => Some(password::hash(p).await.map_err(ApiError::internal)?),
-        None => None,
-    };
-    let (invite_token, invite_hash) = if password_hash.is_none() {
-        let (t, h) = super::auth::new_invite(ctx.tenant());
-        (Some(t), Some(h))
-    } else {
-        (None, None)
-    };
-    let id = Uuid::now_v7();
-    let inserted = db::users::insert(
-        &mut ctx.tx,
-        &db::users::NewUser {
-            id,
-            email: email.as_str(),
-            display_name: &name,
-            password_hash: password_hash.as_deref(),
-            status: if password_hash.is_some() {
-                "active"
-            } else {
-                "invited"
-            },
-            invite_hash: invite_hash.as_deref(),
-        },
-    )
-    .await;
-    let user = match inserted {
-        Err(e) if db::constraint_of(&e) == Some("users_email_uq") => {
-            return Err(ApiError::conflict(
-                "email-taken",
-                "A user with this e-mail already exists.",
-            ));
-        }
-        other => other?,
-    };
-    db::users::set_roles(&mut ctx.tx, id, &roles).await?;
-    let out = user_out(user.clone(), roles);
-    ctx.audit(Change {
-        action: "user.invited",
-        target_type: "user",
-        target_id: Some(id.to_string()),
-        before: None,
-        after: serde_json::to_value(&out).ok(),
-    })
-    .await?;
-    ctx.policies_changed();
+    let user = users::invite(&mut ctx, input).await?;
     ctx.commit().await?;
+    let location = header::HeaderValue::from_str(&format!("/api/v1/users/{}", user.value.id))
+        .map_err(ApiError::internal)?;
     Ok((
         StatusCode::CREATED,
         [
             (header::ETAG, etag::header_value(user.version)),
-            (
-                header::LOCATION,
-                header::HeaderValue::from_str(&format!("/api/v1/users/{id}"))
-                    .map_err(ApiError::internal)?,
-            ),
+            (header::LOCATION, location),
         ],
         ApiJson(InvitedUser {
-            user: out,
+            user: user.value,
             invite_token,
         }),
     ))
@@ -243,13 +133,9 @@ async fn invite_user(
         (status = 404, description = "No such user")))]
 async fn get_user(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     ctx.require("users.view").await?;
-    let (user, roles) = load(&mut ctx, parse_id(&id)?).await?;
+    let user = users::get(&mut ctx, parse_id(&id)?).await?;
     ctx.done();
-    Ok(with_etag(
-        user.version,
-        StatusCode::OK,
-        user_out(user, roles),
-    ))
+    Ok(with_etag(StatusCode::OK, user))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -289,97 +175,14 @@ async fn update_user(
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("users.manage").await?;
     let id = parse_id(&id)?;
-    let (before, before_roles) = load(&mut ctx, id).await?;
-    etag::check_if_match(&headers, before.version)?;
-
-    let mut errors = Vec::new();
-    let name = body
-        .display_name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or(&before.display_name)
-        .to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::body(
-            "/display_name",
-            "must be 1-200 characters",
-        ));
-    }
-    let status = match body.status.as_deref() {
-        None => before.status.clone(),
-        Some(s @ ("active" | "disabled")) => {
-            if before.status == "invited" && s == "active" {
-                errors.push(FieldError::body(
-                    "/status",
-                    "an invited user becomes active by accepting the invitation",
-                ));
-            }
-            s.to_owned()
-        }
-        Some(_) => {
-            errors.push(FieldError::body(
-                "/status",
-                "must be 'active' or 'disabled'",
-            ));
-            before.status.clone()
-        }
+    let change = UserChange {
+        display_name: body.display_name,
+        status: body.status,
+        roles: body.roles,
     };
-    let roles = match &body.roles {
-        None => before_roles.clone(),
-        Some(r) => match existing_roles(&mut ctx, "/roles", r).await {
-            Ok(r) => r,
-            Err(e) => {
-                errors.extend(e.errors);
-                before_roles.clone()
-            }
-        },
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    if ctx.user_id() == Some(id) && status == "disabled" {
-        return Err(ApiError::conflict(
-            "cannot-disable-self",
-            "You cannot disable yourself.",
-        ));
-    }
-    // Acting on a user needs every permission they hold; adding roles, every one they grant.
-    grants::require_roles(&mut ctx, &before_roles, "change this user").await?;
-    if roles != before_roles {
-        grants::require_roles(&mut ctx, &roles, "grant these roles").await?;
-    }
-    let owner = BuiltinRole::Owner.name().to_owned();
-    let loses_owner = before_roles.contains(&owner)
-        && before.status == "active"
-        && (!roles.contains(&owner) || status != "active");
-    if loses_owner && db::users::count_active_with_role(&mut ctx.tx, &owner).await? <= 1 {
-        return Err(ApiError::conflict(
-            "last-owner",
-            "A tenant must keep at least one active owner.",
-        ));
-    }
-
-    let user = db::users::update(&mut ctx.tx, id, &name, &status).await?;
-    if roles != before_roles {
-        db::users::set_roles(&mut ctx.tx, id, &roles).await?;
-    }
-    if status == "disabled" && before.status != "disabled" {
-        db::sessions::revoke_all_of_user(&mut ctx.tx, id, "user disabled").await?;
-    }
-    let out = user_out(user.clone(), roles.clone());
-    ctx.audit(Change {
-        action: "user.updated",
-        target_type: "user",
-        target_id: Some(id.to_string()),
-        before: serde_json::to_value(user_out(before, before_roles.clone())).ok(),
-        after: serde_json::to_value(&out).ok(),
-    })
-    .await?;
-    if roles != before_roles {
-        ctx.policies_changed();
-    }
+    let user = users::update(&mut ctx, id, &etag::expected(&headers), change).await?;
     ctx.commit().await?;
-    Ok(with_etag(user.version, StatusCode::OK, out))
+    Ok(with_etag(StatusCode::OK, user))
 }
 
 /// Deletes a user: they can no longer sign in; their history stays attributed.
@@ -399,37 +202,7 @@ async fn delete_user(
 ) -> ApiResult<StatusCode> {
     ctx.require("users.manage").await?;
     let id = parse_id(&id)?;
-    let (before, roles) = load(&mut ctx, id).await?;
-    etag::check_if_match(&headers, before.version)?;
-    if ctx.user_id() == Some(id) {
-        return Err(ApiError::conflict(
-            "cannot-delete-self",
-            "You cannot delete yourself.",
-        ));
-    }
-    grants::require_roles(&mut ctx, &roles, "delete this user").await?;
-    let owner = BuiltinRole::Owner.name().to_owned();
-    if roles.contains(&owner)
-        && before.status == "active"
-        && db::users::count_active_with_role(&mut ctx.tx, &owner).await? <= 1
-    {
-        return Err(ApiError::conflict(
-            "last-owner",
-            "A tenant must keep at least one active owner.",
-        ));
-    }
-    db::users::soft_delete(&mut ctx.tx, id).await?;
-    db::users::set_roles(&mut ctx.tx, id, &[]).await?;
-    db::sessions::revoke_all_of_user(&mut ctx.tx, id, "user deleted").await?;
-    ctx.audit(Change {
-        action: "user.deleted",
-        target_type: "user",
-        target_id: Some(id.to_string()),
-        before: serde_json::to_value(user_out(before, roles)).ok(),
-        after: None,
-    })
-    .await?;
-    ctx.policies_changed();
+    users::delete(&mut ctx, id, &etag::expected(&headers)).await?;
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,7 +5,7 @@
 use domain::csv_cell;
 use serde_json::{Map, Value};
 
-use crate::Problem;
+use crate::InvalidField;
 use crate::clients::{Address, ClientInput};
 
 /// The most rows one import takes.
@@ -13,6 +13,8 @@ pub const MAX_ROWS: usize = 100_000;
 /// The most columns a file may have: the known columns and a generous number of custom fields.
 /// Everything read from a file is bounded, and the header is read whole before any check.
 pub const MAX_COLUMNS: usize = 100;
+/// The largest file an import takes (100,000 rows of a few hundred bytes).
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 
 /// What a column of the file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +72,13 @@ pub struct Layout {
     pub names: Vec<String>,
 }
 
+/// The file without its byte order mark, if it has one.
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes)
 }
 
 /// Reads the header line: the separator is whichever of `;` and `,` it uses more.
-pub fn layout(bytes: &[u8]) -> Result<Layout, Vec<Problem>> {
+pub fn layout(bytes: &[u8]) -> Result<Layout, Vec<InvalidField>> {
     let bytes = strip_bom(bytes);
     let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let count = |c: u8| first.iter().filter(|b| **b == c).count();
@@ -90,14 +93,14 @@ pub fn layout(bytes: &[u8]) -> Result<Layout, Vec<Problem>> {
     let headers = reader
         .headers()
         .map_err(|e| {
-            vec![Problem::at(
+            vec![InvalidField::at(
                 "line 1",
                 format!("the header line cannot be read: {e}"),
             )]
         })?
         .clone();
     if headers.len() > MAX_COLUMNS {
-        return Err(vec![Problem::at(
+        return Err(vec![InvalidField::at(
             "",
             format!(
                 "the header line has {} columns; an import takes at most {MAX_COLUMNS}",
@@ -112,12 +115,12 @@ pub fn layout(bytes: &[u8]) -> Result<Layout, Vec<Problem>> {
         let name = h.trim().to_lowercase();
         match column(&name) {
             Some(c) => columns.push(c),
-            None => problems.push(Problem::at(&name, "is not a column this import knows")),
+            None => problems.push(InvalidField::at(&name, "is not a column this import knows")),
         }
         names.push(name);
     }
     if !columns.contains(&Column::CompanyName) {
-        problems.push(Problem::at(
+        problems.push(InvalidField::at(
             "company_name",
             "the file needs a company_name column",
         ));
