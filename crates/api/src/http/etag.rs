@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-use services::Expected;
+use services::{Expected, Versioned};
 
 use super::problem::ApiError;
 
@@ -27,6 +27,18 @@ pub fn of(version: i32) -> String {
 
 pub fn header_value(version: i32) -> HeaderValue {
     HeaderValue::from_str(&of(version)).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+/// A versioned resource as an answer: `status`, its `ETag`, and the resource as JSON.
+pub fn with_etag<T: serde::Serialize>(
+    status: axum::http::StatusCode,
+    resource: Versioned<T>,
+) -> impl axum::response::IntoResponse {
+    (
+        status,
+        [(header::ETAG, header_value(resource.version))],
+        super::ApiJson(resource.value),
+    )
 }
 
 /// The versions `If-Match` allows: absent or `*` allows any; otherwise the listed tags (weak

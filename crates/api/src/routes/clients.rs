@@ -8,8 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use db::crypto::TenantCipher;
+use services::Page;
 pub use services::clients::{ClientInput, ClientOut, ClientQuery};
-use services::{Page, Versioned};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
@@ -38,14 +38,6 @@ pub(crate) async fn cipher(state: &AppState, ctx: &mut Ctx) -> ApiResult<Arc<Ten
         .get(&mut ctx.tx, &state.master_keys)
         .await
         .map_err(ApiError::internal)
-}
-
-fn with_etag(status: StatusCode, client: Versioned<ClientOut>) -> impl IntoResponse {
-    (
-        status,
-        [(header::ETAG, etag::header_value(client.version))],
-        ApiJson(client.value),
-    )
 }
 
 /// The body of `POST /clients`: a `ClientInput` with its company name.
@@ -80,7 +72,7 @@ async fn create_client(
     let created = services::clients::create(&mut ctx, &cipher, input).await?;
     ctx.commit().await?;
     let location = format!("/api/v1/clients/{}", created.value.id);
-    let mut res = with_etag(StatusCode::CREATED, created).into_response();
+    let mut res = etag::with_etag(StatusCode::CREATED, created).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -104,7 +96,7 @@ async fn get_client(
     let cipher = cipher(&state, &mut ctx).await?;
     let client = services::clients::get(&mut ctx, &cipher, id).await?;
     ctx.done();
-    Ok(with_etag(StatusCode::OK, client))
+    Ok(etag::with_etag(StatusCode::OK, client))
 }
 
 /// Changes a client (`If-Match` honoured). `null` clears an optional field.
@@ -129,7 +121,7 @@ async fn update_client(
     let cipher = cipher(&state, &mut ctx).await?;
     let client = services::clients::update(&mut ctx, &cipher, id, input, &expected).await?;
     ctx.commit().await?;
-    Ok(with_etag(StatusCode::OK, client))
+    Ok(etag::with_etag(StatusCode::OK, client))
 }
 
 /// Deletes (`deleted`) or restores a client.
@@ -202,7 +194,7 @@ async fn convert_client(
     let cipher = cipher(&state, &mut ctx).await?;
     let client = services::clients::convert(&mut ctx, &cipher, id).await?;
     ctx.commit().await?;
-    Ok(with_etag(StatusCode::OK, client))
+    Ok(etag::with_etag(StatusCode::OK, client))
 }
 
 /// Lists clients and leads with search, filters, sort and keyset pagination.

@@ -1,10 +1,10 @@
 //! Contacts: the people at a client. Phone numbers are encrypted at rest.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use services::Page;
 use services::contacts::{ContactInput, ContactOut};
-use services::{Page, Versioned};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
@@ -40,14 +40,6 @@ impl PartialSchema for NewContact {
 impl ToSchema for NewContact {}
 
 /// A contact with its `ETag`.
-fn with_etag(status: StatusCode, contact: Versioned<ContactOut>) -> impl IntoResponse {
-    (
-        status,
-        [(header::ETAG, etag::header_value(contact.version))],
-        ApiJson(contact.value),
-    )
-}
-
 /// The client and contact ids of a contact's path; anything else is not found.
 fn ids(client: &str, contact: &str) -> ApiResult<(Uuid, Uuid)> {
     Ok((parse_id(client)?, parse_id(contact)?))
@@ -94,7 +86,7 @@ async fn create_contact(
     let cipher = cipher(&state, &mut ctx).await?;
     let out = services::contacts::create(&mut ctx, &cipher, client_id, input).await?;
     ctx.commit().await?;
-    Ok(with_etag(StatusCode::CREATED, out))
+    Ok(etag::with_etag(StatusCode::CREATED, out))
 }
 
 /// One contact.
@@ -114,7 +106,7 @@ async fn get_contact(
     let cipher = cipher(&state, &mut ctx).await?;
     let out = services::contacts::get(&mut ctx, &cipher, client, contact).await?;
     ctx.done();
-    Ok(with_etag(StatusCode::OK, out))
+    Ok(etag::with_etag(StatusCode::OK, out))
 }
 
 /// Changes a contact (`If-Match` honoured).
@@ -140,7 +132,7 @@ async fn update_contact(
     let out =
         services::contacts::update(&mut ctx, &cipher, client, contact, &expected, input).await?;
     ctx.commit().await?;
-    Ok(with_etag(StatusCode::OK, out))
+    Ok(etag::with_etag(StatusCode::OK, out))
 }
 
 /// Removes a contact.

@@ -1,11 +1,10 @@
 //! Tenant-defined custom fields of clients: text, number, date, select, boolean.
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use domain::FieldDefinition;
 use serde::Deserialize;
-use services::Versioned;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -85,14 +84,6 @@ enum FieldTypeIn {
 }
 
 /// A definition with its `ETag`.
-fn with_etag(status: StatusCode, def: Versioned<FieldDefinition>) -> impl IntoResponse {
-    (
-        status,
-        [(header::ETAG, etag::header_value(def.version))],
-        ApiJson(def.value),
-    )
-}
-
 /// Every custom field definition.
 #[utoipa::path(get, path = "/custom-fields", tag = "clients", security(("bearer" = [])),
     extensions(("x-permission" = json!("clients.view"))),
@@ -118,7 +109,7 @@ async fn create_field(
     ctx.require("custom_fields.manage").await?;
     let def = services::custom_fields::create(&mut ctx, def).await?;
     ctx.commit().await?;
-    Ok(with_etag(StatusCode::CREATED, def))
+    Ok(etag::with_etag(StatusCode::CREATED, def))
 }
 
 /// One definition.
@@ -132,7 +123,7 @@ async fn get_field(mut ctx: Ctx, Path(key): Path<String>) -> ApiResult<impl Into
     ctx.require("clients.view").await?;
     let def = services::custom_fields::get(&mut ctx, &key).await?;
     ctx.done();
-    Ok(with_etag(StatusCode::OK, def))
+    Ok(etag::with_etag(StatusCode::OK, def))
 }
 
 /// Replaces a definition (its key stays). Values already stored are kept as they are.
@@ -154,7 +145,7 @@ async fn update_field(
     let expected = etag::expected(&headers);
     let def = services::custom_fields::update(&mut ctx, &key, &expected, def).await?;
     ctx.commit().await?;
-    Ok(with_etag(StatusCode::OK, def))
+    Ok(etag::with_etag(StatusCode::OK, def))
 }
 
 /// Deletes a definition; values stored under its key stay in the clients' data.

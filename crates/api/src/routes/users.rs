@@ -4,8 +4,8 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
+use services::Page;
 use services::users::{self, NewUser, SignIn, UserChange, UserOut};
-use services::{Page, Versioned};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::Object;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,14 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, invite_user))
         .routes(routes!(get_user, update_user, delete_user))
-}
-
-fn with_etag(status: StatusCode, user: Versioned<UserOut>) -> impl IntoResponse {
-    (
-        status,
-        [(header::ETAG, etag::header_value(user.version))],
-        ApiJson(user.value),
-    )
 }
 
 /// Lists users, oldest first.
@@ -135,7 +127,7 @@ async fn get_user(mut ctx: Ctx, Path(id): Path<String>) -> ApiResult<impl IntoRe
     ctx.require("users.view").await?;
     let user = users::get(&mut ctx, parse_id(&id)?).await?;
     ctx.done();
-    Ok(with_etag(StatusCode::OK, user))
+    Ok(etag::with_etag(StatusCode::OK, user))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -182,7 +174,7 @@ async fn update_user(
     };
     let user = users::update(&mut ctx, id, &etag::expected(&headers), change).await?;
     ctx.commit().await?;
-    Ok(with_etag(StatusCode::OK, user))
+    Ok(etag::with_etag(StatusCode::OK, user))
 }
 
 /// Deletes a user: they can no longer sign in; their history stays attributed.
