@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Refreshes .sqlx/ (the query data that lets every build compile without a database):
 # migrates a scratch database, then compiles our crates against it with the macros saving
-# what they learn. Run it after changing a query or a migration, and commit .sqlx/.
+# what they learn (only the db crate holds query macros). Run it after changing a query or a
+# migration, and commit .sqlx/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PGURL_ADMIN=${PGURL_ADMIN:-postgres://postgres@127.0.0.1:5432}
@@ -19,7 +20,7 @@ for f in "$apalis_dir"/migrations/*.sql; do
 done
 
 rm -rf .sqlx && mkdir .sqlx
-cargo clean -p db -p api -p worker -p crm -p tests -p loadtest >/dev/null 2>&1 || true
+cargo clean -p db >/dev/null 2>&1 || true
 SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$PWD/.sqlx" DATABASE_URL="$PGURL_ADMIN/$DB" \
   cargo check --workspace --all-targets --quiet
 echo "wrote $(ls .sqlx | wc -l) query files to .sqlx/"

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{Change, Error, InvalidField, Page, PageRequest, Result, Scope, access, roles};
+use crate::{Change, Error, InvalidField, Page, PageRequest, Result, Scope, access, roles, text};
 
 /// A key as the API shows it (never its secret).
 #[derive(Debug, Clone, Serialize)]
@@ -69,10 +69,7 @@ pub struct NewKey {
 /// Creates a key with a role whose permissions the caller holds, made by the acting user.
 pub async fn create(scope: &mut Scope, input: NewKey) -> Result<ApiKeyOut> {
     let mut problems = Vec::new();
-    let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        problems.push(InvalidField::at("/name", "must be 1-100 characters"));
-    }
+    let name = text::required("/name", &input.name, 100, &mut problems);
     let mut unknown = Vec::new();
     let role = roles::existing(
         &mut scope.tx,

@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::clients::{parse_emails, parse_phones};
-use crate::{Change, Error, Expected, InvalidField, Page, PageRequest, Result, Scope, Versioned};
+use crate::{Change, Error, Expected, Page, PageRequest, Result, Scope, Versioned, text};
 
 /// Most characters of a contact's name.
 pub const NAME_CHARS: usize = 200;
@@ -99,31 +99,6 @@ fn versioned(row: ContactRow, cipher: &TenantCipher) -> Result<Versioned<Contact
     })
 }
 
-/// Trimmed text of 1 to `max` characters given at `pointer`, or the current text when none is
-/// given; required when there is no current one.
-fn required_text(
-    pointer: &str,
-    given: Option<String>,
-    current: Option<&str>,
-    max: usize,
-    problems: &mut Vec<InvalidField>,
-) -> String {
-    match given.map(|n| n.trim().to_owned()) {
-        Some(n) if n.is_empty() || n.chars().count() > max => {
-            problems.push(InvalidField::at(
-                pointer,
-                format!("must be 1-{max} characters"),
-            ));
-            n
-        }
-        Some(n) => n,
-        None => current.map(str::to_owned).unwrap_or_else(|| {
-            problems.push(InvalidField::at(pointer, "is required"));
-            String::new()
-        }),
-    }
-}
-
 /// Applies an input onto the current values (or none), validating everything, and encrypts
 /// the phone numbers.
 fn prepare(
@@ -133,7 +108,8 @@ fn prepare(
 ) -> Result<ContactData> {
     let mut problems = Vec::new();
     let current_name = current.map(|c| c.name.as_str());
-    let name = required_text("/name", input.name, current_name, NAME_CHARS, &mut problems);
+    let name =
+        text::required_or_current("/name", input.name, current_name, NAME_CHARS, &mut problems);
     let role = match input.role {
         Some(r) => Some(r.trim().to_owned()).filter(|r| !r.is_empty()),
         None => current.and_then(|c| c.role.clone()),

@@ -3,12 +3,17 @@
 
 use db::crypto::CryptoError;
 
-/// One invalid field of the input: where it is and why it was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One invalid field of the input: where it is and why it was refused. (The API serves it in a
+/// problem's `errors`, under the schema name `FieldError`.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = FieldError))]
 pub struct InvalidField {
     /// A JSON pointer into the input, such as `/emails/2`.
     pub pointer: String,
-    /// Set when the field is a query parameter rather than part of a body.
+    /// Set when the field is a query parameter, a path segment or a header rather than part of
+    /// a body.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
     pub detail: String,
 }
@@ -23,10 +28,19 @@ impl InvalidField {
         }
     }
 
-    /// A query parameter, by name.
+    /// A query parameter or a path segment, by name.
     pub fn query(name: &str, detail: impl Into<String>) -> Self {
         Self {
             pointer: format!("/{name}"),
+            parameter: Some(name.to_owned()),
+            detail: detail.into(),
+        }
+    }
+
+    /// A request header, by its name as sent (e.g. `Idempotency-Key`).
+    pub fn header(name: &str, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: format!("/{}", name.to_ascii_lowercase()),
             parameter: Some(name.to_owned()),
             detail: detail.into(),
         }

@@ -21,6 +21,7 @@ pub mod record;
 pub mod roles;
 pub mod scope;
 pub mod tenants;
+pub mod text;
 pub mod timeline;
 pub mod users;
 

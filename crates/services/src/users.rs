@@ -16,7 +16,7 @@ pub use changes::{UserChange, delete, update};
 pub use invitations::{NewUser, SignIn, accept_invitation, invite};
 pub use sign_in::{end_reused_session, sign_out, signed_in};
 
-use crate::{Error, InvalidField, Page, PageRequest, Result, Scope, Versioned};
+use crate::{Error, Page, PageRequest, Result, Scope, Versioned};
 
 /// Signs in.
 const ACTIVE: &str = "active";
@@ -57,17 +57,6 @@ fn user_out(u: db::users::User, roles: Vec<String>) -> Versioned<UserOut> {
 /// The user as recorded in the audit trail.
 fn snapshot(u: &UserOut) -> Value {
     serde_json::to_value(u).unwrap_or_default()
-}
-
-/// A display name: trimmed, 1-200 characters.
-fn check_name(name: String, problems: &mut Vec<InvalidField>) -> String {
-    if name.is_empty() || name.chars().count() > 200 {
-        problems.push(InvalidField::at(
-            "/display_name",
-            "must be 1-200 characters",
-        ));
-    }
-    name
 }
 
 /// One page of the tenant's users, oldest first.

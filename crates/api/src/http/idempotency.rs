@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::problem::{ApiError, FieldError};
+use super::problem::{ApiError, InvalidField};
 use crate::auth::Ctx;
 use crate::auth::ctx::Committable;
 use crate::state::AppState;
@@ -82,7 +82,7 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     let key = match raw.to_str() {
         Ok(k) if valid_key(k) => k.to_owned(),
         _ => {
-            return ApiError::validation(vec![FieldError::header(
+            return ApiError::validation(vec![InvalidField::header(
                 "Idempotency-Key",
                 "must be 1-255 visible ASCII characters",
             )])

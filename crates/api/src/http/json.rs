@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::problem::{ApiError, FieldError};
+use super::problem::{ApiError, InvalidField};
 
 /// A JSON request body (types deny unknown fields) or a JSON response.
 pub struct ApiJson<T>(pub T);
@@ -77,15 +77,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                         "Unknown field",
                         "The body has a field this endpoint does not accept.",
                     );
-                    e.errors = vec![FieldError::body(&pointer, message)];
+                    e.errors = vec![InvalidField::at(&pointer, message)];
                     e
                 } else if let Some(field) = missing_field(&message) {
-                    ApiError::validation(vec![FieldError::body(
+                    ApiError::validation(vec![InvalidField::at(
                         &format!("{pointer}/{field}"),
                         "is required",
                     )])
                 } else {
-                    ApiError::validation(vec![FieldError::body(&pointer, message)])
+                    ApiError::validation(vec![InvalidField::at(&pointer, message)])
                 }
             }
         }

@@ -15,4 +15,4 @@ pub mod uri_text;
 
 pub use json::{ApiJson, ApiQuery};
 pub use pagination::{Page, PageQuery};
-pub use problem::{ApiError, FieldError};
+pub use problem::{ApiError, InvalidField};

@@ -4,45 +4,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+pub use services::InvalidField;
+
 use super::request_id;
-
-/// One invalid field: a JSON pointer into the body (or the query parameter's name).
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct FieldError {
-    pub pointer: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameter: Option<String>,
-    pub detail: String,
-}
-
-impl FieldError {
-    /// A body field, by JSON pointer such as `/email`.
-    pub fn body(pointer: &str, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.to_owned(),
-            parameter: None,
-            detail: detail.into(),
-        }
-    }
-
-    /// A query-string parameter or a path segment, by name.
-    pub fn query(name: &str, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: format!("/{name}"),
-            parameter: Some(name.to_owned()),
-            detail: detail.into(),
-        }
-    }
-
-    /// A request header, by its name as sent (e.g. `Idempotency-Key`).
-    pub fn header(name: &str, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: format!("/{}", name.to_ascii_lowercase()),
-            parameter: Some(name.to_owned()),
-            detail: detail.into(),
-        }
-    }
-}
 
 /// The body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -54,7 +18,7 @@ pub struct Problem {
     pub detail: String,
     pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<InvalidField>,
 }
 
 /// An error answer: status, stable type code, human title and detail.
@@ -64,7 +28,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub title: &'static str,
     pub detail: String,
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<InvalidField>,
     pub retry_after: Option<u64>,
 }
 
@@ -85,7 +49,7 @@ impl ApiError {
         }
     }
 
-    pub fn validation(errors: Vec<FieldError>) -> Self {
+    pub fn validation(errors: Vec<InvalidField>) -> Self {
         let mut e = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation-failed",
@@ -97,7 +61,7 @@ impl ApiError {
     }
 
     pub fn field(pointer: &str, detail: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError::body(pointer, detail)])
+        Self::validation(vec![InvalidField::at(pointer, detail)])
     }
 
     pub fn not_found() -> Self {
@@ -177,16 +141,7 @@ impl From<services::Error> for ApiError {
     fn from(err: services::Error) -> Self {
         use services::Error;
         match err {
-            Error::Invalid(fields) => Self::validation(
-                fields
-                    .into_iter()
-                    .map(|f| FieldError {
-                        pointer: f.pointer,
-                        parameter: f.parameter,
-                        detail: f.detail,
-                    })
-                    .collect(),
-            ),
+            Error::Invalid(fields) => Self::validation(fields),
             Error::NotFound => Self::not_found(),
             Error::Conflict { code, detail } => Self::conflict(code, detail),
             Error::Forbidden(detail) => Self::new(

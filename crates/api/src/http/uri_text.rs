@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::problem::{ApiError, FieldError};
+use super::problem::{ApiError, InvalidField};
 
 const NUL: &str = "must not contain NUL characters";
 
@@ -33,7 +33,7 @@ pub async fn middleware(req: Request, next: Next) -> Response {
 }
 
 /// Each `{name}` segment of the route template, decoded from the matching segment of the path.
-fn check_path(template: &str, path: &str, errors: &mut Vec<FieldError>) {
+fn check_path(template: &str, path: &str, errors: &mut Vec<InvalidField>) {
     for (segment, raw) in template.split('/').zip(path.split('/')) {
         let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
             continue;
@@ -43,20 +43,20 @@ fn check_path(template: &str, path: &str, errors: &mut Vec<FieldError>) {
             continue;
         }
         match String::from_utf8(percent_decode(raw, false)) {
-            Err(_) => errors.push(FieldError::query(name, "must be UTF-8 text")),
-            Ok(text) if text.contains('\0') => errors.push(FieldError::query(name, NUL)),
+            Err(_) => errors.push(InvalidField::query(name, "must be UTF-8 text")),
+            Ok(text) if text.contains('\0') => errors.push(InvalidField::query(name, NUL)),
             Ok(_) => {}
         }
     }
 }
 
-fn check_query(query: &str, errors: &mut Vec<FieldError>) {
+fn check_query(query: &str, errors: &mut Vec<InvalidField>) {
     for pair in query.split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = String::from_utf8_lossy(&percent_decode(key, true)).into_owned();
         let has_nul = name.contains('\0') || percent_decode(value, true).contains(&0);
         if has_nul && !errors.iter().any(|e| e.parameter.as_deref() == Some(&name)) {
-            errors.push(FieldError::query(&name, NUL));
+            errors.push(InvalidField::query(&name, NUL));
         }
     }
 }

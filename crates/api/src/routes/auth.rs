@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::auth::ctx::ClientIp;
 use crate::auth::{password, secrets};
 use crate::http::problem::ApiResult;
-use crate::http::{ApiError, ApiJson, FieldError, request_id};
+use crate::http::{ApiError, ApiJson, InvalidField, request_id};
 use crate::rate_limit::Verdict;
 use crate::state::AppState;
 
@@ -124,13 +124,13 @@ async fn login(
 ) -> ApiResult<ApiJson<TokenResponse>> {
     let mut errors = Vec::new();
     let slug = TenantSlug::parse(&body.tenant)
-        .map_err(|e| errors.push(FieldError::body("/tenant", e.0)))
+        .map_err(|e| errors.push(InvalidField::at("/tenant", e.0)))
         .ok();
     let email = Email::parse(&body.email)
-        .map_err(|e| errors.push(FieldError::body("/email", e.0)))
+        .map_err(|e| errors.push(InvalidField::at("/email", e.0)))
         .ok();
     if body.password.is_empty() {
-        errors.push(FieldError::body("/password", "must not be empty"));
+        errors.push(InvalidField::at("/password", "must not be empty"));
     }
     let (Some(slug), Some(email)) = (slug, email) else {
         return Err(ApiError::validation(errors));

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::auth::{Ctx, Principal};
 use crate::http::problem::ApiResult;
-use crate::http::{ApiError, FieldError};
+use crate::http::{ApiError, InvalidField};
 use crate::live::{self, LiveEvent, Message, Relay, Subscription};
 use crate::state::AppState;
 
@@ -123,7 +123,7 @@ fn last_event_id(headers: &HeaderMap) -> ApiResult<Option<Uuid>> {
         return Ok(None);
     };
     let not_ours = || {
-        ApiError::validation(vec![FieldError::header(
+        ApiError::validation(vec![InvalidField::header(
             LAST_EVENT_ID,
             "is not the id of an event this stream sent",
         )])

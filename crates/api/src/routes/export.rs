@@ -26,7 +26,7 @@ use uuid::Uuid;
 use super::clients::cipher;
 use crate::auth::Ctx;
 use crate::http::problem::ApiResult;
-use crate::http::{ApiError, ApiQuery, FieldError, schemas};
+use crate::http::{ApiError, ApiQuery, InvalidField, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -215,7 +215,7 @@ async fn export_clients(
         None | Some("comma") => ',',
         Some("semicolon") => ';',
         Some(_) => {
-            return Err(ApiError::validation(vec![FieldError::query(
+            return Err(ApiError::validation(vec![InvalidField::query(
                 "separator",
                 "must be comma or semicolon",
             )]));

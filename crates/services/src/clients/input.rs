@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::ClientOut;
-use crate::{Error, InvalidField, Result};
+use crate::{Error, InvalidField, Result, text};
 
 /// Most e-mails a client (or a contact) may have.
 pub const MAX_EMAILS: usize = 50;
@@ -164,48 +164,6 @@ async fn definitions(tx: &mut TenantTx) -> Result<Vec<FieldDefinition>> {
         .collect()
 }
 
-/// Trimmed text of at most `max` characters; blank is none.
-fn optional_text(
-    pointer: &str,
-    v: Option<String>,
-    max: usize,
-    problems: &mut Vec<InvalidField>,
-) -> Option<String> {
-    let v = v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())?;
-    if v.chars().count() > max {
-        problems.push(InvalidField::at(
-            pointer,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Some(v)
-}
-
-/// The company name given, or the current one; on create it is required.
-fn company_name(
-    given: Option<String>,
-    current: Option<&ClientOut>,
-    problems: &mut Vec<InvalidField>,
-) -> String {
-    match given.map(|n| n.trim().to_owned()) {
-        Some(n) if n.is_empty() || n.chars().count() > 300 => {
-            problems.push(InvalidField::at(
-                "/company_name",
-                "must be 1-300 characters",
-            ));
-            n
-        }
-        Some(n) => n,
-        None => match current {
-            Some(c) => c.company_name.clone(),
-            None => {
-                problems.push(InvalidField::at("/company_name", "is required"));
-                String::new()
-            }
-        },
-    }
-}
-
 /// The status given (a client never goes back to lead), or the current one; `lead` on create.
 fn status(
     given: Option<&str>,
@@ -295,7 +253,13 @@ pub async fn prepare(
     current: Option<&ClientOut>,
 ) -> Result<ClientData> {
     let mut problems = Vec::new();
-    let company_name = company_name(input.company_name, current, &mut problems);
+    let company_name = text::required_or_current(
+        "/company_name",
+        input.company_name,
+        current.map(|c| c.company_name.as_str()),
+        300,
+        &mut problems,
+    );
     let country_raw = input
         .tax_id_country
         .clone()
@@ -322,11 +286,11 @@ pub async fn prepare(
         None => current.map(|c| c.phones.clone()).unwrap_or_default(),
     };
     let sector = match input.sector {
-        Some(v) => optional_text("/sector", v, 100, &mut problems),
+        Some(v) => text::optional("/sector", v, 100, &mut problems),
         None => current.and_then(|c| c.sector.clone()),
     };
     let website = match input.website {
-        Some(v) => optional_text("/website", v, 300, &mut problems),
+        Some(v) => text::optional("/website", v, 300, &mut problems),
         None => current.and_then(|c| c.website.clone()),
     };
     let source = match input.source {

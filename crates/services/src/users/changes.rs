@@ -4,8 +4,8 @@
 use domain::{BuiltinRole, EventType};
 use uuid::Uuid;
 
-use super::{ACTIVE, DISABLED, INVITED, UserOut, check_name, get, snapshot, user_out};
-use crate::{Change, Error, Expected, InvalidField, Result, Scope, Versioned, access, roles};
+use super::{ACTIVE, DISABLED, INVITED, UserOut, get, snapshot, user_out};
+use crate::{Change, Error, Expected, InvalidField, Result, Scope, Versioned, access, roles, text};
 
 /// What to change of a user, as given; `None` keeps a value.
 #[derive(Debug, Clone, Default)]
@@ -69,13 +69,13 @@ pub async fn update(
     expected.check(before.version)?;
     let before = before.value;
     let mut problems = Vec::new();
-    let name = change
-        .display_name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or(&before.display_name)
-        .to_owned();
-    let name = check_name(name, &mut problems);
+    let name = text::required_or_current(
+        "/display_name",
+        change.display_name.clone(),
+        Some(&before.display_name),
+        200,
+        &mut problems,
+    );
     let status = check_status(change.status.as_deref(), &before.status, &mut problems);
     let roles = match &change.roles {
         None => None,

@@ -5,9 +5,9 @@
 use domain::{Email, EventType};
 use uuid::Uuid;
 
-use super::{ACTIVE, INVITED, UserOut, check_name, snapshot, user_out};
+use super::{ACTIVE, INVITED, UserOut, snapshot, user_out};
 use crate::tenants::JudgedPassword;
-use crate::{Change, Error, InvalidField, Result, Scope, Versioned, access, roles};
+use crate::{Change, Error, InvalidField, Result, Scope, Versioned, access, roles, text};
 
 /// How a new user will sign in.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub async fn invite(scope: &mut Scope, input: NewUser) -> Result<Versioned<UserO
     let email = Email::parse(&input.email)
         .map_err(|e| problems.push(InvalidField::at("/email", e.0)))
         .ok();
-    let name = check_name(input.display_name.trim().to_owned(), &mut problems);
+    let name = text::required("/display_name", &input.display_name, 200, &mut problems);
     if let SignIn::Password(Err(why)) = &input.sign_in {
         problems.push(InvalidField::at("/password", why.clone()));
     }
