@@ -23,5 +23,7 @@ else
   cargo test --workspace --no-fail-fast
 fi
 
+scripts/browser-test.sh  # the web console in Debian's chromium (tests/browser)
+
 # The OpenAPI document as a contract: validated, then fuzzed against the real server.
 scripts/api-contract.sh

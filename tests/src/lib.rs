@@ -213,9 +213,16 @@ pub async fn spawn_on(db_name: &str, tweak: impl FnOnce(&mut ApiConfig)) -> Test
     let addr = listener.local_addr().expect("addr");
     let metrics_addr = metrics.local_addr().expect("addr");
     let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(api::run(state.clone(), listener, metrics, async move {
-        let _ = rx.await;
-    }));
+    let router = api::app_with(state.clone(), Some(web::console(&state)));
+    let server = tokio::spawn(api::run_with(
+        state.clone(),
+        router,
+        listener,
+        metrics,
+        async move {
+            let _ = rx.await;
+        },
+    ));
     let owner = PgPoolOptions::new()
         .max_connections(4)
         .connect(&owner_url(db_name))

@@ -39,6 +39,8 @@ pub struct ApiConfig {
     pub assets_dir: PathBuf,
     /// Trust `X-Forwarded-For` from the load balancer for the client IP.
     pub trust_forwarded_for: bool,
+    /// The web console's cookies carry `Secure` (off only for development on plain HTTP).
+    pub secure_cookies: bool,
 }
 
 impl ApiConfig {
@@ -64,6 +66,7 @@ impl ApiConfig {
             authz_reload_every: Duration::from_secs(30),
             assets_dir: PathBuf::from("assets/dist"),
             trust_forwarded_for: false,
+            secure_cookies: true,
         }
     }
 }

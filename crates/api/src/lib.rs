@@ -123,8 +123,21 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
     })))
 }
 
-async fn not_found() -> impl IntoResponse {
-    ApiError::not_found()
+/// Unknown paths: a problem under `/api/` (and everywhere without a console), the console's
+/// page elsewhere.
+fn fallback(
+    console_not_found: Option<fn(&axum::http::HeaderMap) -> axum::response::Response>,
+) -> impl Fn(axum::http::Uri, axum::http::HeaderMap) -> std::future::Ready<axum::response::Response>
++ Clone
++ Send
++ Sync
++ 'static {
+    move |uri, headers| {
+        std::future::ready(match console_not_found {
+            Some(page) if !uri.path().starts_with("/api/") => page(&headers),
+            _ => ApiError::not_found().into_response(),
+        })
+    }
 }
 
 async fn method_not_allowed() -> impl IntoResponse {
@@ -174,8 +187,20 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     documented(protected_routes()).1
 }
 
+/// A face served beside the API by the same process (the web console): its routes, and the
+/// answer for an unknown path outside `/api/` (an HTML page rather than a problem).
+pub struct Console {
+    pub routes: Router<AppState>,
+    pub not_found: fn(&axum::http::HeaderMap) -> axum::response::Response,
+}
+
 /// The API router with every module, its middleware and its OpenAPI document.
 pub fn app(state: AppState) -> Router {
+    app_with(state, None)
+}
+
+/// The API router with the console mounted beside it, under the same middleware.
+pub fn app_with(state: AppState, console: Option<Console>) -> Router {
     let protected = protected_routes()
         .route_layer(from_fn_with_state(
             state.clone(),
@@ -197,7 +222,13 @@ pub fn app(state: AppState) -> Router {
         .route("/docs", get(routes::docs::page))
         .route("/assets/docs/init.js", get(routes::docs::init_js))
         .nest_service("/assets", assets)
-        .fallback(not_found)
+        .merge(
+            console
+                .as_ref()
+                .map(|c| c.routes.clone())
+                .unwrap_or_default(),
+        )
+        .fallback(fallback(console.map(|c| c.not_found)))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn(http::uri_text::middleware))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
@@ -287,6 +318,18 @@ pub async fn run(
     metrics_listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let router = app(state.clone());
+    run_with(state, router, listener, metrics_listener, shutdown).await
+}
+
+/// [`run`] serving `router` (the API with the console, [`app_with`]).
+pub async fn run_with(
+    state: AppState,
+    router: Router,
+    listener: TcpListener,
+    metrics_listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     spawn_policy_reloaders(&state, stop_rx.clone());
     live::spawn_relay(&state, stop_rx.clone());
@@ -314,7 +357,7 @@ pub async fn run(
 
     let api = axum::serve(
         listener,
-        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(wait_stop(stop_rx.clone()));
     let metrics = axum::serve(metrics_listener, metrics_app(state.clone()))

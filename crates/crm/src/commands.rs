@@ -74,7 +74,8 @@ pub async fn serve(
         revision = domain::build_info::REVISION,
         "serving"
     );
-    api::run(state, listener, metrics, shutdown).await
+    let router = api::app_with(state.clone(), Some(web::console(&state)));
+    api::run_with(state, router, listener, metrics, shutdown).await
 }
 
 pub async fn worker(

@@ -262,6 +262,10 @@ impl Settings {
                 .unwrap_or_else(|| "assets/dist".into()),
         );
         api.trust_forwarded_for = env.flag("CRM_TRUST_FORWARDED_FOR")?;
+        api.secure_cookies = match env.get("CRM_SECURE_COOKIES") {
+            Some(_) => env.flag("CRM_SECURE_COOKIES")?,
+            None => !dev,
+        };
 
         let mut worker = WorkerConfig::default();
         if let Some(id) = env.get("CRM_WORKER_ID") {

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use db::TenantTx;
@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 
 use super::principal::Principal;
 use super::secrets;
+use super::sessions::Caller;
 use crate::http::{ApiError, idempotency, request_id};
 use crate::state::AppState;
 
@@ -81,21 +82,29 @@ fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<String> {
         .map(|ci| ci.0.ip().to_string())
 }
 
-/// The client's IP: the peer address, or the first `X-Forwarded-For` hop when trusted.
-pub struct ClientIp(pub String);
-
-impl FromRequestParts<AppState> for ClientIp {
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            client_ip(parts, state.config.trust_forwarded_for)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        Ok(Self {
+            ip: client_ip(parts, state.config.trust_forwarded_for)
                 .unwrap_or_else(|| "unknown".to_owned()),
-        ))
+            user_agent: user_agent(parts),
+        })
     }
+}
+
+fn user_agent(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(512).collect())
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -148,11 +157,7 @@ impl FromRequestParts<AppState> for Ctx {
             kind: actor_kind,
             id: Some(actor_id),
             ip: client_ip(parts, state.config.trust_forwarded_for),
-            user_agent: parts
-                .headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(512).collect()),
+            user_agent: user_agent(parts),
             request_id: request_id::current(),
         };
         Ok(Self {
@@ -166,14 +171,17 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 impl Ctx {
-    /// Fails with 403 unless the caller holds `permission`.
-    pub async fn require(&self, permission: &str) -> Result<(), ApiError> {
-        if self
-            .state
+    /// Whether the caller holds `permission` (what a page shows or hides).
+    pub async fn allows(&self, permission: &str) -> bool {
+        self.state
             .authz
             .allowed(&self.subject, self.tenant(), permission)
             .await
-        {
+    }
+
+    /// Fails with 403 unless the caller holds `permission`.
+    pub async fn require(&self, permission: &str) -> Result<(), ApiError> {
+        if self.allows(permission).await {
             Ok(())
         } else {
             Err(ApiError::forbidden(permission))

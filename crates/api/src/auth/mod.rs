@@ -5,6 +5,7 @@ pub mod ctx;
 pub mod password;
 pub mod principal;
 pub mod secrets;
+pub mod sessions;
 pub mod tokens;
 
 pub use ctx::Ctx;

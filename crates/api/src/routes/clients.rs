@@ -32,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The tenant's cipher (cached), which the client flows decrypt and encrypt with.
-pub(crate) async fn cipher(state: &AppState, ctx: &mut Ctx) -> ApiResult<Arc<TenantCipher>> {
+pub async fn cipher(state: &AppState, ctx: &mut Ctx) -> ApiResult<Arc<TenantCipher>> {
     state
         .ciphers
         .get(&mut ctx.tx, &state.master_keys)

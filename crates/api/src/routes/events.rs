@@ -56,7 +56,7 @@ const LAST_EVENT_ID: &str = "Last-Event-ID";
     extensions(("x-permission" = json!("timeline.view"))),
     params(LastEventId),
     responses((status = 200, content_type = "text/event-stream", body = String, description = "An endless event stream")))]
-async fn live_events(
+pub async fn live_events(
     State(state): State<AppState>,
     mut ctx: Ctx,
     headers: HeaderMap,

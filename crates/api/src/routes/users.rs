@@ -89,7 +89,7 @@ async fn invite_user(
             (SignIn::Password(judged), None)
         }
         None => {
-            let (token, digest) = super::auth::new_invite(ctx.tenant());
+            let (token, digest) = crate::auth::sessions::new_invite(ctx.tenant());
             (SignIn::Invitation(digest), Some(token))
         }
     };

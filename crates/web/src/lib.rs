@@ -1,0 +1,64 @@
+//! The web console: server-rendered pages (askama templates, htmx for partial updates,
+//! Bootstrap 5) mounted by `crm serve` beside the JSON API. Every page calls the same service
+//! functions as the API, inside the same tenant transaction (the API's `Ctx`), with the same
+//! permission checks and problem codes; a rule written a second time here is a defect.
+//! How to add a page: docs/adding-a-module.md ("Console pages").
+
+pub mod assets;
+pub mod cookies;
+pub mod csrf;
+pub mod errors;
+pub mod headers;
+pub mod i18n;
+pub mod page;
+pub mod pages;
+pub mod render;
+pub mod session;
+pub mod state;
+
+use api::state::AppState;
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::Redirect;
+use axum::routing::{get, post};
+
+use crate::state::WebState;
+
+/// The console, ready for [`api::app_with`].
+pub fn console(app: &AppState) -> api::Console {
+    let ws = WebState::new(app.clone());
+    errors::use_assets(&ws.assets);
+    let favicon = ws.assets.url("favicon.svg");
+    let pages = Router::new()
+        .route("/", get(pages::dashboard::show))
+        .route("/login", get(pages::auth::show).post(pages::auth::submit))
+        .route("/logout", post(pages::auth::sign_out))
+        .route("/clients", get(pages::clients::list))
+        .route("/clients/{id}", get(pages::clients::show))
+        .route("/clients/{id}/timeline", get(pages::clients::timeline))
+        .route("/timeline", get(pages::timeline::show))
+        .route(
+            "/invitation",
+            get(pages::auth::show_invitation).post(pages::auth::accept_invitation),
+        )
+        .with_state(ws.clone());
+    // The live stream is the API's own handler, authenticated here from the cookies.
+    let live: Router<AppState> =
+        Router::new().route("/live", get(api::routes::events::live_events));
+    let protected = pages
+        .merge(live)
+        .layer(from_fn_with_state(ws.clone(), session::attach))
+        .layer(from_fn_with_state(ws.clone(), csrf::protect))
+        .layer(from_fn(errors::render_problems));
+    let files = Router::new()
+        .route("/static/{*file}", get(assets::serve))
+        .route(
+            "/favicon.ico",
+            get(move || async move { Redirect::permanent(&favicon) }),
+        )
+        .with_state(ws);
+    api::Console {
+        routes: protected.merge(files).layer(from_fn(headers::security)),
+        not_found: errors::not_found,
+    }
+}

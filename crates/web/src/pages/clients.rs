@@ -1,0 +1,229 @@
+//! `/clients`: the list with search as you type (the API's typo-tolerant search), filters,
+//! sort and keyset "load more"; `/clients/{id}`: the profile, contacts and the client's
+//! timeline with type filters and live new events, and the tab strip later modules fill.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use services::clients::{ClientOut, ClientQuery};
+use services::contacts::ContactOut;
+use services::timeline::{EventQuery, TimelineEvent};
+use services::{PageRequest, Versioned};
+use uuid::Uuid;
+
+use crate::page::{Page, PageError, PageResult};
+use crate::render::{Chrome, html};
+
+#[derive(Template)]
+#[template(path = "clients.html")]
+struct ClientsPage {
+    c: Chrome,
+    q: ClientQuery,
+    rows: ClientRows,
+    statuses: Vec<(&'static str, String)>,
+    can_create: bool,
+    can_export: bool,
+}
+
+/// The rows of one page and the link to the next.
+#[derive(Template)]
+#[template(path = "clients_rows.html")]
+struct ClientRows {
+    clients: Vec<ClientOut>,
+    more: Option<String>,
+    empty: String,
+    load_more: String,
+    status_names: Vec<(&'static str, String)>,
+}
+
+impl ClientRows {
+    fn status_label(&self, status: &str) -> String {
+        self.status_names
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| status.to_owned())
+    }
+}
+
+const STATUSES: [&str; 4] = ["lead", "client", "inactive", "lost"];
+
+/// The list's query string for the page after `cursor`, keeping the filters.
+fn next_page_url(q: &ClientQuery, cursor: &str) -> String {
+    let pairs: Vec<(&str, &str)> = [
+        ("q", q.q.as_deref()),
+        ("status", q.status.as_deref()),
+        ("sector", q.sector.as_deref()),
+        ("tag", q.tag.as_deref()),
+        ("owner_id", q.owner_id.as_deref()),
+        ("sort", q.sort.as_deref()),
+        ("cursor", Some(cursor)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+    .collect();
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    format!("/clients?{query}")
+}
+
+/// `GET /clients` (the rows alone for htmx: search, filters and "load more").
+pub async fn list(mut page: Page, Query(q): Query<ClientQuery>) -> PageResult {
+    page.require("clients.view").await?;
+    let cipher = page.cipher().await?;
+    let (filter, request) = q.parse()?;
+    let found = services::clients::list(&mut page.ctx, &cipher, &filter, &request).await?;
+    let locale = page.locale;
+    let status_names: Vec<_> = STATUSES
+        .iter()
+        .map(|s| (*s, locale.t(&format!("status-{s}"))))
+        .collect();
+    let rows = ClientRows {
+        more: found.next_cursor.as_deref().map(|c| next_page_url(&q, c)),
+        clients: found.data,
+        empty: locale.t("clients-none"),
+        load_more: locale.t("load-more"),
+        status_names: status_names.clone(),
+    };
+    if page.htmx {
+        page.ctx.done();
+        return Ok(html(&rows));
+    }
+    let body = ClientsPage {
+        c: Chrome::new(&page, "clients", "clients-title"),
+        can_create: page.can("clients.create"),
+        can_export: page.can("clients.export"),
+        q,
+        rows,
+        statuses: status_names,
+    };
+    page.ctx.done();
+    Ok(html(&body))
+}
+
+#[derive(Template)]
+#[template(path = "client.html")]
+struct ClientPage {
+    c: Chrome,
+    client: ClientOut,
+    version: i32,
+    status_label: String,
+    contacts: Vec<ContactOut>,
+    events: TimelineRows,
+    can_edit: bool,
+    can_timeline: bool,
+    tabs: Vec<String>,
+}
+
+/// A client's events and the link to the next page.
+#[derive(Template)]
+#[template(path = "timeline_rows.html")]
+pub struct TimelineRows {
+    pub events: Vec<TimelineEvent>,
+    pub more: Option<String>,
+    pub empty: String,
+    pub load_more: String,
+}
+
+/// The id in a console path; a malformed one is simply not found.
+pub fn parse_id(raw: &str) -> Result<Uuid, PageError> {
+    Uuid::try_parse(raw).map_err(|_| api::http::ApiError::not_found().into())
+}
+
+/// `GET /clients/{id}`
+pub async fn show(mut page: Page, Path(id): Path<String>) -> PageResult {
+    page.require("clients.view").await?;
+    let id = parse_id(&id)?;
+    let cipher = page.cipher().await?;
+    let Versioned {
+        value: client,
+        version,
+    } = services::clients::get(&mut page.ctx, &cipher, id).await?;
+    let contacts =
+        services::contacts::list(&mut page.ctx, &cipher, id, &PageRequest::default()).await?;
+    let can_timeline = page.can("timeline.view");
+    let events = if can_timeline {
+        client_timeline(&mut page, id, EventQuery::default()).await?
+    } else {
+        empty_timeline(&page)
+    };
+    let locale = page.locale;
+    let body = ClientPage {
+        c: Chrome::new(&page, "clients", "client-title"),
+        status_label: locale.t(&format!("status-{}", client.status)),
+        client,
+        version,
+        contacts: contacts.data,
+        events,
+        can_edit: page.can("clients.edit"),
+        can_timeline,
+        tabs: [
+            "communications",
+            "proposals",
+            "opportunities",
+            "tickets",
+            "activities",
+            "assistant",
+        ]
+        .iter()
+        .map(|t| locale.t(&format!("tab-{t}")))
+        .collect(),
+    };
+    page.ctx.done();
+    Ok(html(&body))
+}
+
+fn empty_timeline(page: &Page) -> TimelineRows {
+    TimelineRows {
+        events: Vec::new(),
+        more: None,
+        empty: page.locale.t("timeline-none"),
+        load_more: page.locale.t("load-more"),
+    }
+}
+
+async fn client_timeline(
+    page: &mut Page,
+    id: Uuid,
+    q: EventQuery,
+) -> Result<TimelineRows, PageError> {
+    let found = services::timeline::client_events(&mut page.ctx, id, &q).await?;
+    let more = found.next_cursor.as_deref().map(|c| {
+        let pairs: Vec<(&str, &str)> = [("type", q.types.as_deref()), ("cursor", Some(c))]
+            .into_iter()
+            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+            .collect();
+        format!(
+            "/clients/{id}/timeline?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    });
+    Ok(TimelineRows {
+        events: found.data,
+        more,
+        ..empty_timeline(page)
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct TimelineFilter {
+    #[serde(rename = "type")]
+    types: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /clients/{id}/timeline`: the client's events (htmx: type filter, "load more").
+pub async fn timeline(
+    mut page: Page,
+    Path(id): Path<String>,
+    Query(f): Query<TimelineFilter>,
+) -> PageResult {
+    page.require("timeline.view").await?;
+    let id = parse_id(&id)?;
+    let q = EventQuery {
+        types: f.types,
+        cursor: f.cursor,
+        ..Default::default()
+    };
+    let rows = client_timeline(&mut page, id, q).await?;
+    page.ctx.done();
+    Ok(html(&rows))
+}

@@ -1,0 +1,145 @@
+// The console's own behaviour, loaded on every page (no inline script: the
+// Content-Security-Policy forbids it). Everything is driven by data attributes the server
+// renders: <time datetime>, canvas[data-chart], [data-live-kpis], [data-live-timeline],
+// select[data-searchable]. Written for this project.
+"use strict";
+
+(function () {
+  const body = document.body;
+  const locale = body.dataset.locale || document.documentElement.lang || "es";
+  const timeZone = body.dataset.timeZone || undefined;
+
+  // Dates: the server sends UTC; show them in the tenant's time zone and language.
+  const dateFormat = new Intl.DateTimeFormat(locale, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone,
+  });
+  function formatTimes(root) {
+    root.querySelectorAll("time[datetime]:not([data-formatted])").forEach((el) => {
+      const when = new Date(el.getAttribute("datetime"));
+      if (!Number.isNaN(when.getTime())) {
+        el.textContent = dateFormat.format(when);
+        el.title = when.toISOString();
+        el.dataset.formatted = "1";
+      }
+    });
+  }
+
+  // Charts: data-chart is the kind, data-chart-data the labels and series as JSON.
+  const weekFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone });
+  function drawCharts(root) {
+    if (!window.Chart) return;
+    root.querySelectorAll("canvas[data-chart]:not([data-drawn])").forEach((canvas) => {
+      const data = JSON.parse(canvas.dataset.chartData || "{}");
+      const kind = canvas.dataset.chart;
+      const labels = (data.labels || []).map((l) =>
+        /^\d{4}-\d{2}-\d{2}T/.test(l) ? weekFormat.format(new Date(l)) : l,
+      );
+      let config;
+      if (kind === "doughnut") {
+        config = {
+          type: "doughnut",
+          data: { labels, datasets: [{ data: data.values || [] }] },
+        };
+      } else {
+        config = {
+          type: "bar",
+          data: {
+            labels,
+            datasets: (data.series || []).map((s) => ({ label: s.label, data: s.values })),
+          },
+          options: {
+            scales: { x: { stacked: kind === "stacked" }, y: { stacked: kind === "stacked", beginAtZero: true } },
+          },
+        };
+      }
+      config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options);
+      new window.Chart(canvas, config);
+      canvas.dataset.drawn = "1";
+    });
+  }
+
+  // Searchable selects (owners, tags, roles).
+  function searchableSelects(root) {
+    if (!window.TomSelect) return;
+    root.querySelectorAll("select[data-searchable]:not(.tomselected)").forEach((el) => {
+      new window.TomSelect(el, { create: el.dataset.searchable === "create", maxOptions: 200 });
+    });
+  }
+
+  function enhance(root) {
+    formatTimes(root);
+    drawCharts(root);
+    searchableSelects(root);
+  }
+
+  // Live updates: the tenant's event stream, authenticated by the session cookies.
+  const numberFormat = new Intl.NumberFormat(locale);
+  const percentFormat = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
+  function showKpis(kpis) {
+    document.querySelectorAll("[data-kpi]").forEach((el) => {
+      const value = kpis[el.dataset.kpi];
+      if (value === undefined) return;
+      el.textContent =
+        el.dataset.kpi === "conversion_rate"
+          ? value === null ? "–" : percentFormat.format(value)
+          : numberFormat.format(value);
+    });
+  }
+  function showEvent(event) {
+    document.querySelectorAll("[data-live-timeline]").forEach((list) => {
+      const onlyClient = list.dataset.clientId;
+      if (onlyClient && onlyClient !== event.client_id) return;
+      if (list.querySelector(`[data-event-id="${event.id}"]`)) return;
+      const item = document.createElement("li");
+      item.dataset.eventId = event.id;
+      item.className = "is-new";
+      const meta = document.createElement("div");
+      meta.className = "small text-secondary";
+      const time = document.createElement("time");
+      time.setAttribute("datetime", event.event_date);
+      const type = document.createElement("span");
+      type.className = "badge text-bg-light border ms-1";
+      type.textContent = event.event_type;
+      meta.append(time, type);
+      const text = document.createElement("div");
+      if (event.client_id) {
+        const link = document.createElement("a");
+        link.href = `/clients/${event.client_id}`;
+        link.textContent = event.description;
+        text.append(link);
+      } else {
+        text.textContent = event.description;
+      }
+      item.append(meta, text);
+      list.prepend(item);
+      formatTimes(list);
+    });
+  }
+  if (document.querySelector("[data-live-kpis], [data-live-timeline]") && window.EventSource) {
+    const stream = new EventSource("/live");
+    stream.addEventListener("kpis", (e) => showKpis(JSON.parse(e.data)));
+    stream.addEventListener("timeline", (e) => showEvent(JSON.parse(e.data)));
+    stream.addEventListener("resync", () => window.location.reload());
+    body.dataset.live = "connecting";
+    stream.addEventListener("open", () => (body.dataset.live = "open"));
+  }
+
+  document.addEventListener("DOMContentLoaded", () => enhance(document));
+  if (document.readyState !== "loading") enhance(document);
+  document.addEventListener("htmx:afterSettle", (e) => enhance(e.target));
+  // A form answered 422 comes back with its errors next to the fields: show it.
+  document.addEventListener("htmx:beforeSwap", (e) => {
+    if (e.detail.xhr.status === 422 || e.detail.xhr.status === 409) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+  // Progress bars: the width comes from data-progress (no style attribute in the markup).
+  document.addEventListener("htmx:afterSettle", () => {
+    document.querySelectorAll("[data-progress]").forEach((bar) => {
+      bar.style.width = `${Math.min(100, Number(bar.dataset.progress) || 0)}%`;
+    });
+  });
+})();
