@@ -6,14 +6,16 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderName, HeaderValue};
 
 /// One endpoint under load: one URL, or many that the workers pick from at random (a list of
 /// ids, of search terms, ...).
 pub struct Target {
     pub name: String,
     urls: Arc<[String]>,
-    authorization: Option<HeaderValue>,
+    /// How the requests are signed in: a bearer token (the API) or a session cookie (the
+    /// console).
+    credential: Option<(HeaderName, HeaderValue)>,
 }
 
 impl Target {
@@ -27,14 +29,27 @@ impl Target {
         bearer: Option<&str>,
     ) -> anyhow::Result<Self> {
         anyhow::ensure!(!urls.is_empty(), "a target needs at least one URL");
-        let authorization = bearer
+        let credential = bearer
             .map(|t| HeaderValue::from_str(&format!("Bearer {t}")))
-            .transpose()?;
+            .transpose()?
+            .map(|v| (AUTHORIZATION, v));
         Ok(Self {
             name: name.into(),
             urls: urls.into(),
-            authorization,
+            credential,
         })
+    }
+
+    /// Console pages, signed in as a browser is: the access token in the session cookie.
+    pub fn pages(
+        name: impl Into<String>,
+        urls: Vec<String>,
+        access_token: &str,
+    ) -> anyhow::Result<Self> {
+        let mut target = Self::many(name, urls, None)?;
+        let cookie = HeaderValue::from_str(&format!("crm_access={access_token}"))?;
+        target.credential = Some((COOKIE, cookie));
+        Ok(target)
     }
 
     pub fn urls(&self) -> &[String] {
@@ -43,8 +58,8 @@ impl Target {
 
     fn request(&self, http: &reqwest::Client, i: usize) -> reqwest::RequestBuilder {
         let request = http.get(&self.urls[i % self.urls.len()]);
-        match &self.authorization {
-            Some(value) => request.header(AUTHORIZATION, value.clone()),
+        match &self.credential {
+            Some((name, value)) => request.header(name.clone(), value.clone()),
             None => request,
         }
     }
@@ -168,7 +183,7 @@ async fn run(
             let target = Target {
                 name: String::new(),
                 urls: target.urls.clone(),
-                authorization: target.authorization.clone(),
+                credential: target.credential.clone(),
             };
             let budget = budget.clone();
             let mut rng_state =

@@ -132,6 +132,7 @@ fn api_config(
     config.login_per_account_per_minute = 1_000_000;
     config.login_per_ip_per_minute = 1_000_000;
     config.access_token_ttl = Duration::from_secs(3600);
+    config.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/dist").into();
     config.shutdown_grace = Duration::from_secs(2);
     config
 }
@@ -177,7 +178,15 @@ impl Api {
             api::build_state(api_config(app_url, redis_url, pool_size, master_keys)).await?;
         let (api_listener, metrics_listener) = (listener().await?, listener().await?);
         let addr = api_listener.local_addr()?;
-        let task = tokio::spawn(api::run(state, api_listener, metrics_listener, stopped(rx)));
+        // The console too: its pages are measured beside the JSON endpoints.
+        let router = api::app_with(state.clone(), Some(web::console(&state)));
+        let task = tokio::spawn(api::run_with(
+            state,
+            router,
+            api_listener,
+            metrics_listener,
+            stopped(rx),
+        ));
         Ok(Self { addr, stop, task })
     }
 

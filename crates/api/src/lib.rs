@@ -157,6 +157,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
 fn protected_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(routes::me::router())
+        .merge(routes::tenant::router())
         .merge(routes::users::router())
         .merge(routes::roles::router())
         .merge(routes::api_keys::router())

@@ -164,9 +164,11 @@ pub async fn tenant_set_active(
     }
 }
 
-/// Creates the demo tenant when absent and prints how to sign in.
+/// Creates the demo tenant when absent, gives it its demo data when it has none, and prints
+/// what was added and how to sign in.
 pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let pool = connect(&settings.database_url, "DATABASE_URL").await?;
+    let master = db::crypto::MasterKeys::parse(settings.api.master_keys.expose())?;
     let spec = TenantSpec::new(tenants::DEMO_SLUG, tenants::DEMO_NAME);
     let mut users = Vec::new();
     for u in tenants::demo_users() {
@@ -177,14 +179,22 @@ pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             roles: vec![u.role.to_owned()],
         });
     }
-    let created = tenants::seed_demo(&pool, users).await.map_err(explain)?;
-    if created {
+    let seed = tenants::seed_demo(&pool, &master, users)
+        .await
+        .map_err(explain)?;
+    if seed.created {
         announce_policy_change(settings).await;
     }
     println!(
-        "{} demo tenant `demo`. Sign in with tenant `demo` and one of:",
-        if created { "Created the" } else { "Found the" }
+        "{} demo tenant `demo`.",
+        if seed.created { "Created the" } else { "Found the" }
     );
+    if seed.added.is_empty() {
+        println!("Its demo data is there already: nothing added.");
+    } else {
+        println!("Added {}.", seed.added);
+    }
+    println!("Sign in with tenant `demo` and one of:");
     for u in tenants::demo_users() {
         println!("  {:<10} {:<24} {}", u.role, u.email, u.password);
     }

@@ -92,3 +92,34 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Tenant>, sqlx::Er
     .fetch_optional(tx.conn())
     .await
 }
+
+/// What a tenant's administrators may change of it.
+pub struct TenantSettings<'a> {
+    pub name: &'a str,
+    pub time_zone: &'a str,
+    pub currency: &'a str,
+    pub locale: &'a str,
+}
+
+/// Changes the settings of the transaction's tenant (never another: the id is the scope's).
+#[tracing::instrument(skip_all)]
+pub async fn update_settings(
+    tx: &mut TenantTx,
+    settings: &TenantSettings<'_>,
+) -> Result<Tenant, sqlx::Error> {
+    let id = tx.tenant_id();
+    sqlx::query_as!(
+        Tenant,
+        r#"UPDATE tenants SET name = $2, time_zone = $3, currency = $4, locale = $5,
+                  updated_at = now()
+            WHERE id = $1
+        RETURNING id, slug, name, status, time_zone, currency as "currency!", locale, created_at"#,
+        id,
+        settings.name,
+        settings.time_zone,
+        settings.currency,
+        settings.locale
+    )
+    .fetch_one(tx.conn())
+    .await
+}

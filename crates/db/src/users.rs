@@ -220,7 +220,10 @@ pub struct Me {
     pub tenant_name: String,
     pub time_zone: String,
     pub currency: String,
+    /// The tenant's locale.
     pub locale: String,
+    /// The language the user chose, if any (it wins over the tenant's).
+    pub user_locale: Option<String>,
     pub roles: Vec<String>,
 }
 
@@ -231,6 +234,7 @@ pub async fn me(tx: &mut TenantTx, id: Uuid) -> Result<Option<Me>, sqlx::Error> 
         Me,
         r#"SELECT u.id, u.email, u.display_name, t.id AS tenant_id, t.slug AS tenant_slug,
                   t.name AS tenant_name, t.time_zone, t.currency AS "currency!", t.locale,
+                  u.locale AS user_locale,
                   coalesce((SELECT array_agg(r.role_name ORDER BY r.role_name)
                               FROM user_roles r WHERE r.user_id = u.id), '{}') AS "roles!"
              FROM users u JOIN tenants t ON t.id = u.tenant_id
@@ -239,6 +243,24 @@ pub async fn me(tx: &mut TenantTx, id: Uuid) -> Result<Option<Me>, sqlx::Error> 
     )
     .fetch_optional(tx.conn())
     .await
+}
+
+/// Sets the language a user chose (None: the tenant's); false when there is no such user. The
+/// version stays: it covers what `GET /users` shows, which the language is not part of.
+#[tracing::instrument(skip(tx))]
+pub async fn set_locale(
+    tx: &mut TenantTx,
+    id: Uuid,
+    locale: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE users SET locale = $2 WHERE id = $1 AND deleted_at IS NULL",
+        id,
+        locale
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Active users holding a role (to keep at least one owner).

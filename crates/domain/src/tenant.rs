@@ -1,6 +1,19 @@
-//! Tenant settings: locale, currency, time zone.
+//! Tenant settings: name, locale, currency, time zone.
 
 use crate::Invalid;
+
+/// Most characters of a tenant's name.
+pub const NAME_LIMIT: usize = 200;
+
+/// A tenant's display name: 1-200 characters once trimmed.
+pub fn parse_name(raw: &str) -> Result<&str, Invalid> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > NAME_LIMIT {
+        Err(Invalid::new(format!("must be 1-{NAME_LIMIT} characters")))
+    } else {
+        Ok(name)
+    }
+}
 
 /// Languages the product speaks.
 pub const LOCALES: &[&str] = &["es", "en"];
@@ -44,6 +57,9 @@ mod tests {
 
     #[test]
     fn settings() {
+        assert_eq!(parse_name("  Acme S.L. "), Ok("Acme S.L."));
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"x".repeat(201)).is_err());
         assert_eq!(parse_locale("es"), Ok("es"));
         assert!(parse_locale("fr").is_err());
         assert!(parse_currency("EUR").is_ok());

@@ -68,6 +68,8 @@ catalogue! {
     ImportStarted = "client_import.started", contact: false;
     /// A tenant was provisioned.
     TenantCreated = "tenant.created", contact: false;
+    /// A tenant's settings (name, time zone, locale, currency) changed.
+    TenantUpdated = "tenant.updated", contact: false;
     /// A user was created.
     UserCreated = "user.created", contact: false;
     /// A user was invited by e-mail.

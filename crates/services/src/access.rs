@@ -101,6 +101,9 @@ pub struct MeResponse {
     pub email: Option<String>,
     pub display_name: Option<String>,
     pub tenant: MeTenant,
+    /// The language the user chose (`es`, `en`); null follows the tenant's (`tenant.locale`).
+    /// Always null for an API key.
+    pub locale: Option<String>,
     pub roles: Vec<String>,
     pub permissions: Vec<String>,
 }
@@ -141,6 +144,7 @@ async fn me_as_user(scope: &mut Scope, user: Uuid) -> Result<Option<MeResponse>>
             currency: me.currency,
             locale: me.locale,
         },
+        locale: me.user_locale,
         roles: me.roles,
         permissions: permissions.into_iter().collect(),
     }))
@@ -169,6 +173,7 @@ async fn me_as_key(scope: &mut Scope, key: Uuid) -> Result<Option<MeResponse>> {
             currency: t.currency,
             locale: t.locale,
         },
+        locale: None,
         roles,
         permissions: permissions.into_iter().collect(),
     }))

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod clients;
 pub mod contacts;
 pub mod custom_fields;
+pub mod demo_data;
 pub mod error;
 pub mod import;
 pub mod jobs;

@@ -1,7 +1,12 @@
 //! Tenants: creating one with its first owner (`crm tenant create`, the tests' harness, the
 //! load test's setup), the demo tenant with a user per built-in role (`crm seed-demo`), and
 //! suspending and reactivating one. Passwords come judged and hashed by the caller (the API's
-//! password rule and argon2id), as for every user ([`crate::users`]).
+//! password rule and argon2id), as for every user ([`crate::users`]). Its administrators
+//! change its settings later ([`update_settings`]).
+
+mod settings;
+
+pub use settings::{TenantOut, TenantSettingsInput, settings, update_settings};
 
 use db::audit::Actor;
 use db::{PgPool, TenantTx};
@@ -69,10 +74,7 @@ pub async fn create(
     owner_password: JudgedPassword,
 ) -> Result<Uuid> {
     let slug = TenantSlug::parse(&spec.slug).map_err(|e| invalid("slug", e.0))?;
-    let name = spec.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(invalid("name", "must be 1-200 characters"));
-    }
+    let name = tenant::parse_name(&spec.name).map_err(|e| invalid("name", e.0))?;
     let locale = tenant::parse_locale(&spec.locale).map_err(|e| invalid("locale", e.0))?;
     let currency = tenant::parse_currency(&spec.currency).map_err(|e| invalid("currency", e.0))?;
     let time_zone =
@@ -165,19 +167,44 @@ pub fn demo_users() -> Vec<DemoUser> {
         .collect()
 }
 
+/// What [`seed_demo`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoSeed {
+    /// Whether the demo tenant was created now (with its users).
+    pub created: bool,
+    /// The demo data added now; empty when the tenant had it already.
+    pub added: crate::demo_data::DemoCounts,
+}
+
 /// Creates the demo tenant with `users` (the [`demo_users`], their passwords judged), the
-/// owner first; false when it exists already.
-pub async fn seed_demo(pool: &PgPool, users: Vec<SetupUser>) -> Result<bool> {
-    if db::tenants::find_by_slug(pool, DEMO_SLUG).await?.is_some() {
-        return Ok(false);
-    }
+/// owner first, unless it exists; then gives it its demo data unless it has that already
+/// ([`crate::demo_data::fill`]), so a demo tenant made before the data existed gets it once.
+pub async fn seed_demo(
+    pool: &PgPool,
+    master: &db::crypto::MasterKeys,
+    users: Vec<SetupUser>,
+) -> Result<DemoSeed> {
+    let (id, created) = match db::tenants::find_by_slug(pool, DEMO_SLUG).await? {
+        Some(tenant) => (tenant.id, false),
+        None => create_demo(pool, users).await?,
+    };
+    let added = crate::demo_data::fill(pool, master, id).await?;
+    Ok(DemoSeed { created, added })
+}
+
+/// Creates the demo tenant and its users; when another process created it meanwhile, finds
+/// that one. Returns its id and whether it was created here.
+async fn create_demo(pool: &PgPool, users: Vec<SetupUser>) -> Result<(Uuid, bool)> {
     let mut users = users.into_iter();
     let Some(owner) = users.next() else {
         return Err(invalid("users", "the demo tenant needs an owner"));
     };
     let spec = TenantSpec::new(DEMO_SLUG, DEMO_NAME);
     let id = match create(pool, &spec, &owner.email, owner.password).await {
-        Err(Error::Conflict { .. }) => return Ok(false),
+        Err(Error::Conflict { .. }) => {
+            let found = db::tenants::find_by_slug(pool, DEMO_SLUG).await?;
+            return found.map(|t| (t.id, false)).ok_or(Error::NotFound);
+        }
         other => other?,
     };
     let mut scope = Scope::new(TenantTx::begin(pool, id).await?, Actor::system());
@@ -185,7 +212,7 @@ pub async fn seed_demo(pool: &PgPool, users: Vec<SetupUser>) -> Result<bool> {
         add_user(&mut scope, user).await?;
     }
     scope.commit().await?;
-    Ok(true)
+    Ok((id, true))
 }
 
 /// Suspends the tenant with this slug: its users and keys are refused until it is activated.

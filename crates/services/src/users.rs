@@ -1,10 +1,11 @@
 //! Users of the tenant: invited (or created with a password), listed, changed (name, status,
 //! roles), deleted; and the records of their signing in and out. Whoever acts on a user must
 //! hold every permission the user holds ([`crate::access`]), and a tenant always keeps an
-//! active owner.
+//! active owner. Each user may choose their own language ([`set_locale`]).
 
 mod changes;
 mod invitations;
+mod language;
 mod sign_in;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use uuid::Uuid;
 
 pub use changes::{UserChange, delete, update};
 pub use invitations::{NewUser, SignIn, accept_invitation, invite};
+pub use language::set_locale;
 pub use sign_in::{end_reused_session, sign_out, signed_in};
 
 use crate::{Error, Page, PageRequest, Result, Scope, Versioned};

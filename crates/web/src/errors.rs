@@ -3,8 +3,8 @@
 
 use api::http::ApiError;
 use askama::Template;
-use axum::http::{HeaderMap, StatusCode, header};
 use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 

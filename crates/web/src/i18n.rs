@@ -112,27 +112,38 @@ pub enum Arg {
     Number(i64),
 }
 
-const SOURCES: [(&str, &str); 2] = [
-    ("es", include_str!("../locales/es.ftl")),
-    ("en", include_str!("../locales/en.ftl")),
+/// The catalogue files of each language: one per section of the console (a module adds its
+/// own file to both lists).
+macro_rules! catalogue {
+    ($lang:literal: $($file:literal),+) => {
+        ($lang, &[$(include_str!(concat!("../locales/", $lang, "/", $file, ".ftl"))),+])
+    };
+}
+
+const SOURCES: [(&str, &[&str]); 2] = [
+    catalogue!("es": "main", "admin", "clients", "settings"),
+    catalogue!("en": "main", "admin", "clients", "settings"),
 ];
 
 fn catalogues() -> &'static [FluentBundle<FluentResource>; 2] {
     static CATALOGUES: OnceLock<[FluentBundle<FluentResource>; 2]> = OnceLock::new();
-    CATALOGUES.get_or_init(|| SOURCES.map(|(tag, source)| bundle(tag, source)))
+    CATALOGUES.get_or_init(|| SOURCES.map(|(tag, sources)| bundle(tag, sources)))
 }
 
-fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
+fn bundle(tag: &str, sources: &[&str]) -> FluentBundle<FluentResource> {
     let lang: unic_langid::LanguageIdentifier = tag.parse().unwrap_or_default();
-    let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(res, errors)| {
-        tracing::error!(tag, ?errors, "message catalogue has syntax errors");
-        res
-    });
     let mut bundle = FluentBundle::new_concurrent(vec![lang]);
     // Directional isolation marks would end up inside attributes and test selectors.
     bundle.set_use_isolating(false);
-    if let Err(errors) = bundle.add_resource(resource) {
-        tracing::error!(tag, ?errors, "message catalogue has duplicate keys");
+    for source in sources {
+        let resource =
+            FluentResource::try_new((*source).to_owned()).unwrap_or_else(|(res, errors)| {
+                tracing::error!(tag, ?errors, "message catalogue has syntax errors");
+                res
+            });
+        if let Err(errors) = bundle.add_resource(resource) {
+            tracing::error!(tag, ?errors, "message catalogue has duplicate keys");
+        }
     }
     bundle
 }
@@ -153,11 +164,25 @@ mod tests {
 
     #[test]
     fn both_catalogues_parse_and_hold_the_same_keys() {
-        for (tag, source) in SOURCES {
-            assert!(FluentResource::try_new(source.to_owned()).is_ok(), "{tag}");
+        for (tag, sources) in SOURCES {
+            for source in sources {
+                assert!(
+                    FluentResource::try_new((*source).to_owned()).is_ok(),
+                    "{tag}"
+                );
+            }
         }
-        let es = keys(SOURCES[0].1);
-        let en = keys(SOURCES[1].1);
+        let all = |sources: &[&str]| {
+            let mut keys_seen = std::collections::BTreeSet::new();
+            for source in sources {
+                for key in keys(source) {
+                    assert!(keys_seen.insert(key.clone()), "{key} is defined twice");
+                }
+            }
+            keys_seen
+        };
+        let es = all(SOURCES[0].1);
+        let en = all(SOURCES[1].1);
         assert!(es.len() > 50, "{}", es.len());
         assert_eq!(
             es.symmetric_difference(&en).collect::<Vec<_>>(),

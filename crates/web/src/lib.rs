@@ -34,9 +34,22 @@ pub fn console(app: &AppState) -> api::Console {
         .route("/login", get(pages::auth::show).post(pages::auth::submit))
         .route("/logout", post(pages::auth::sign_out))
         .route("/clients", get(pages::clients::list))
+        .route(
+            "/clients/new",
+            get(pages::client_forms::new).post(pages::client_forms::create),
+        )
         .route("/clients/{id}", get(pages::clients::show))
+        .route(
+            "/clients/{id}/edit",
+            get(pages::client_forms::edit).post(pages::client_forms::update),
+        )
+        .route("/clients/{id}/convert", post(pages::client_forms::convert))
+        .route("/clients/{id}/delete", post(pages::client_forms::delete))
+        .route("/clients/{id}/restore", post(pages::client_forms::restore))
         .route("/clients/{id}/timeline", get(pages::clients::timeline))
         .route("/timeline", get(pages::timeline::show))
+        .merge(pages::admin::routes())
+        .merge(pages::settings::routes())
         .route(
             "/invitation",
             get(pages::auth::show_invitation).post(pages::auth::accept_invitation),

@@ -6,8 +6,8 @@
 use api::auth::ctx::Ctx;
 use api::http::ApiError;
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use services::access::MeResponse;
 
@@ -47,7 +47,9 @@ impl FromRequestParts<WebState> for Page {
             Ok(None) => return Err(to_login(parts, htmx)),
             Err(e) => return Err(errors::page(&parts.headers, e.into())),
         };
-        let locale = Locale::from_tag(&me.tenant.locale).unwrap_or_default();
+        // The user's own choice wins over the tenant's default.
+        let locale =
+            Locale::from_tag(me.locale.as_deref().unwrap_or(&me.tenant.locale)).unwrap_or_default();
         Ok(Self {
             ctx,
             me,

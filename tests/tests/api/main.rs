@@ -4,7 +4,9 @@
 mod audit;
 mod ciphers;
 mod clients;
+mod console;
 mod conventions;
+mod demo_data;
 mod edge_input;
 mod escalation;
 mod events;
@@ -19,5 +21,6 @@ mod redis_outage;
 mod roles;
 mod search;
 mod tenancy;
+mod tenant_settings;
 mod tokens;
 mod users;

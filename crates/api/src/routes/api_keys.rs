@@ -69,19 +69,8 @@ async fn create_key(
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("api_keys.manage").await?;
-    // The secret is `crm_<tenant>_<key id>_<random>`; only the random part's digest is kept.
-    let id = Uuid::now_v7();
-    let random = secrets::random_token();
-    let secret = format!(
-        "{}_{random}",
-        secrets::with_tenant(API_KEY_PREFIX, ctx.tenant(), &id.simple().to_string()),
-    );
-    let input = NewKey {
-        id,
-        name: body.name,
-        role: body.role,
-        secret_digest: secrets::digest(&random),
-    };
+    let (input, secret) = new_key(ctx.tenant(), body.name, body.role);
+    let id = input.id;
     let key = api_keys::create(&mut ctx, input).await?;
     ctx.commit().await?;
     Ok((
@@ -89,6 +78,25 @@ async fn create_key(
         [(header::LOCATION, format!("/api/v1/api-keys/{id}"))],
         ApiJson(CreatedKey { key, secret }),
     ))
+}
+
+/// A key to create in `tenant` (the input of [`api_keys::create`]) and its secret, to show
+/// once. The secret is `crm_<tenant>_<key id>_<random>`; only the random part's digest is kept.
+/// The API and the console both make keys with it.
+pub fn new_key(tenant: Uuid, name: String, role: String) -> (NewKey, String) {
+    let id = Uuid::now_v7();
+    let random = secrets::random_token();
+    let secret = format!(
+        "{}_{random}",
+        secrets::with_tenant(API_KEY_PREFIX, tenant, &id.simple().to_string()),
+    );
+    let input = NewKey {
+        id,
+        name,
+        role,
+        secret_digest: secrets::digest(&random),
+    };
+    (input, secret)
 }
 
 /// One key.

@@ -1,6 +1,9 @@
-//! `GET /api/v1/me`: who am I, in which tenant, with which roles and permissions.
+//! `GET /api/v1/me`: who am I, in which tenant, with which roles and permissions;
+//! `PATCH /api/v1/me`: the language I chose for myself.
 
+use serde::{Deserialize, Deserializer};
 use services::access::{self, MeResponse};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -10,7 +13,7 @@ use crate::http::{ApiError, ApiJson};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(me))
+    OpenApiRouter::new().routes(routes!(me, update_me))
 }
 
 /// The caller.
@@ -26,5 +29,36 @@ async fn me(mut ctx: Ctx) -> ApiResult<ApiJson<MeResponse>> {
         }));
     };
     ctx.done();
+    Ok(ApiJson(me))
+}
+
+/// What a user may change of themselves.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeChange {
+    /// `es` or `en`; `null` follows the tenant's locale again. Required.
+    #[serde(deserialize_with = "nullable")]
+    #[schema(pattern = "^(es|en)$", required = true)]
+    pub locale: Option<String>,
+}
+
+/// A member that must be present but may be `null`.
+fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
+}
+
+/// Chooses the signed-in user's own language, which wins over the tenant's (in the console
+/// too). Any signed-in user may; an API key has no language of its own.
+#[utoipa::path(patch, path = "/me", tag = "users", security(("bearer" = [])),
+    request_body = MeChange,
+    responses(
+        (status = 200, description = "The caller, with `locale` as chosen", body = MeResponse),
+        (status = 403, description = "The caller is an API key (`forbidden`).")))]
+async fn update_me(
+    mut ctx: Ctx,
+    ApiJson(change): ApiJson<MeChange>,
+) -> ApiResult<ApiJson<MeResponse>> {
+    let me = services::users::set_locale(&mut ctx, change.locale.as_deref()).await?;
+    ctx.commit().await?;
     Ok(ApiJson(me))
 }

@@ -15,6 +15,7 @@ pub mod kpis;
 pub mod me;
 pub mod merges;
 pub mod roles;
+pub mod tenant;
 pub mod timeline;
 pub mod users;
 

@@ -22,6 +22,14 @@ struct ClientsPage {
     statuses: Vec<(&'static str, String)>,
     can_create: bool,
     can_export: bool,
+    /// The client just deleted, offered for restoring.
+    deleted: Option<Uuid>,
+}
+
+/// What the list shows besides its filters.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListNotice {
+    deleted: Option<String>,
 }
 
 /// The rows of one page and the link to the next.
@@ -65,9 +73,32 @@ fn next_page_url(q: &ClientQuery, cursor: &str) -> String {
     format!("/clients?{query}")
 }
 
+/// The query as the filter form sends it: a filter left blank is no filter.
+fn without_blanks(mut q: ClientQuery) -> ClientQuery {
+    for field in [
+        &mut q.q,
+        &mut q.status,
+        &mut q.sector,
+        &mut q.owner_id,
+        &mut q.tag,
+        &mut q.sort,
+        &mut q.cursor,
+    ] {
+        if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            *field = None;
+        }
+    }
+    q
+}
+
 /// `GET /clients` (the rows alone for htmx: search, filters and "load more").
-pub async fn list(mut page: Page, Query(q): Query<ClientQuery>) -> PageResult {
+pub async fn list(
+    mut page: Page,
+    Query(q): Query<ClientQuery>,
+    Query(notice): Query<ListNotice>,
+) -> PageResult {
     page.require("clients.view").await?;
+    let q = without_blanks(q);
     let cipher = page.cipher().await?;
     let (filter, request) = q.parse()?;
     let found = services::clients::list(&mut page.ctx, &cipher, &filter, &request).await?;
@@ -91,6 +122,10 @@ pub async fn list(mut page: Page, Query(q): Query<ClientQuery>) -> PageResult {
         c: Chrome::new(&page, "clients", "clients-title"),
         can_create: page.can("clients.create"),
         can_export: page.can("clients.export"),
+        deleted: notice
+            .deleted
+            .as_deref()
+            .and_then(|d| Uuid::try_parse(d).ok()),
         q,
         rows,
         statuses: status_names,
@@ -109,6 +144,7 @@ struct ClientPage {
     contacts: Vec<ContactOut>,
     events: TimelineRows,
     can_edit: bool,
+    can_delete: bool,
     can_timeline: bool,
     tabs: Vec<String>,
 }
@@ -154,6 +190,7 @@ pub async fn show(mut page: Page, Path(id): Path<String>) -> PageResult {
         contacts: contacts.data,
         events,
         can_edit: page.can("clients.edit"),
+        can_delete: page.can("clients.delete"),
         can_timeline,
         tabs: [
             "communications",

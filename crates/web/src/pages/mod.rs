@@ -1,6 +1,9 @@
 //! The console's pages, one file per section.
 
+pub mod admin;
 pub mod auth;
+pub mod client_forms;
 pub mod clients;
 pub mod dashboard;
+pub mod settings;
 pub mod timeline;

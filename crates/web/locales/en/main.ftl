@@ -1,4 +1,5 @@
-# The console's messages in English. Every key here exists in es.ftl too (a unit test checks).
+# The console's messages in English: the layout, sign-in, errors, dashboard, lists and
+# timeline. Every key exists in the Spanish file of the same name too (a unit test checks).
 skip-to-content = Skip to content
 nav-main = Main navigation
 nav-toggle = Show navigation

@@ -1,4 +1,5 @@
-# Los mensajes de la consola en español. Cada clave existe también en en.ftl (lo comprueba una prueba).
+# Los mensajes de la consola en español: el marco, la entrada, los errores, el panel, las
+# listas y el historial. Cada clave existe también en el archivo inglés del mismo nombre.
 skip-to-content = Saltar al contenido
 nav-main = Navegación principal
 nav-toggle = Mostrar la navegación

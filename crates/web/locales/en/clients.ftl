@@ -1,0 +1,27 @@
+# Client forms: new, edit, convert, delete, contacts, import, merge.
+field-company_name = Company name
+field-status = Status
+field-emails = E-mails (separated by commas)
+field-phones = Phones (separated by commas)
+field-tax_id = Tax id (NIF, NIE, CIF or EU VAT)
+field-sector = Sector
+field-website = Website
+field-tags = Tags (separated by commas)
+form-save = Save
+form-cancel = Cancel
+client-new-title = New client
+client-edit-title = Edit client
+client-convert = Convert to client
+client-delete = Delete
+clients-deleted = The client was deleted.
+clients-restore = Undo
+client-conflict-title = Someone changed this client meanwhile
+client-conflict-explain = Your changes were not saved: the client was changed after you opened the form, by
+client-conflict-someone = another user
+client-conflict-differences = Where your values and the current ones differ
+client-conflict-field = Field
+client-conflict-mine = Your value
+client-conflict-current = Current value
+client-conflict-same = Your values are the same as the current ones.
+client-conflict-apply = Save mine over the current version
+client-conflict-discard = Keep the current version

@@ -1,0 +1,27 @@
+# Client forms: new, edit, convert, delete, contacts, import, merge.
+field-company_name = Razón social
+field-status = Estado
+field-emails = Correos (separados por comas)
+field-phones = Teléfonos (separados por comas)
+field-tax_id = NIF, NIE, CIF o IVA intracomunitario
+field-sector = Sector
+field-website = Web
+field-tags = Etiquetas (separadas por comas)
+form-save = Guardar
+form-cancel = Cancelar
+client-new-title = Nuevo cliente
+client-edit-title = Editar cliente
+client-convert = Convertir en cliente
+client-delete = Eliminar
+clients-deleted = Se ha eliminado el cliente.
+clients-restore = Deshacer
+client-conflict-title = Alguien ha cambiado este cliente mientras tanto
+client-conflict-explain = No se han guardado tus cambios: el cliente cambió después de abrir el formulario. Lo cambió
+client-conflict-someone = otro usuario
+client-conflict-differences = Donde tus valores y los actuales difieren
+client-conflict-field = Campo
+client-conflict-mine = Tu valor
+client-conflict-current = Valor actual
+client-conflict-same = Tus valores coinciden con los actuales.
+client-conflict-apply = Guardar los míos sobre la versión actual
+client-conflict-discard = Quedarme con la versión actual

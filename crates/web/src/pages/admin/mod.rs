@@ -1,0 +1,193 @@
+//! Administration pages for tenant admins: users, roles, API keys and the audit log. Each
+//! page calls the same service functions as the JSON API with the same permission checks; a
+//! refusal of the services (a field, a permission the admin does not hold, a conflict, a
+//! stale version) is shown on the form it came from.
+
+mod api_keys;
+mod audit;
+mod roles;
+mod users;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use services::{Error, Expected, InvalidField};
+
+use crate::i18n::{Arg, Locale};
+use crate::page::{Page, PageError};
+use crate::state::WebState;
+
+/// The administration routes (each page checks its own permission).
+pub fn routes() -> Router<WebState> {
+    Router::new()
+        .route("/admin/users", get(users::list).post(users::invite))
+        .route("/admin/users/new", get(users::new))
+        .route("/admin/users/{id}", get(users::show).post(users::update))
+        .route("/admin/users/{id}/status", post(users::set_status))
+        .route("/admin/roles", get(roles::list).post(roles::create))
+        .route("/admin/roles/new", get(roles::new))
+        .route("/admin/roles/{name}", get(roles::show).post(roles::update))
+        .route("/admin/roles/{name}/delete", post(roles::delete))
+        .route(
+            "/admin/api-keys",
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route("/admin/api-keys/new", get(api_keys::new))
+        .route("/admin/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/admin/audit", get(audit::list))
+}
+
+/// A posted form's fields in order, repeated names kept (a list of checkboxes).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name`, or empty.
+    fn one(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every value of `name`, in order.
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// The version the form was filled in at (its hidden `version`), as `If-Match` would give
+    /// it; a form without one matches no version.
+    fn expected(&self) -> Expected {
+        Expected::OneOf(self.one("version").trim().parse().into_iter().collect())
+    }
+}
+
+/// Why the services refused a form, in the page's language: the answer's status, a message
+/// above the form, the service's own explanation, and each invalid field.
+pub struct Refusal {
+    pub status: u16,
+    pub message: String,
+    pub detail: Option<String>,
+    pub fields: Vec<InvalidField>,
+}
+
+impl Refusal {
+    /// The refusal a form shows; any other error becomes the console's error page.
+    fn of(locale: Locale, error: Error) -> Result<Self, PageError> {
+        let (status, message, detail, fields) = match error {
+            Error::Invalid(fields) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                locale.t("form-has-errors"),
+                None,
+                fields,
+            ),
+            Error::Forbidden(detail) => (
+                StatusCode::FORBIDDEN,
+                locale.t("admin-refused-escalation"),
+                Some(detail),
+                Vec::new(),
+            ),
+            Error::Conflict { code, detail } => (
+                StatusCode::CONFLICT,
+                conflict(locale, code, &detail),
+                None,
+                Vec::new(),
+            ),
+            Error::Stale => (
+                StatusCode::PRECONDITION_FAILED,
+                locale.t("admin-stale"),
+                None,
+                Vec::new(),
+            ),
+            other => return Err(other.into()),
+        };
+        Ok(Self {
+            status: status.as_u16(),
+            message,
+            detail,
+            fields,
+        })
+    }
+
+    /// What is wrong with the field at `pointer` (or an item of it, `pointer/i`).
+    pub fn field(&self, pointer: &str) -> Option<String> {
+        let details: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|f| {
+                f.pointer == pointer
+                    || f.pointer
+                        .strip_prefix(pointer)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .map(|f| f.detail.as_str())
+            .collect();
+        (!details.is_empty()).then(|| details.join("; "))
+    }
+
+    /// The answer's status.
+    fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+    }
+}
+
+/// What is wrong with the field at `pointer`, if a refusal says.
+fn field_error(refusal: &Option<Refusal>, pointer: &str) -> Option<String> {
+    refusal.as_ref().and_then(|r| r.field(pointer))
+}
+
+/// A conflict's message: the known codes in the page's language, others as the service said.
+fn conflict(locale: Locale, code: &str, detail: &str) -> String {
+    match code {
+        "email-taken" | "last-owner" | "cannot-disable-self" | "role-exists" | "built-in-role" => {
+            locale.t(&format!("admin-conflict-{code}"))
+        }
+        _ => locale.t_with(
+            "admin-conflict",
+            &[("detail", Arg::Text(detail.to_owned()))],
+        ),
+    }
+}
+
+/// A role as the administration pages offer it: whether the signed-in admin may hand it out
+/// (they hold every permission it grants); the services check it again.
+pub struct RoleChoice {
+    pub name: String,
+    pub description: String,
+    pub built_in: bool,
+    pub grantable: bool,
+}
+
+/// Every role of the tenant, built-in first, as choices for `page`'s user.
+async fn role_choices(page: &mut Page) -> Result<Vec<RoleChoice>, PageError> {
+    let roles = services::roles::list(&mut page.ctx).await?;
+    Ok(roles
+        .into_iter()
+        .map(|r| RoleChoice {
+            grantable: r.permissions.iter().all(|p| page.can(p)),
+            name: r.name,
+            description: r.description,
+            built_in: r.built_in,
+        })
+        .collect())
+}
+
+/// The `cursor` of a list page, parsed the one way; a bad one is the services' 422.
+fn page_request(cursor: Option<&str>) -> Result<services::PageRequest<uuid::Uuid>, PageError> {
+    let mut problems = Vec::new();
+    let request = services::PageRequest::parse(None, cursor, &mut problems);
+    Error::check(problems)?;
+    Ok(request)
+}
+
+/// `path?cursor=<cursor>`, for "load more".
+fn next_url(path: &str, cursor: &str) -> String {
+    let query = serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default();
+    format!("{path}?{query}")
+}

@@ -1,0 +1,305 @@
+//! The demo tenant's data set (`crm seed-demo`): a few hundred clients and leads with people,
+//! custom fields and months of history that the API's lists, KPIs and charts show; seeded once,
+//! whoever asks again or at the same time, and seen by no other tenant.
+
+use std::collections::BTreeSet;
+
+use api::auth::password;
+use reqwest::StatusCode;
+use serde_json::Value;
+use services::tenants::{self, DemoSeed, SetupUser, TenantSpec};
+use tests::*;
+use uuid::Uuid;
+
+/// Seeds the demo tenant as `crm seed-demo` does: its users' passwords judged, then the service.
+async fn seed(app: &TestApp) -> DemoSeed {
+    let spec = TenantSpec::new(tenants::DEMO_SLUG, tenants::DEMO_NAME);
+    let mut users = Vec::new();
+    for u in tenants::demo_users() {
+        let whose = password::Owner::in_new_tenant(&spec, &u.email, &u.display_name);
+        users.push(SetupUser {
+            password: password::judge(&u.password, &whose).await.expect("hash"),
+            email: u.email,
+            display_name: u.display_name,
+            roles: vec![u.role.to_owned()],
+        });
+    }
+    let master = db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys");
+    let seeded = tenants::seed_demo(&app.app_pool, &master, users)
+        .await
+        .expect("seed");
+    app.state.authz.reload(&app.state.db).await.expect("reload");
+    seeded
+}
+
+async fn demo_id(app: &TestApp) -> Uuid {
+    db::tenants::find_by_slug(&app.app_pool, tenants::DEMO_SLUG)
+        .await
+        .expect("query")
+        .expect("the demo tenant")
+        .id
+}
+
+/// A demo user's access token.
+async fn token_of(app: &TestApp, role: &str) -> String {
+    let user = tenants::demo_users()
+        .into_iter()
+        .find(|u| u.role == role)
+        .expect("a demo user with that role");
+    let tokens = app
+        .login(tenants::DEMO_SLUG, &user.email, &user.password)
+        .await;
+    tokens["access_token"].as_str().expect("token").to_owned()
+}
+
+/// One number the schema owner reads about the tenant `$1`.
+async fn scalar(app: &TestApp, sql: &str, tenant: Uuid) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(tenant)
+        .fetch_one(&app.owner)
+        .await
+        .expect(sql)
+}
+
+/// Rows of every table the demo data writes to, in one tenant.
+async fn rows(app: &TestApp, tenant: Uuid) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "clients",
+        "contacts",
+        "custom_field_definitions",
+        "timeline_events",
+        "audit_events",
+        "users",
+    ] {
+        counts.push(app.count(table, tenant).await);
+    }
+    counts
+}
+
+fn data(r: &Reply) -> &Vec<Value> {
+    r.body["data"].as_array().expect("a list")
+}
+
+#[tokio::test]
+async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
+    let app = spawn_app().await;
+    let other = app.tenant(&slug("other")).await;
+    let other_before = rows(&app, other.id).await;
+
+    let first = seed(&app).await;
+    assert!(first.created);
+    let added = first.added;
+    assert_eq!(added.clients, services::demo_data::COMPANIES);
+    assert!(added.converted > 0 && added.deleted > 0, "{added:?}");
+    assert!(added.contacts >= added.clients, "{added:?}");
+    assert_eq!(added.custom_fields, 4);
+    assert!(added.history_events >= 5 * added.clients, "{added:?}");
+    let demo = demo_id(&app).await;
+
+    // Both statuses, people, custom values, owners mostly the sales user.
+    let live = "FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL";
+    let total = scalar(&app, &format!("SELECT count(*) {live}"), demo).await;
+    assert!(total >= 250, "{total}");
+    for status in ["lead", "client", "inactive", "lost"] {
+        let n = scalar(
+            &app,
+            &format!("SELECT count(*) {live} AND status = '{status}'"),
+            demo,
+        )
+        .await;
+        assert!(n >= 10, "{status}: {n}");
+    }
+    let without_people = scalar(
+        &app,
+        &format!("SELECT count(*) {live} AND NOT EXISTS (SELECT 1 FROM contacts p WHERE p.client_id = clients.id)"),
+        demo,
+    )
+    .await;
+    assert_eq!(without_people, 0);
+    let with_values = scalar(
+        &app,
+        &format!("SELECT count(*) {live} AND custom_fields <> '{{}}'::jsonb"),
+        demo,
+    )
+    .await;
+    assert!(with_values * 10 >= total * 8, "{with_values} of {total}");
+    let by_sales = scalar(
+        &app,
+        &format!(
+            "SELECT count(*) {live} AND owner_id = (SELECT id FROM users u
+               WHERE u.tenant_id = $1 AND u.email = 'sales@demo.example')"
+        ),
+        demo,
+    )
+    .await;
+    assert!(by_sales * 2 > total, "{by_sales} of {total}");
+
+    // History over at least six months, none of it in the future; each client's last contact
+    // is its latest message.
+    let span_days = scalar(
+        &app,
+        "SELECT extract(day FROM now() - min(event_date))::bigint FROM timeline_events WHERE tenant_id = $1",
+        demo,
+    )
+    .await;
+    assert!(span_days >= 180, "{span_days}");
+    let future = scalar(
+        &app,
+        "SELECT count(*) FROM timeline_events WHERE tenant_id = $1 AND event_date > now()",
+        demo,
+    )
+    .await;
+    assert_eq!(future, 0);
+    let implausible = scalar(
+        &app,
+        "SELECT count(*) FROM clients c WHERE c.tenant_id = $1 AND c.last_contact_at IS DISTINCT FROM
+           (SELECT max(e.event_date) FROM timeline_events e
+             WHERE e.tenant_id = c.tenant_id AND e.client_id = c.id
+               AND e.event_type = 'communication.sent')",
+        demo,
+    )
+    .await;
+    assert_eq!(implausible, 0);
+
+    // What a newcomer signing in sees.
+    let owner = token_of(&app, "owner").await;
+    let kpis = app.get("/api/v1/kpis/clients", &owner).await;
+    assert_eq!(kpis.status, StatusCode::OK, "{}", kpis.text);
+    let k = &kpis.body;
+    assert_eq!(k["total"].as_i64(), Some(total));
+    for figure in ["leads", "clients", "active", "new_this_month"] {
+        assert!(k[figure].as_i64().is_some_and(|n| n > 0), "{figure}: {k}");
+    }
+    assert!(
+        k["period"]["converted"].as_i64().is_some_and(|n| n > 0),
+        "{k}"
+    );
+    assert!(
+        k["conversion_rate"].as_f64().is_some_and(|r| r > 0.0),
+        "{k}"
+    );
+
+    let leads = app.get("/api/v1/clients?status=lead&limit=5", &owner).await;
+    assert_eq!(leads.status, StatusCode::OK, "{}", leads.text);
+    assert_eq!(data(&leads).len(), 5);
+    let clients = app
+        .get("/api/v1/clients?status=client&limit=50", &owner)
+        .await;
+    assert_eq!(data(&clients).len(), 50);
+    let names: BTreeSet<&str> = data(&clients)
+        .iter()
+        .filter_map(|c| c["company_name"].as_str())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.ends_with(" S.L.") || n.ends_with(" S.A.")),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.ends_with(" Ltd")), "{names:?}");
+    let one = &data(&clients)[0];
+    let id = one["id"].as_str().expect("id");
+    let people = app
+        .get(&format!("/api/v1/clients/{id}/contacts"), &owner)
+        .await;
+    assert!((1..=3).contains(&data(&people).len()), "{}", people.text);
+
+    let fields = app.get("/api/v1/custom-fields", &owner).await;
+    assert_eq!(fields.status, StatusCode::OK, "{}", fields.text);
+    let keys: BTreeSet<&str> = fields
+        .body
+        .as_array()
+        .or_else(|| fields.body["data"].as_array())
+        .expect("definitions")
+        .iter()
+        .filter_map(|f| f["key"].as_str())
+        .collect();
+    assert!(
+        keys.contains("tier") && keys.contains("employees"),
+        "{keys:?}"
+    );
+
+    let stats = app.get("/api/v1/timeline/stats?bucket=month", &owner).await;
+    assert_eq!(stats.status, StatusCode::OK, "{}", stats.text);
+    let months: BTreeSet<&str> = stats
+        .body
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .filter(|b| b["event_type"] == "communication.sent")
+        .filter_map(|b| b["period"].as_str())
+        .collect();
+    assert!(months.len() >= 6, "{months:?}");
+
+    // Seeding again adds nothing.
+    let before = rows(&app, demo).await;
+    let again = seed(&app).await;
+    assert!(!again.created);
+    assert!(again.added.is_empty(), "{:?}", again.added);
+    assert_eq!(rows(&app, demo).await, before);
+
+    // Another tenant sees none of it.
+    assert_eq!(rows(&app, other.id).await, other_before);
+    let theirs = app.get("/api/v1/clients", &other.owner_token).await;
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.text);
+    assert!(data(&theirs).is_empty(), "{}", theirs.text);
+    let their_kpis = app.get("/api/v1/kpis/clients", &other.owner_token).await;
+    assert_eq!(
+        their_kpis.body["total"].as_i64(),
+        Some(0),
+        "{}",
+        their_kpis.text
+    );
+    let foreign = app
+        .get(&format!("/api/v1/clients/{id}"), &other.owner_token)
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_demo_tenant_from_before_the_data_is_filled_once_even_by_two_at_a_time() {
+    let app = spawn_app().await;
+    // The demo tenant as `crm seed-demo` made it before it had data: its owner only.
+    let owner = tenants::demo_users().remove(0);
+    let id = provision_tenant(
+        &app.app_pool,
+        tenants::DEMO_SLUG,
+        tenants::DEMO_NAME,
+        &owner.email,
+    )
+    .await;
+    assert_eq!(app.count("clients", id).await, 0);
+
+    let (a, b) = tokio::join!(seed(&app), seed(&app));
+    assert!(!a.created && !b.created);
+    let filled: Vec<_> = [a.added, b.added]
+        .into_iter()
+        .filter(|added| !added.is_empty())
+        .collect();
+    assert_eq!(filled.len(), 1, "{a:?} {b:?}");
+    assert_eq!(filled[0].clients, services::demo_data::COMPANIES);
+    assert_eq!(
+        app.count("clients", id).await,
+        services::demo_data::COMPANIES as i64
+    );
+    assert_eq!(app.count("custom_field_definitions", id).await, 4);
+
+    // Without users of the other roles, the owner owns what the sales user would.
+    let unowned = scalar(
+        &app,
+        "SELECT count(*) FROM clients WHERE tenant_id = $1 AND owner_id IS NULL",
+        id,
+    )
+    .await;
+    assert!(
+        unowned * 10 < services::demo_data::COMPANIES as i64,
+        "{unowned}"
+    );
+
+    let before = rows(&app, id).await;
+    assert!(seed(&app).await.added.is_empty());
+    assert_eq!(rows(&app, id).await, before);
+    app.stop().await;
+}
