@@ -24,11 +24,12 @@ free_port() {
 db="crm_browser_$$"
 rm -rf "$OUT" && mkdir -p "$OUT"
 server=""
+worker=""
 cleanup() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
+  for pid in $server $worker; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
 }
 trap cleanup EXIT
@@ -58,6 +59,9 @@ target/debug/crm migrate
 target/debug/crm seed-demo >/dev/null
 target/debug/crm serve 2>"$OUT/server.log" &
 server=$!
+# The worker runs what the console queues (CSV imports).
+CRM_WORKER_METRICS_ADDR="127.0.0.1:$(free_port)" target/debug/crm worker 2>"$OUT/worker.log" &
+worker=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 150); do
   curl -fs "$base/readyz" >/dev/null 2>&1 && break

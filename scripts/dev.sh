@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the product on this machine: Postgres and Redis (installed/started when missing),
 # browser assets, the `crm` database, migrations, the demo tenant, and API + worker on
-# localhost (http://127.0.0.1:8080, docs at /docs). Ctrl-C stops it.
+# localhost (the console at http://127.0.0.1:8080/, API docs at /docs). Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh

@@ -14,10 +14,15 @@ import { chromium } from 'playwright-core';
 export const consolePages = [
   '/',
   '/clients',
+  '/clients/new',
+  '/clients/import',
   '/timeline',
   '/admin/users',
+  '/admin/users/new',
   '/admin/roles',
+  '/admin/roles/new',
   '/admin/api-keys',
+  '/admin/api-keys/new',
   '/admin/audit',
   '/admin/settings',
 ];
@@ -197,4 +202,12 @@ export async function signOut(page) {
     page.waitForURL((url) => url.pathname === '/login'),
     button.click(),
   ]);
+}
+
+/** A browser with one page signed in as the demo user of `role`: `{ browser, page }`. */
+export async function startAs(role) {
+  const browser = await launch();
+  const page = await newPage(browser);
+  await signIn(page, demoUser(role));
+  return { browser, page };
 }

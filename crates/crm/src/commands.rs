@@ -187,7 +187,11 @@ pub async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     }
     println!(
         "{} demo tenant `demo`.",
-        if seed.created { "Created the" } else { "Found the" }
+        if seed.created {
+            "Created the"
+        } else {
+            "Found the"
+        }
     );
     if seed.added.is_empty() {
         println!("Its demo data is there already: nothing added.");
@@ -212,7 +216,8 @@ pub async fn dev(settings: &Settings) -> anyhow::Result<()> {
     let api = serve(settings, wait(rx.clone()));
     let jobs = worker(settings, wait(rx));
     println!(
-        "API on http://{} (docs at /docs), metrics on http://{}/metrics",
+        "Console on http://{0}/ (sign in as above), API on http://{0}/api/v1 (docs at /docs), \
+         metrics on http://{1}/metrics",
         settings.http_addr, settings.metrics_addr
     );
     tokio::spawn(async move {

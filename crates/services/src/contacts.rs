@@ -200,7 +200,8 @@ pub async fn create(
     Ok(out)
 }
 
-/// Changes a contact of a client if its version is `expected`.
+/// Changes a contact of a client if its version is `expected`; an erased contact stays
+/// erased (its personal data must not come back).
 pub async fn update(
     scope: &mut Scope,
     cipher: &TenantCipher,
@@ -211,6 +212,12 @@ pub async fn update(
 ) -> Result<Versioned<ContactOut>> {
     let before = load(scope, client_id, id).await?;
     expected.check(before.version)?;
+    if before.erased_at.is_some() {
+        return Err(Error::conflict(
+            "contact-erased",
+            "This contact was erased; its personal data cannot be written again.",
+        ));
+    }
     let before = contact_out(before, cipher)?;
     let data = prepare(input, Some(&before), cipher)?;
     let row = db::contacts::update(&mut scope.tx, id, &data).await?;

@@ -121,8 +121,8 @@ macro_rules! catalogue {
 }
 
 const SOURCES: [(&str, &[&str]); 2] = [
-    catalogue!("es": "main", "admin", "clients", "settings"),
-    catalogue!("en": "main", "admin", "clients", "settings"),
+    catalogue!("es": "main", "admin", "clients", "contacts", "settings"),
+    catalogue!("en": "main", "admin", "clients", "contacts", "settings"),
 ];
 
 fn catalogues() -> &'static [FluentBundle<FluentResource>; 2] {

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod cookies;
 pub mod csrf;
 pub mod errors;
+pub mod form;
 pub mod headers;
 pub mod i18n;
 pub mod page;
@@ -48,16 +49,35 @@ pub fn console(app: &AppState) -> api::Console {
         .route("/clients/{id}/restore", post(pages::client_forms::restore))
         .route("/clients/{id}/timeline", get(pages::clients::timeline))
         .route("/timeline", get(pages::timeline::show))
+        .route("/clients/{id}/duplicates", get(pages::merges::list))
+        .route("/clients/{id}/merge", post(pages::merges::merge))
+        .route("/merges/{id}/undo", post(pages::merges::undo))
+        .route("/clients/import", get(pages::imports::new))
+        .route("/imports/{id}", get(pages::imports::show))
         .merge(pages::admin::routes())
         .merge(pages::settings::routes())
+        .merge(pages::contacts::routes())
         .route(
             "/invitation",
             get(pages::auth::show_invitation).post(pages::auth::accept_invitation),
         )
         .with_state(ws.clone());
     // The live stream is the API's own handler, authenticated here from the cookies.
-    let live: Router<AppState> =
-        Router::new().route("/live", get(api::routes::events::live_events));
+    // The API's own handlers where the console needs exactly their answer, authenticated here
+    // from the cookies: the live stream, the CSV export (a download) and the CSV upload (sent
+    // as `text/csv` by console.js, like the API's clients send it).
+    let live: Router<AppState> = Router::new()
+        .route("/live", get(api::routes::events::live_events))
+        .route(
+            "/clients/export.csv",
+            get(api::routes::export::export_clients),
+        )
+        .route(
+            "/clients/import",
+            post(api::routes::imports::start_import).layer(axum::extract::DefaultBodyLimit::max(
+                services::import::MAX_FILE_BYTES,
+            )),
+        );
     let protected = pages
         .merge(live)
         .layer(from_fn_with_state(ws.clone(), session::attach))

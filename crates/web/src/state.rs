@@ -13,6 +13,7 @@ pub struct WebState {
     pub app: AppState,
     pub assets: Assets,
     pub refreshes: Refreshes,
+    pub weekly_counts: crate::pages::dashboard::WeeklyCounts,
 }
 
 impl WebState {
@@ -22,6 +23,7 @@ impl WebState {
             app,
             assets,
             refreshes: Refreshes::default(),
+            weekly_counts: Default::default(),
         }
     }
 

@@ -10,11 +10,15 @@
   const timeZone = body.dataset.timeZone || undefined;
 
   // Dates: the server sends UTC; show them in the tenant's time zone and language.
-  const dateFormat = new Intl.DateTimeFormat(locale, {
-    dateStyle: "medium",
-    timeStyle: "short",
-    timeZone,
-  });
+  // A time zone the browser does not know falls back to the browser's own.
+  function formatter(options) {
+    try {
+      return new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    } catch {
+      return new Intl.DateTimeFormat(locale, options);
+    }
+  }
+  const dateFormat = formatter({ dateStyle: "medium", timeStyle: "short" });
   function formatTimes(root) {
     root.querySelectorAll("time[datetime]:not([data-formatted])").forEach((el) => {
       const when = new Date(el.getAttribute("datetime"));
@@ -27,7 +31,7 @@
   }
 
   // Charts: data-chart is the kind, data-chart-data the labels and series as JSON.
-  const weekFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone });
+  const weekFormat = formatter({ day: "numeric", month: "short" });
   function drawCharts(root) {
     if (!window.Chart) return;
     root.querySelectorAll("canvas[data-chart]:not([data-drawn])").forEach((canvas) => {
@@ -137,9 +141,36 @@
     }
   });
   // Progress bars: the width comes from data-progress (no style attribute in the markup).
-  document.addEventListener("htmx:afterSettle", () => {
+  function progressBars() {
     document.querySelectorAll("[data-progress]").forEach((bar) => {
       bar.style.width = `${Math.min(100, Number(bar.dataset.progress) || 0)}%`;
+    });
+  }
+  document.addEventListener("htmx:afterSettle", progressBars);
+  progressBars();
+
+  // CSV upload: the file goes as text/csv to the import handler (the API's own); then the
+  // import's page follows its progress.
+  document.querySelectorAll("form[data-upload-csv]").forEach((form) => {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const file = form.querySelector("input[type=file]").files[0];
+      const error = form.querySelector("[data-upload-error]");
+      error.textContent = "";
+      if (!file) return;
+      const token = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
+      const answer = await fetch(form.action, {
+        method: "POST",
+        headers: { "Content-Type": "text/csv", "X-CSRF-Token": token },
+        body: file,
+      });
+      const data = await answer.json().catch(() => ({}));
+      if (answer.ok && data.id) {
+        window.location.assign(`/imports/${data.id}`);
+      } else {
+        const fields = (data.errors || []).map((f) => `${f.pointer}: ${f.detail}`).join("; ");
+        error.textContent = fields || data.detail || answer.statusText;
+      }
     });
   });
 })();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  axeCheck, demoUser, expectClean, launch, newPage, screenshot, signIn,
+  axeCheck, demoUser, expectClean, newPage, screenshot, signIn, startAs,
 } from '../lib.mjs';
 
 const NAME = `Cerámicas Albéniz ${Date.now() % 100000} S.L.`;
@@ -28,9 +28,7 @@ describe('clients', () => {
   let owner;
   let clientId;
   before(async () => {
-    browser = await launch();
-    owner = await newPage(browser);
-    await signIn(owner, demoUser('owner'));
+    ({ browser, page: owner } = await startAs('owner'));
   });
   after(async () => {
     await browser?.close();

@@ -348,3 +348,102 @@ async fn a_state_change_needs_the_csrf_token_from_this_origin() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn contact_forms_need_the_permission_and_another_tenants_contact_is_not_found() {
+    let app = spawn_app().await;
+    let a = app.tenant(&slug("cona")).await;
+    let b = app.tenant(&slug("conb")).await;
+    let client = client_of(&app, &a.owner_token, "Contactos Vigilados S.L.").await;
+    let other = client_of(&app, &a.owner_token, "Otro Cliente S.L.").await;
+    let r = app
+        .post(
+            &format!("/api/v1/clients/{client}/contacts"),
+            &a.owner_token,
+            json!({ "name": "Ana Ruiz", "role": "Compras", "emails": ["ana@vigilados.example"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let contact = r.body["id"].as_str().expect("id").to_owned();
+    let contacts = format!("/api/v1/clients/{client}/contacts");
+    let before = app.get(&contacts, &a.owner_token).await;
+    let base = format!("/clients/{client}/contacts/{contact}");
+    let (edit, erase) = (format!("{base}/edit"), format!("{base}/erase"));
+
+    // A viewer sees the contact but no control, and each forged request is refused.
+    let (_, viewer) = app.user_with_roles(&a, "viewer", &["viewer"]).await;
+    let viewer = Browser::new(&app, Some(&viewer));
+    let (status, page, _) = viewer.get(&format!("/clients/{client}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Ana Ruiz"), "{page:.300}");
+    for action in ["add-contact", "edit-contact", "erase-contact"] {
+        assert!(
+            !page.contains(&format!(r#"data-action="{action}""#)),
+            "{action}"
+        );
+    }
+    for path in [&edit, &erase] {
+        let (status, body, _) = viewer.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "GET {path}: {body:.300}");
+    }
+    let forged: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            &format!("/clients/{client}/contacts"),
+            vec![("name", "Intruso")],
+        ),
+        (&edit, vec![("name", "Cambiado"), ("version", "1")]),
+        (&erase, vec![("confirm", "yes")]),
+    ];
+    for (path, fields) in &forged {
+        let (status, body, _) = viewer.post(path, fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "POST {path}: {body:.300}");
+        assert!(body.contains(r#"data-problem="forbidden""#), "{body:.300}");
+    }
+    // Sales may edit contacts but not erase them (clients.delete, as in the API).
+    let (_, sales) = app.user_with_roles(&a, "sales", &["sales"]).await;
+    let (status, _, _) = Browser::new(&app, Some(&sales))
+        .post(&erase, &[("confirm", "yes")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The owner's erasure needs the box ticked; and the contact must be this client's.
+    let owner = Browser::new(&app, Some(&a.owner_token));
+    let (status, body, _) = owner.post(&erase, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:.300}");
+    assert!(body.contains("contact-erase-confirm-error"), "{body:.300}");
+    let elsewhere = format!("/clients/{other}/contacts/{contact}/erase");
+    let (status, _, _) = owner.post(&elsewhere, &[("confirm", "yes")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Another tenant's owner: not found, whatever the form.
+    let intruder = Browser::new(&app, Some(&b.owner_token));
+    for path in [&edit, &erase] {
+        let (status, body, _) = intruder.get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "GET {path}: {body:.300}");
+    }
+    for (path, fields) in &forged {
+        let (status, body, _) = intruder.post(path, fields).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "POST {path}: {body:.300}");
+    }
+
+    let after = app.get(&contacts, &a.owner_token).await;
+    assert_eq!(
+        before.body, after.body,
+        "a refused request changed a contact"
+    );
+    assert_eq!(app.count("contacts", a.id).await, 1);
+    assert_eq!(app.count("contacts", b.id).await, 0);
+
+    // Confirmed, without htmx: erased, and back to the client page.
+    let (status, _, location) = owner.post(&erase, &[("confirm", "yes")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, Some(format!("/clients/{client}")));
+    let erased = app
+        .get(
+            &format!("/api/v1/clients/{client}/contacts/{contact}"),
+            &a.owner_token,
+        )
+        .await;
+    assert!(erased.body["erased_at"].is_string(), "{}", erased.text);
+    assert_ne!(erased.body["name"], "Ana Ruiz");
+    app.stop().await;
+}

@@ -416,5 +416,22 @@ async fn gdpr_erasure_leaves_no_trace_of_the_person() {
         )
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    // The person's data cannot be written back onto the erased contact.
+    let rewrite = app
+        .patch(
+            &format!("/api/v1/clients/{client}/contacts/{contact}"),
+            &t.owner_token,
+            json!({ "name": "Ana Back", "emails": ["ana.back@example.com"] }),
+        )
+        .await;
+    assert_eq!(rewrite.status, StatusCode::CONFLICT, "{}", rewrite.text);
+    assert_eq!(rewrite.problem(), "contact-erased");
+    let still = app
+        .get(
+            &format!("/api/v1/clients/{client}/contacts/{contact}"),
+            &t.owner_token,
+        )
+        .await;
+    assert_eq!(still.body["name"], "[erased]");
     app.stop().await;
 }

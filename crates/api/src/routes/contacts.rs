@@ -117,6 +117,7 @@ async fn get_contact(
     responses(
         (status = 200, description = "The contact as changed, with its new `ETag`", body = ContactOut),
         (status = 404, description = "No such contact of this client"),
+        (status = 409, description = "The contact was erased: its personal data cannot be written again (`contact-erased`)."),
         (status = 412, description = IF_MATCH_FAILED)))]
 async fn update_contact(
     State(state): State<AppState>,

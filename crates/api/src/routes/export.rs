@@ -205,7 +205,7 @@ impl IntoParams for ExportQuery {
     extensions(("x-permission" = json!("clients.export"))),
     params(ExportQuery),
     responses((status = 200, description = "The CSV file, streamed", content_type = "text/csv", body = String)))]
-async fn export_clients(
+pub async fn export_clients(
     State(state): State<AppState>,
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<ExportQuery>,

@@ -55,7 +55,7 @@ fn is_csv(headers: &HeaderMap) -> bool {
     responses(
         (status = 202, description = "Queued; follow its `Location`", body = ImportOut),
         (status = 422, description = "The file is not UTF-8, or its columns or row count are not importable (`validation-failed`).")))]
-async fn start_import(
+pub async fn start_import(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,

@@ -115,7 +115,7 @@ fn span(dice: &mut Dice, story: Story) -> Option<Span> {
         Story::Lead => (dice.range(0, 100), 0, (3, 20), dice.range(1, 4) as usize),
         Story::Inactive => (
             dice.range(HISTORY_DAYS - 40, HISTORY_DAYS - 2),
-            dice.range(120, 200),
+            dice.range(130, 200),
             (10, 30),
             40,
         ),
@@ -235,7 +235,7 @@ pub(super) fn history(
             events.push(status_change(company, at + later));
         }
         Story::Inactive => {
-            let days_ago = days_ago - dice.range(20, 40);
+            let days_ago = days_ago - dice.range(20, 35);
             let at = moment(dice, now, days_ago);
             events.push(status_change(company, at));
         }

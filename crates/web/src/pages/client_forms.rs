@@ -15,6 +15,7 @@ use services::timeline::EventQuery;
 use services::{Expected, Versioned};
 use uuid::Uuid;
 
+use crate::form::{fields_by_name, items};
 use crate::page::{Page, PageResult};
 use crate::pages::clients::parse_id;
 use crate::render::{Chrome, html, html_with};
@@ -42,15 +43,6 @@ pub struct ClientForm {
     tags: String,
     /// The version the form was filled from (edit only).
     version: Option<i32>,
-}
-
-/// Text split into the items of a list field.
-fn items(text: &str) -> Vec<String> {
-    text.split([',', '\n', ';'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Blank clears an optional field.
@@ -146,25 +138,6 @@ impl ClientFormPage {
     }
 }
 
-/// Each field's problems, by the first segment of its pointer (`/emails/2` → `emails`).
-fn field_errors(fields: &[services::InvalidField]) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for f in fields {
-        let name = f
-            .pointer
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .unwrap_or("");
-        let entry = out.entry(name.to_owned()).or_default();
-        if !entry.is_empty() {
-            entry.push_str("; ");
-        }
-        entry.push_str(&f.detail);
-    }
-    out
-}
-
 fn form_page(
     page: &Page,
     action: String,
@@ -222,7 +195,7 @@ pub async fn create(mut page: Page, Form(form): Form<ClientForm>) -> PageResult 
                 form,
                 "/clients".into(),
             );
-            body.errors = field_errors(&fields);
+            body.errors = fields_by_name(&fields);
             Ok(html_with(StatusCode::UNPROCESSABLE_ENTITY, &body))
         }
         Err(e) => Err(e.into()),
@@ -285,7 +258,7 @@ pub async fn update(
                 form,
                 format!("/clients/{id}"),
             );
-            body.errors = field_errors(&fields);
+            body.errors = fields_by_name(&fields);
             Ok(html_with(StatusCode::UNPROCESSABLE_ENTITY, &body))
         }
         Err(services::Error::Stale) => conflict(page, id, form).await,
@@ -381,19 +354,5 @@ mod tests {
         );
         assert_eq!(optional("  "), Some(None));
         assert_eq!(optional(" Retail "), Some(Some("Retail".into())));
-    }
-
-    #[test]
-    fn problems_are_grouped_by_field() {
-        let errors = field_errors(&[
-            services::InvalidField::at("/emails/1", "is not an e-mail address"),
-            services::InvalidField::at("/emails/3", "is not an e-mail address"),
-            services::InvalidField::at("/company_name", "is required"),
-        ]);
-        assert_eq!(
-            errors["emails"],
-            "is not an e-mail address; is not an e-mail address"
-        );
-        assert_eq!(errors["company_name"], "is required");
     }
 }

@@ -22,6 +22,9 @@ struct ClientsPage {
     statuses: Vec<(&'static str, String)>,
     can_create: bool,
     can_export: bool,
+    can_import: bool,
+    /// The export of exactly what the filters keep.
+    export_url: String,
     /// The client just deleted, offered for restoring.
     deleted: Option<Uuid>,
 }
@@ -122,6 +125,8 @@ pub async fn list(
         c: Chrome::new(&page, "clients", "clients-title"),
         can_create: page.can("clients.create"),
         can_export: page.can("clients.export"),
+        can_import: page.can("clients.import"),
+        export_url: next_page_url(&q, "").replacen("/clients?", "/clients/export.csv?", 1),
         deleted: notice
             .deleted
             .as_deref()
@@ -145,6 +150,9 @@ struct ClientPage {
     events: TimelineRows,
     can_edit: bool,
     can_delete: bool,
+    can_merge: bool,
+    /// The merge just made into this client, offered for undoing.
+    merged: Option<Uuid>,
     can_timeline: bool,
     tabs: Vec<String>,
 }
@@ -159,13 +167,23 @@ pub struct TimelineRows {
     pub load_more: String,
 }
 
+/// What the client page shows besides the client.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ClientNotice {
+    merged: Option<String>,
+}
+
 /// The id in a console path; a malformed one is simply not found.
 pub fn parse_id(raw: &str) -> Result<Uuid, PageError> {
     Uuid::try_parse(raw).map_err(|_| api::http::ApiError::not_found().into())
 }
 
 /// `GET /clients/{id}`
-pub async fn show(mut page: Page, Path(id): Path<String>) -> PageResult {
+pub async fn show(
+    mut page: Page,
+    Path(id): Path<String>,
+    Query(notice): Query<ClientNotice>,
+) -> PageResult {
     page.require("clients.view").await?;
     let id = parse_id(&id)?;
     let cipher = page.cipher().await?;
@@ -191,6 +209,11 @@ pub async fn show(mut page: Page, Path(id): Path<String>) -> PageResult {
         events,
         can_edit: page.can("clients.edit"),
         can_delete: page.can("clients.delete"),
+        can_merge: page.can("clients.merge"),
+        merged: notice
+            .merged
+            .as_deref()
+            .and_then(|m| Uuid::try_parse(m).ok()),
         can_timeline,
         tabs: [
             "communications",

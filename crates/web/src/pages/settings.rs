@@ -279,17 +279,39 @@ struct Shown {
     field_refused: Refused,
 }
 
-/// The page as `page`'s user may see it.
-async fn settings_page(page: &mut Page, shown: Shown) -> Result<SettingsPage, PageError> {
-    let locale = page.locale;
+/// What the page shows of the stored state, read before any change is tried (a refused
+/// write may leave the transaction unusable).
+struct Stored {
+    tenant: Option<services::tenants::TenantOut>,
+    fields: Option<Vec<FieldDefinition>>,
+}
+
+/// Reads what `page`'s user may see: the tenant with `tenant.settings`, the custom fields with
+/// `clients.view`.
+async fn stored(page: &mut Page) -> Result<Stored, PageError> {
     let tenant = if page.can("tenant.settings") {
-        let stored = services::tenants::settings(&mut page.ctx).await?;
+        Some(services::tenants::settings(&mut page.ctx).await?)
+    } else {
+        None
+    };
+    let fields = if page.can("clients.view") {
+        Some(services::custom_fields::list(&mut page.ctx).await?)
+    } else {
+        None
+    };
+    Ok(Stored { tenant, fields })
+}
+
+/// The page: the stored state with the forms as `shown`.
+fn settings_page(page: &Page, stored: Stored, shown: Shown) -> SettingsPage {
+    let locale = page.locale;
+    let tenant = stored.tenant.map(|stored| {
         let posted = shown.tenant.unwrap_or_default();
         let pick = |posted: Option<String>, stored: String| posted.unwrap_or(stored);
         let time_zone = pick(posted.time_zone, stored.time_zone);
         let language = pick(posted.locale, stored.locale);
         let currency = pick(posted.currency, stored.currency);
-        Some(TenantValues {
+        TenantValues {
             slug: stored.slug,
             name: pick(posted.name, stored.name),
             time_zones: choices(TIME_ZONES.iter().map(|z| (*z, z.to_string())), &time_zone),
@@ -298,16 +320,11 @@ async fn settings_page(page: &mut Page, shown: Shown) -> Result<SettingsPage, Pa
                 &language,
             ),
             currencies: choices(CURRENCIES.iter().map(|c| (*c, c.to_string())), &currency),
-        })
-    } else {
-        None
-    };
-    let fields = if page.can("clients.view") {
-        let defs = services::custom_fields::list(&mut page.ctx).await?;
-        Some(defs.into_iter().map(|d| field_row(locale, d)).collect())
-    } else {
-        None
-    };
+        }
+    });
+    let fields = stored
+        .fields
+        .map(|defs| defs.into_iter().map(|d| field_row(locale, d)).collect());
     let field_types = choices(
         FIELD_TYPES.map(|t| {
             (
@@ -317,7 +334,7 @@ async fn settings_page(page: &mut Page, shown: Shown) -> Result<SettingsPage, Pa
         }),
         &shown.field_form.field_type,
     );
-    Ok(SettingsPage {
+    SettingsPage {
         c: Chrome::new(page, "settings", "settings-title"),
         notice: shown.notice,
         tenant,
@@ -327,7 +344,7 @@ async fn settings_page(page: &mut Page, shown: Shown) -> Result<SettingsPage, Pa
         field_form: shown.field_form,
         field_types,
         field_refused: shown.field_refused,
-    })
+    }
 }
 
 impl FieldRow {
@@ -358,9 +375,9 @@ fn field_row(locale: Locale, d: FieldDefinition) -> FieldRow {
     }
 }
 
-/// Renders the page with `status`, ending the read.
-async fn answer(mut page: Page, status: StatusCode, shown: Shown) -> PageResult {
-    let body = settings_page(&mut page, shown).await?;
+/// Renders the page with `status`, ending the transaction without committing.
+fn answer(page: Page, stored: Stored, status: StatusCode, shown: Shown) -> PageResult {
+    let body = settings_page(&page, stored, shown);
     page.ctx.done();
     Ok(html_with(status, &body))
 }
@@ -381,7 +398,7 @@ pub struct SavedQuery {
 }
 
 /// `GET /admin/settings` (`?saved=` shows what was just done).
-pub async fn show(page: Page, Query(q): Query<SavedQuery>) -> PageResult {
+pub async fn show(mut page: Page, Query(q): Query<SavedQuery>) -> PageResult {
     require_any(&page).await?;
     let notice = match q.saved.as_deref() {
         Some(what @ ("tenant" | "field-created" | "field-deleted")) => {
@@ -393,32 +410,32 @@ pub async fn show(page: Page, Query(q): Query<SavedQuery>) -> PageResult {
         notice,
         ..Default::default()
     };
-    answer(page, StatusCode::OK, shown).await
+    let stored = stored(&mut page).await?;
+    answer(page, stored, StatusCode::OK, shown)
 }
 
 /// The form's refusal: its fields (422) or the conflict `code`'s message (409); any other
 /// error is the console's error page.
 fn refusal(locale: Locale, error: Error) -> Result<(StatusCode, Refused), PageError> {
-    match error {
-        Error::Invalid(fields) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Refused {
-                message: Some(locale.t("form-has-errors")),
-                fields,
-            },
-        )),
-        Error::Conflict {
-            code: "field-exists",
-            ..
-        } => Ok((
-            StatusCode::CONFLICT,
-            Refused {
-                message: Some(locale.t("form-has-errors")),
-                fields: vec![InvalidField::at("/key", locale.t("settings-field-exists"))],
-            },
-        )),
-        other => Err(other.into()),
+    if let Error::Conflict {
+        code: "field-exists",
+        ..
+    } = &error
+    {
+        let fields = vec![InvalidField::at("/key", locale.t("settings-field-exists"))];
+        let refused = Refused {
+            message: Some(locale.t("form-has-errors")),
+            fields,
+        };
+        return Ok((StatusCode::CONFLICT, refused));
     }
+    let refusal = crate::form::Refusal::of(locale, error)?;
+    let status = refusal.status();
+    let refused = Refused {
+        message: Some(refusal.message),
+        fields: refusal.fields,
+    };
+    Ok((status, refused))
 }
 
 fn see_settings(saved: &str, anchor: &str) -> Response {
@@ -428,6 +445,7 @@ fn see_settings(saved: &str, anchor: &str) -> Response {
 /// `POST /admin/settings`: the tenant's settings.
 pub async fn save(mut page: Page, Form(form): Form<TenantForm>) -> PageResult {
     page.require("tenant.settings").await?;
+    let stored = stored(&mut page).await?;
     let input = TenantSettingsInput {
         name: form.name.clone(),
         time_zone: form.time_zone.clone(),
@@ -446,7 +464,7 @@ pub async fn save(mut page: Page, Form(form): Form<TenantForm>) -> PageResult {
                 tenant_refused: refused,
                 ..Default::default()
             };
-            answer(page, status, shown).await
+            answer(page, stored, status, shown)
         }
     }
 }
@@ -454,6 +472,7 @@ pub async fn save(mut page: Page, Form(form): Form<TenantForm>) -> PageResult {
 /// `POST /admin/settings/fields`: defines a custom field.
 pub async fn create_field(mut page: Page, Form(form): Form<FieldForm>) -> PageResult {
     page.require("custom_fields.manage").await?;
+    let stored = stored(&mut page).await?;
     let created = match form.definition(page.locale) {
         Ok(def) => services::custom_fields::create(&mut page.ctx, def).await,
         Err(e) => Err(e),
@@ -470,7 +489,7 @@ pub async fn create_field(mut page: Page, Form(form): Form<FieldForm>) -> PageRe
                 field_refused: refused,
                 ..Default::default()
             };
-            answer(page, status, shown).await
+            answer(page, stored, status, shown)
         }
     }
 }

@@ -9,11 +9,10 @@ mod roles;
 mod users;
 
 use axum::Router;
-use axum::http::StatusCode;
 use axum::routing::{get, post};
-use services::{Error, Expected, InvalidField};
+use services::{Error, Expected};
 
-use crate::i18n::{Arg, Locale};
+pub use crate::form::{Refusal, field_error};
 use crate::page::{Page, PageError};
 use crate::state::WebState;
 
@@ -65,93 +64,6 @@ impl Fields {
     /// it; a form without one matches no version.
     fn expected(&self) -> Expected {
         Expected::OneOf(self.one("version").trim().parse().into_iter().collect())
-    }
-}
-
-/// Why the services refused a form, in the page's language: the answer's status, a message
-/// above the form, the service's own explanation, and each invalid field.
-pub struct Refusal {
-    pub status: u16,
-    pub message: String,
-    pub detail: Option<String>,
-    pub fields: Vec<InvalidField>,
-}
-
-impl Refusal {
-    /// The refusal a form shows; any other error becomes the console's error page.
-    fn of(locale: Locale, error: Error) -> Result<Self, PageError> {
-        let (status, message, detail, fields) = match error {
-            Error::Invalid(fields) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                locale.t("form-has-errors"),
-                None,
-                fields,
-            ),
-            Error::Forbidden(detail) => (
-                StatusCode::FORBIDDEN,
-                locale.t("admin-refused-escalation"),
-                Some(detail),
-                Vec::new(),
-            ),
-            Error::Conflict { code, detail } => (
-                StatusCode::CONFLICT,
-                conflict(locale, code, &detail),
-                None,
-                Vec::new(),
-            ),
-            Error::Stale => (
-                StatusCode::PRECONDITION_FAILED,
-                locale.t("admin-stale"),
-                None,
-                Vec::new(),
-            ),
-            other => return Err(other.into()),
-        };
-        Ok(Self {
-            status: status.as_u16(),
-            message,
-            detail,
-            fields,
-        })
-    }
-
-    /// What is wrong with the field at `pointer` (or an item of it, `pointer/i`).
-    pub fn field(&self, pointer: &str) -> Option<String> {
-        let details: Vec<&str> = self
-            .fields
-            .iter()
-            .filter(|f| {
-                f.pointer == pointer
-                    || f.pointer
-                        .strip_prefix(pointer)
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
-            .map(|f| f.detail.as_str())
-            .collect();
-        (!details.is_empty()).then(|| details.join("; "))
-    }
-
-    /// The answer's status.
-    fn status(&self) -> StatusCode {
-        StatusCode::from_u16(self.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
-    }
-}
-
-/// What is wrong with the field at `pointer`, if a refusal says.
-fn field_error(refusal: &Option<Refusal>, pointer: &str) -> Option<String> {
-    refusal.as_ref().and_then(|r| r.field(pointer))
-}
-
-/// A conflict's message: the known codes in the page's language, others as the service said.
-fn conflict(locale: Locale, code: &str, detail: &str) -> String {
-    match code {
-        "email-taken" | "last-owner" | "cannot-disable-self" | "role-exists" | "built-in-role" => {
-            locale.t(&format!("admin-conflict-{code}"))
-        }
-        _ => locale.t_with(
-            "admin-conflict",
-            &[("detail", Arg::Text(detail.to_owned()))],
-        ),
     }
 }
 

@@ -1,0 +1,24 @@
+# Contacts of a client: add, edit, erase (GDPR).
+contact-field-name = Name
+contact-field-role = Role
+contact-field-emails = E-mails (separated by commas)
+contact-field-phones = Phones (separated by commas)
+contact-add-heading = Add a contact
+contact-add = Add contact
+contact-added = { $name } was added to the contacts.
+contact-edit = Edit
+contact-edit-title = Edit contact
+contact-save = Save
+contact-cancel = Cancel
+contact-updated = { $name } was saved.
+contact-stale = Someone changed this contact after you opened the form, so nothing was saved. Your values are kept, with the current ones under the fields that differ: save again to keep yours.
+contact-current = Current value:
+contact-erase = Erase
+contact-erase-title = Erase personal data
+contact-erase-explain = Erasing removes this person's name, role, e-mails and phones for good (GDPR right to erasure) and scrubs the timeline events about them. Only the fact that a contact was erased remains. This cannot be undone.
+contact-erase-confirm = I understand that the data cannot be recovered
+contact-erase-confirm-required = Tick the box to confirm the erasure.
+contact-erase-submit = Erase personal data
+contact-erased = Erased
+contact-erased-name = Contact erased at their request
+contact-erased-notice = The contact's personal data was erased.

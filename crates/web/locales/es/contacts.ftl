@@ -1,0 +1,24 @@
+# Contacts of a client: add, edit, erase (GDPR).
+contact-field-name = Nombre
+contact-field-role = Cargo
+contact-field-emails = Correos (separados por comas)
+contact-field-phones = Teléfonos (separados por comas)
+contact-add-heading = Añadir un contacto
+contact-add = Añadir contacto
+contact-added = { $name } se ha añadido a los contactos.
+contact-edit = Editar
+contact-edit-title = Editar contacto
+contact-save = Guardar
+contact-cancel = Cancelar
+contact-updated = Se ha guardado { $name }.
+contact-stale = Alguien ha cambiado este contacto después de que abrieras el formulario, así que no se ha guardado nada. Se conservan tus valores y, bajo los campos que difieren, los actuales: vuelve a guardar para quedarte con los tuyos.
+contact-current = Valor actual:
+contact-erase = Borrar
+contact-erase-title = Borrar datos personales
+contact-erase-explain = Al borrar se eliminan para siempre el nombre, el cargo, los correos y los teléfonos de esta persona (derecho de supresión del RGPD) y se limpian los eventos de la cronología que hablan de ella. Solo queda constancia de que se borró un contacto. No se puede deshacer.
+contact-erase-confirm = Entiendo que los datos no se podrán recuperar
+contact-erase-confirm-required = Marca la casilla para confirmar el borrado.
+contact-erase-submit = Borrar datos personales
+contact-erased = Borrado
+contact-erased-name = Contacto borrado a petición suya
+contact-erased-notice = Se han borrado los datos personales del contacto.
