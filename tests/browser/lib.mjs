@@ -132,6 +132,9 @@ let axeSource;
  * not added as a page script, so a CSP without inline scripts does not stop it.
  */
 export async function axeCheck(page, { exclude = [] } = {}) {
+  // Colours are measured as shown: wait until fades, transitions and htmx swaps have settled.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running')
+    && !document.querySelector('.htmx-settling, .htmx-swapping, .htmx-request'));
   axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   for (const frame of page.frames()) {
     if (frame.isDetached()) continue;
