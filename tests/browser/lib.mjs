@@ -135,6 +135,9 @@ export async function axeCheck(page, { exclude = [] } = {}) {
   // Colours are measured as shown: wait until fades, transitions and htmx swaps have settled.
   await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running')
     && !document.querySelector('.htmx-settling, .htmx-swapping, .htmx-request'));
+  // A fade (Bootstrap's tabs: 150 ms) may start a frame after the click that causes it.
+  await page.waitForTimeout(200);
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
   axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   for (const frame of page.frames()) {
     if (frame.isDetached()) continue;

@@ -53,7 +53,13 @@ pub struct TenantSettingsInput {
     #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 200))]
     pub name: Option<String>,
     /// An IANA time zone such as `Europe/Madrid`, or `UTC`.
-    #[cfg_attr(feature = "openapi", schema(example = "Europe/Madrid"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Europe/Madrid",
+            pattern = r"^(UTC|[A-Za-z0-9_+\-]*/[A-Za-z0-9_+\-/]*)$"
+        )
+    )]
     pub time_zone: Option<String>,
     /// `es` or `en`.
     #[cfg_attr(feature = "openapi", schema(pattern = "^(es|en)$"))]
