@@ -3,6 +3,8 @@
 mod eu_vat;
 mod spain;
 
+pub use spain::cif_check_digit;
+
 use crate::{CountryCode, Invalid};
 
 /// Which family of number a [`TaxId`] belongs to.

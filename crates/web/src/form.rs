@@ -59,18 +59,7 @@ impl Refusal {
 
     /// What is wrong with the field at `pointer` (or an item of it, `pointer/i`).
     pub fn field(&self, pointer: &str) -> Option<String> {
-        let details: Vec<&str> = self
-            .fields
-            .iter()
-            .filter(|f| {
-                f.pointer == pointer
-                    || f.pointer
-                        .strip_prefix(pointer)
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
-            .map(|f| f.detail.as_str())
-            .collect();
-        (!details.is_empty()).then(|| details.join("; "))
+        detail_at(&self.fields, pointer)
     }
 
     /// The answer's status.
@@ -114,6 +103,21 @@ pub fn fields_by_name(fields: &[services::InvalidField]) -> BTreeMap<String, Str
         entry.push_str(&f.detail);
     }
     out
+}
+
+/// What `fields` say is wrong with the member at `pointer` (or an item of it, `pointer/i`).
+pub fn detail_at(fields: &[InvalidField], pointer: &str) -> Option<String> {
+    let details: Vec<&str> = fields
+        .iter()
+        .filter(|f| {
+            f.pointer == pointer
+                || f.pointer
+                    .strip_prefix(pointer)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .map(|f| f.detail.as_str())
+        .collect();
+    (!details.is_empty()).then(|| details.join("; "))
 }
 
 /// Text typed as a list (one per line, or separated by commas or semicolons) as its items.

@@ -73,7 +73,7 @@ fn check_nif_letter(number: u32, letter: u8) -> Result<(), Invalid> {
 
 /// The CIF check digit: the digits in even places added, those in odd places doubled and
 /// their digits added, and the last digit of the total taken from 10.
-fn cif_check_digit(body: &[u8]) -> u8 {
+pub fn cif_check_digit(body: &[u8]) -> u8 {
     let sum: u32 = body
         .iter()
         .enumerate()

@@ -227,18 +227,7 @@ pub struct Refused {
 impl Refused {
     /// What is wrong with the member at `pointer` (or an item of it, `pointer/i`).
     fn at(&self, pointer: &str) -> Option<String> {
-        let details: Vec<&str> = self
-            .fields
-            .iter()
-            .filter(|f| {
-                f.pointer == pointer
-                    || f.pointer
-                        .strip_prefix(pointer)
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
-            .map(|f| f.detail.as_str())
-            .collect();
-        (!details.is_empty()).then(|| details.join("; "))
+        crate::form::detail_at(&self.fields, pointer)
     }
 }
 
