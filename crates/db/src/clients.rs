@@ -205,6 +205,10 @@ pub struct Filter {
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     pub last_contact_before: Option<DateTime<Utc>>,
+    /// A custom field's key and its value as text.
+    pub custom_field: Option<(String, String)>,
+    /// Only these clients.
+    pub ids: Option<Vec<Uuid>>,
     pub matches_nothing: bool,
     pub sort: Option<Sort>,
     /// Keyset position: the last row's id (and its name when sorting by name).
@@ -265,6 +269,15 @@ pub async fn list(tx: &mut TenantTx, f: &Filter) -> Result<Vec<ClientRow>, sqlx:
         q.push(" AND (last_contact_at IS NULL OR last_contact_at < ")
             .push_bind(v)
             .push(")");
+    }
+    if let Some((key, value)) = &f.custom_field {
+        q.push(" AND custom_fields ->> ")
+            .push_bind(key)
+            .push(" = ")
+            .push_bind(value);
+    }
+    if let Some(ids) = &f.ids {
+        q.push(" AND id = ANY(").push_bind(ids).push(")");
     }
     let sort = f.sort.unwrap_or(Sort::Newest);
     match (sort, &f.after) {

@@ -81,6 +81,22 @@ pub async fn list(scope: &mut Scope, page: PageRequest<Uuid>) -> Result<Page<Use
     )
 }
 
+/// Most users a picker of owners offers.
+const MOST_OWNERS: i64 = 500;
+
+/// Who may own a client: the tenant's active users as `(id, name)`, by name, for the
+/// console's pickers and filters (the first 500 by creation).
+pub async fn owners(scope: &mut Scope) -> Result<Vec<(Uuid, String)>> {
+    let mut owners: Vec<(Uuid, String)> = db::users::list(&mut scope.tx, None, MOST_OWNERS)
+        .await?
+        .into_iter()
+        .filter(|u| u.status == ACTIVE)
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    owners.sort_by_key(|(_, name)| name.to_lowercase());
+    Ok(owners)
+}
+
 /// One user, with their roles.
 pub async fn get(scope: &mut Scope, id: Uuid) -> Result<Versioned<UserOut>> {
     let user = db::users::get(&mut scope.tx, id)

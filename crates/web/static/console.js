@@ -173,4 +173,26 @@
       }
     });
   });
+
+  // Rows picked for export: the "export selected" link carries their ids (the list's `ids`).
+  function pickedRows() {
+    const link = document.querySelector("[data-export-picked]");
+    if (!link) return;
+    const boxes = document.querySelectorAll("input[data-pick]");
+    const ids = [...boxes].filter((box) => box.checked).map((box) => box.value);
+    const all = document.querySelector("input[data-pick-all]");
+    if (all) all.checked = boxes.length > 0 && ids.length === boxes.length;
+    link.hidden = ids.length === 0;
+    link.querySelector("[data-picked-count]").textContent = numberFormat.format(ids.length);
+    const url = new URL(link.dataset.exportBase, window.location.origin);
+    url.searchParams.set("ids", ids.join(","));
+    link.href = url.pathname + url.search;
+  }
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("input[data-pick-all]")) {
+      document.querySelectorAll("input[data-pick]").forEach((box) => (box.checked = e.target.checked));
+    }
+    if (e.target.matches("input[data-pick], input[data-pick-all]")) pickedRows();
+  });
+  document.addEventListener("htmx:afterSettle", pickedRows);
 })();

@@ -63,6 +63,38 @@ describe('clients', () => {
     await screenshot(owner, 'clients-search');
   });
 
+  it('exports only the rows picked, and filters by owner and custom field', async () => {
+    await owner.goto('/clients');
+    const rows = owner.locator('tr[data-client-id]');
+    const picked = [await rows.nth(0).getAttribute('data-client-id'), await rows.nth(2).getAttribute('data-client-id')];
+    for (const id of picked) await owner.check(`input[data-pick][value="${id}"]`);
+    const link = owner.locator('a[data-action=export-selected]');
+    await link.waitFor({ state: 'visible' });
+    assert.equal((await link.locator('[data-picked-count]').textContent()).trim(), '2');
+    const csv = await (await owner.request.get(await link.getAttribute('href'))).text();
+    const lines = csv.trim().split(/\r?\n/);
+    assert.equal(lines.length, 3, csv.slice(0, 300));
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]).sort(), [...picked].sort());
+    await owner.check('input[data-pick-all]');
+    assert.equal(
+      (await link.locator('[data-picked-count]').textContent()).trim(),
+      String(await owner.locator('input[data-pick]').count()),
+    );
+    await owner.selectOption('#clients-owner', { index: 1 });
+    await owner.waitForURL(/owner_id=/);
+    const field = await owner.locator('#clients-field option').nth(1).getAttribute('value');
+    await owner.selectOption('#clients-field', field);
+    await owner.fill('#clients-field-value', 'no such value anywhere');
+    await owner.press('#clients-field-value', 'Enter');
+    await owner.waitForURL(/field_value=/);
+    await owner.waitForSelector('#client-rows td.text-secondary');
+    assert.equal(await owner.locator('tr[data-client-id]').count(), 0);
+    await link.waitFor({ state: 'hidden' });
+    await expectClean(owner);
+    await axeCheck(owner);
+    await screenshot(owner, 'clients-picked-filters');
+  });
+
   it('shows who changed what when an edit went stale, and saves only on purpose', async () => {
     const second = await newPage(owner.context());
     await owner.goto(`/clients/${clientId}/edit`);

@@ -940,3 +940,88 @@ async fn export_streams_the_filtered_clients_as_csv() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_custom_field_value_or_a_selection_of_ids_narrows_the_list_and_the_export() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("pick")).await;
+    let other = app.tenant(&slug("pick-other")).await;
+    for def in [
+        json!({ "key": "employees", "label": "Employees", "field_type": "number" }),
+        json!({ "key": "tier", "label": "Tier", "field_type": "select", "options": ["gold", "silver"] }),
+    ] {
+        let r = app.post("/api/v1/custom-fields", &t.owner_token, def).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let gold = create(&app, &t.owner_token, json!({ "company_name": "Oro S.L.", "custom_fields": { "tier": "gold", "employees": 120 } })).await;
+    let silver = create(&app, &t.owner_token, json!({ "company_name": "Plata S.L.", "custom_fields": { "tier": "silver", "employees": 12 } })).await;
+    let plain = create(
+        &app,
+        &t.owner_token,
+        json!({ "company_name": "Llano S.L." }),
+    )
+    .await;
+    let foreign = create(
+        &app,
+        &other.owner_token,
+        json!({ "company_name": "Ajena S.A." }),
+    )
+    .await;
+    let id = |c: &Value| c["id"].as_str().expect("id").to_owned();
+    let names = |r: &Reply| -> Vec<String> {
+        let mut n: Vec<String> = r.body["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|c| c["company_name"].as_str().expect("name").to_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let picked = format!("{},{},{}", id(&gold), id(&plain), id(&foreign));
+    for (query, expected) in [
+        ("custom_field=tier:gold".to_owned(), vec!["Oro S.L."]),
+        ("custom_field=employees:12".to_owned(), vec!["Plata S.L."]),
+        ("custom_field=tier:bronze".to_owned(), vec![]),
+        (format!("ids={picked}"), vec!["Llano S.L.", "Oro S.L."]),
+        (
+            format!("ids={picked}&custom_field=tier:gold"),
+            vec!["Oro S.L."],
+        ),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/clients?{query}"), &t.owner_token)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.text);
+        assert_eq!(names(&r), expected, "{query}");
+    }
+    let csv = app
+        .get(
+            &format!("/api/v1/clients/export.csv?ids={}", id(&silver)),
+            &t.owner_token,
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    let rows: Vec<&str> = csv.text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("Plata S.L."), "{}", rows[0]);
+    for (bad, parameter) in [
+        ("custom_field=tier", "custom_field"),
+        ("custom_field=Tier:gold", "custom_field"),
+        ("custom_field=tier:", "custom_field"),
+        ("ids=nope", "ids"),
+        ("ids=", "ids"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/clients?{bad}"), &t.owner_token)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+        assert_eq!(r.body["errors"][0]["parameter"], parameter, "{bad}");
+    }
+    app.stop().await;
+}

@@ -447,3 +447,59 @@ async fn contact_forms_need_the_permission_and_another_tenants_contact_is_not_fo
     assert_ne!(erased.body["name"], "Ana Ruiz");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_clients_list_filters_by_owner_and_custom_field_and_exports_what_is_picked() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("con-pick")).await;
+    let def = json!({ "key": "tier", "label": "Tier", "field_type": "select", "options": ["gold", "silver"] });
+    let r = app.post("/api/v1/custom-fields", &t.owner_token, def).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (seller, _) = app.user_with_roles(&t, "seller", &["sales"]).await;
+    let gold = json!({ "company_name": "Oro Consola S.L.", "owner_id": seller, "custom_fields": { "tier": "gold" } });
+    let r = app.post("/api/v1/clients", &t.owner_token, gold).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let silver = client_of(&app, &t.owner_token, "Plata Consola S.L.").await;
+    let owner = Browser::new(&app, Some(&t.owner_token));
+
+    let (status, page, _) = owner.get("/clients").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(r#"name="field""#) && page.contains(r#"value="tier""#),
+        "no custom field filter"
+    );
+    assert!(
+        page.contains(&format!(r#"value="{seller}""#)),
+        "the seller is not an owner to filter by"
+    );
+    assert_eq!(page.matches("data-pick ").count(), 2, "a pick box per row");
+    for query in [
+        "/clients?field=tier&field_value=gold".to_owned(),
+        format!("/clients?owner_id={seller}"),
+        "/clients?custom_field=tier%3Agold".to_owned(),
+    ] {
+        let (status, page, _) = owner.get(&query).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {page:.300}");
+        assert!(page.contains("Oro Consola S.L."), "{query}");
+        assert!(!page.contains("Plata Consola S.L."), "{query}");
+    }
+
+    let (status, csv, _) = owner
+        .get(&format!("/clients/export.csv?ids={silver}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(
+        csv.contains("Plata Consola S.L.") && !csv.contains("Oro Consola"),
+        "{csv}"
+    );
+
+    let (_, viewer) = app.user_with_roles(&t, "looker", &["viewer"]).await;
+    let (status, page, _) = Browser::new(&app, Some(&viewer)).get("/clients").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("data-pick"),
+        "a viewer cannot export, so picks nothing"
+    );
+    app.stop().await;
+}

@@ -44,6 +44,12 @@ pub struct ClientQuery {
     /// Clients with no contact since this time (or never).
     #[cfg_attr(feature = "openapi", param(schema_with = query::schema::date_time))]
     pub last_contact_before: Option<String>,
+    /// A custom field's value as `key:value`, compared as text (`employees:250`, `vip:true`).
+    #[cfg_attr(feature = "openapi", param(schema_with = super::schema::custom_field_param))]
+    pub custom_field: Option<String>,
+    /// Only these clients: their ids, comma-separated (at most 500), as a selection exports them.
+    #[cfg_attr(feature = "openapi", param(schema_with = super::schema::ids_param))]
+    pub ids: Option<String>,
     /// `true` keeps only clients with open tickets (none until the tickets module exists).
     #[cfg_attr(feature = "openapi", param(schema_with = query::schema::flag))]
     pub has_open_tickets: Option<String>,
@@ -73,6 +79,10 @@ pub struct ClientFilter {
     pub created_before: Option<DateTime<Utc>>,
     /// No contact since this time, or never.
     pub last_contact_before: Option<DateTime<Utc>>,
+    /// A custom field's key and its value as text.
+    pub custom_field: Option<(String, String)>,
+    /// Only these clients.
+    pub ids: Option<Vec<Uuid>>,
     /// Only clients with open tickets (none until the tickets module exists).
     pub has_open_tickets: bool,
     /// Only clients with pending proposals (none until proposals exist).
@@ -115,6 +125,16 @@ impl ClientQuery {
             self.last_contact_before.as_deref(),
             problems,
         );
+        let custom_field = self.custom_field.as_deref().and_then(|raw| {
+            custom_field_value(raw)
+                .map_err(|reason| problems.push(InvalidField::query("custom_field", reason)))
+                .ok()
+        });
+        let ids = self.ids.as_deref().and_then(|raw| {
+            client_ids(raw)
+                .map_err(|reason| problems.push(InvalidField::query("ids", reason)))
+                .ok()
+        });
         let tickets = query::flag(
             "has_open_tickets",
             self.has_open_tickets.as_deref(),
@@ -139,6 +159,8 @@ impl ClientQuery {
             created_after,
             created_before,
             last_contact_before,
+            custom_field,
+            ids,
             has_open_tickets: tickets.unwrap_or(false),
             has_pending_proposals: proposals.unwrap_or(false),
             sort: self.sort(problems),
@@ -162,6 +184,45 @@ impl ClientQuery {
     }
 }
 
+/// Most clients one `?ids=` names.
+pub const MAX_IDS: usize = 500;
+
+/// `key:value`: the key as a custom field definition spells it, the value anything on one line
+/// (a final line break, which the document's pattern allows, is dropped).
+fn custom_field_value(raw: &str) -> std::result::Result<(String, String), &'static str> {
+    const REASON: &str = "must be key:value, the key of a custom field (lower-case letters, \
+                          digits or '_') and a value on one line";
+    let raw = raw.strip_suffix('\n').unwrap_or(raw);
+    let (key, value) = raw.split_once(':').ok_or(REASON)?;
+    let key_ok = (1..=40).contains(&key.len())
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !key_ok || value.is_empty() || value.contains('\n') {
+        return Err(REASON);
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+/// Comma-separated client ids, each in its hyphenated form.
+fn client_ids(raw: &str) -> std::result::Result<Vec<Uuid>, &'static str> {
+    const REASON: &str = "must be 1 to 500 comma-separated client ids (hyphenated UUIDs)";
+    let raw = raw.strip_suffix('\n').unwrap_or(raw);
+    let ids: Vec<Uuid> = raw
+        .split(',')
+        .map(|id| match id.len() {
+            36 => Uuid::try_parse(id).ok(),
+            _ => None,
+        })
+        .collect::<Option<_>>()
+        .ok_or(REASON)?;
+    if ids.len() > MAX_IDS {
+        return Err(REASON);
+    }
+    Ok(ids)
+}
+
 impl ClientFilter {
     /// The repository's filter for one page. The search text is also read as a Spanish tax
     /// id, whose keyed hash matches exactly.
@@ -179,6 +240,8 @@ impl ClientFilter {
             created_after: self.created_after,
             created_before: self.created_before,
             last_contact_before: self.last_contact_before,
+            custom_field: self.custom_field.clone(),
+            ids: self.ids.clone(),
             // No client has open tickets or pending proposals until those modules exist.
             matches_nothing: self.has_open_tickets || self.has_pending_proposals,
             sort: Some(self.sort),
@@ -275,5 +338,45 @@ mod tests {
         assert_eq!(filter.search.as_deref(), Some("acme"));
         assert_eq!(filter.tag.as_deref(), Some("vip"));
         assert_eq!(page.after, Some(key));
+    }
+
+    #[test]
+    fn a_custom_field_is_a_key_and_a_value_on_one_line() {
+        let ok = |raw: &str| custom_field_value(raw).ok();
+        assert_eq!(
+            ok("employees:250"),
+            Some(("employees".into(), "250".into()))
+        );
+        assert_eq!(
+            ok("plan:pro:annual"),
+            Some(("plan".into(), "pro:annual".into()))
+        );
+        assert_eq!(ok("vip:true\n"), Some(("vip".into(), "true".into())));
+        for bad in [
+            "employees",
+            "employees:",
+            "Employees:1",
+            "1st:x",
+            "a:b\nc",
+            "a:b\n\n",
+            ":x",
+        ] {
+            assert_eq!(ok(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ids_are_hyphenated_uuids_and_at_most_500() {
+        let id = Uuid::now_v7();
+        let two = format!("{id},{}", id.simple().to_string().to_uppercase());
+        assert!(
+            client_ids(&two).is_err(),
+            "the simple form is not the documented one"
+        );
+        let upper = id.hyphenated().to_string().to_uppercase();
+        assert_eq!(client_ids(&format!("{id},{upper}")), Ok(vec![id, id]));
+        assert!(client_ids("").is_err());
+        assert!(client_ids(&vec![id.to_string(); 500].join(",")).is_ok());
+        assert!(client_ids(&vec![id.to_string(); 501].join(",")).is_err());
     }
 }

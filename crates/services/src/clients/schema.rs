@@ -113,3 +113,21 @@ pub fn sort_param() -> Object {
         .default(Some(default.into()))
         .build()
 }
+
+/// The list's `?custom_field=`: see `custom_field_value` in `list.rs`.
+pub fn custom_field_param() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[a-z][a-z0-9_]{0,39}:.+$"))
+        .build()
+}
+
+/// The list's `?ids=`: see `client_ids` in `list.rs`.
+pub fn ids_param() -> Object {
+    let uuid = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+    let most = super::list::MAX_IDS - 1;
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^{uuid}(,{uuid}){{0,{most}}}$")))
+        .build()
+}

@@ -4,10 +4,10 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
+use services::Versioned;
 use services::clients::{ClientOut, ClientQuery};
 use services::contacts::ContactOut;
 use services::timeline::{EventQuery, TimelineEvent};
-use services::{PageRequest, Versioned};
 use uuid::Uuid;
 
 use crate::page::{Page, PageError, PageResult};
@@ -20,6 +20,14 @@ struct ClientsPage {
     q: ClientQuery,
     rows: ClientRows,
     statuses: Vec<(&'static str, String)>,
+    /// Users to filter by owner, `(id, name)`.
+    owners: Vec<(Uuid, String)>,
+    /// The tenant's custom fields to filter by, `(key, label)`.
+    fields: Vec<(String, String)>,
+    /// The custom field filtered by and its value (blank when none).
+    field_key: String,
+    field_value: String,
+    me: Uuid,
     can_create: bool,
     can_export: bool,
     can_import: bool,
@@ -35,6 +43,27 @@ pub struct ListNotice {
     deleted: Option<String>,
 }
 
+/// The filter form's custom field: the key chosen and the value typed, which the list reads as
+/// the API's `custom_field=key:value`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct FieldFilter {
+    field: Option<String>,
+    field_value: Option<String>,
+}
+
+impl FieldFilter {
+    /// The form's choice over the query's `custom_field` (a link's); both blank is none.
+    fn apply(self, q: &mut ClientQuery) {
+        if self.field.is_none() && self.field_value.is_none() {
+            return;
+        }
+        let key = self.field.unwrap_or_default();
+        let value = self.field_value.unwrap_or_default();
+        q.custom_field = (!key.trim().is_empty() && !value.trim().is_empty())
+            .then(|| format!("{}:{}", key.trim(), value.trim()));
+    }
+}
+
 /// The rows of one page and the link to the next.
 #[derive(Template)]
 #[template(path = "clients_rows.html")]
@@ -44,9 +73,16 @@ struct ClientRows {
     empty: String,
     load_more: String,
     status_names: Vec<(&'static str, String)>,
+    /// Rows can be picked for export; the label of a row's box.
+    pick: Option<String>,
 }
 
 impl ClientRows {
+    /// The table's columns: the client's five, and the pick box.
+    fn columns(&self) -> usize {
+        5 + usize::from(self.pick.is_some())
+    }
+
     fn status_label(&self, status: &str) -> String {
         self.status_names
             .iter()
@@ -66,6 +102,7 @@ fn next_page_url(q: &ClientQuery, cursor: &str) -> String {
         ("sector", q.sector.as_deref()),
         ("tag", q.tag.as_deref()),
         ("owner_id", q.owner_id.as_deref()),
+        ("custom_field", q.custom_field.as_deref()),
         ("sort", q.sort.as_deref()),
         ("cursor", Some(cursor)),
     ]
@@ -84,6 +121,8 @@ fn without_blanks(mut q: ClientQuery) -> ClientQuery {
         &mut q.sector,
         &mut q.owner_id,
         &mut q.tag,
+        &mut q.custom_field,
+        &mut q.ids,
         &mut q.sort,
         &mut q.cursor,
     ] {
@@ -97,10 +136,12 @@ fn without_blanks(mut q: ClientQuery) -> ClientQuery {
 /// `GET /clients` (the rows alone for htmx: search, filters and "load more").
 pub async fn list(
     mut page: Page,
-    Query(q): Query<ClientQuery>,
+    Query(mut q): Query<ClientQuery>,
     Query(notice): Query<ListNotice>,
+    Query(field): Query<FieldFilter>,
 ) -> PageResult {
     page.require("clients.view").await?;
+    field.apply(&mut q);
     let q = without_blanks(q);
     let cipher = page.cipher().await?;
     let (filter, request) = q.parse()?;
@@ -116,13 +157,31 @@ pub async fn list(
         empty: locale.t("clients-none"),
         load_more: locale.t("load-more"),
         status_names: status_names.clone(),
+        pick: page.can("clients.export").then(|| locale.t("clients-pick")),
     };
     if page.htmx {
         page.ctx.done();
         return Ok(html(&rows));
     }
+    let owners = services::users::owners(&mut page.ctx).await?;
+    let fields = services::custom_fields::list(&mut page.ctx)
+        .await?
+        .into_iter()
+        .map(|d| (d.key, d.label))
+        .collect();
+    let (field_key, field_value) = q
+        .custom_field
+        .as_deref()
+        .and_then(|f| f.split_once(':'))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .unwrap_or_default();
     let body = ClientsPage {
         c: Chrome::new(&page, "clients", "clients-title"),
+        owners,
+        fields,
+        field_key,
+        field_value,
+        me: page.me.id,
         can_create: page.can("clients.create"),
         can_export: page.can("clients.export"),
         can_import: page.can("clients.import"),
@@ -191,8 +250,7 @@ pub async fn show(
         value: client,
         version,
     } = services::clients::get(&mut page.ctx, &cipher, id).await?;
-    let contacts =
-        services::contacts::list(&mut page.ctx, &cipher, id, &PageRequest::default()).await?;
+    let contacts = super::contacts::of_client(&mut page, id).await?;
     let can_timeline = page.can("timeline.view");
     let events = if can_timeline {
         client_timeline(&mut page, id, EventQuery::default()).await?
@@ -205,7 +263,7 @@ pub async fn show(
         status_label: locale.t(&format!("status-{}", client.status)),
         client,
         version,
-        contacts: contacts.data,
+        contacts,
         events,
         can_edit: page.can("clients.edit"),
         can_delete: page.can("clients.delete"),

@@ -206,15 +206,30 @@ fn ids(client: &str, contact: &str) -> Result<(Uuid, Uuid), PageError> {
     Ok((parse_id(client)?, parse_id(contact)?))
 }
 
+/// Most contacts a client page shows: every one a real company has.
+const CONTACTS_SHOWN: u32 = 1_000;
+
+/// The contacts of `client` a page shows, oldest first.
+pub async fn of_client(page: &mut Page, client: Uuid) -> Result<Vec<ContactOut>, PageError> {
+    let cipher = page.cipher().await?;
+    let all = PageRequest {
+        limit: CONTACTS_SHOWN,
+        after: None,
+    };
+    Ok(
+        services::contacts::list(&mut page.ctx, &cipher, client, &all)
+            .await?
+            .data,
+    )
+}
+
 /// The contacts tab of `client` as it is now in the request's transaction.
 async fn part(page: &mut Page, client: Uuid, step: Step) -> Result<ContactsPart, PageError> {
-    let cipher = page.cipher().await?;
-    let contacts =
-        services::contacts::list(&mut page.ctx, &cipher, client, &PageRequest::default()).await?;
+    let contacts = of_client(page, client).await?;
     Ok(ContactsPart {
         c: Chrome::new(page, "clients", "client-title"),
         client: ClientRef { id: client },
-        contacts: contacts.data,
+        contacts,
         can_edit: page.can("clients.edit"),
         can_delete: page.can("clients.delete"),
         step,
