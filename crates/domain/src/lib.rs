@@ -13,6 +13,7 @@ pub mod search;
 pub mod slug;
 pub mod tax_id;
 pub mod tenant;
+pub mod tickets;
 pub mod timeline;
 
 pub use client_status::{ClientSource, ClientStatus};
