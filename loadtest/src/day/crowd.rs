@@ -84,24 +84,23 @@ impl Http for GooseHttp<'_> {
             reqwest::Method::DELETE => GooseMethod::Delete,
             _ => GooseMethod::Get,
         };
-        let mut builder = self
+        let builder = self
             .0
             .get_request_builder(&method, &call.path)
             .map_err(|e| e.to_string())?;
-        if let Some(t) = call.token {
-            builder = builder.bearer_auth(t);
-        }
-        if let Some(e) = call.if_match {
-            builder = builder.header(reqwest::header::IF_MATCH, e);
-        }
-        if let Some(j) = &call.json {
-            builder = builder.json(j);
-        }
         let request = GooseRequest::builder()
-            .set_request_builder(builder)
+            .set_request_builder(call.prepare(builder))
             .name(call.name)
             .build();
-        let goose = self.0.request(request).await.map_err(|e| e.to_string())?;
+        let mut goose = self.0.request(request).await.map_err(|e| e.to_string())?;
+        // Goose follows redirects and counts the page they end on; no call of the mix expects
+        // one (a console page redirects only a signed-out browser, to `/login`).
+        if goose.request.redirected {
+            let tag = format!("redirected to {}", goose.request.final_url);
+            self.0
+                .set_failure(&tag, &mut goose.request, None, None)
+                .map_err(|e| e.to_string())?;
+        }
         let response = goose.response.map_err(|e| format!("{}: {e}", call.name))?;
         mix::read(response, call.name).await
     }

@@ -2,6 +2,9 @@
 //! each one makes — one implementation for the goose users (closed loop) and the open-loop
 //! driver, so both send the same mix.
 //!
+//! The console's actions are a browser's page views: the same access token in the session
+//! cookie, and a full HTML page expected back (a redirect to `/login` is a failure).
+//!
 //! Actions whose module is not in the API yet (communications, pipeline, tickets, assistant)
 //! are listed with their intended weights and reported as "not built: module missing"; when a
 //! module lands, give its action a body in `perform` and drop it from `missing_module`.
@@ -47,9 +50,12 @@ impl Role {
 pub enum Action {
     SignIn,
     Dashboard,
+    DashboardPage,
     ListClients,
+    ClientsPage,
     SearchClients,
     OpenClient,
+    ClientPage,
     TenantTimeline,
     EditClient,
     LogCommunication,
@@ -59,12 +65,15 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 14] = [
         Action::SignIn,
         Action::Dashboard,
+        Action::DashboardPage,
         Action::ListClients,
+        Action::ClientsPage,
         Action::SearchClients,
         Action::OpenClient,
+        Action::ClientPage,
         Action::TenantTimeline,
         Action::EditClient,
         Action::LogCommunication,
@@ -77,9 +86,12 @@ impl Action {
         match self {
             Action::SignIn => "sign in",
             Action::Dashboard => "dashboard KPIs",
+            Action::DashboardPage => "dashboard page (console)",
             Action::ListClients => "list clients",
+            Action::ClientsPage => "client list page (console)",
             Action::SearchClients => "search clients",
             Action::OpenClient => "open a client and its timeline",
+            Action::ClientPage => "client page (console)",
             Action::TenantTimeline => "recent activity",
             Action::EditClient => "edit a client",
             Action::LogCommunication => "log a communication",
@@ -94,14 +106,23 @@ impl Action {
         match self {
             Action::SignIn => "POST /api/v1/auth/login",
             Action::Dashboard => "GET /api/v1/kpis/clients",
+            Action::DashboardPage => "GET / (console, session cookie)",
             Action::ListClients => {
                 "GET /api/v1/clients filtered by status, sector or tag, or sorted by name (a \
                  quarter also the next page)"
+            }
+            Action::ClientsPage => {
+                "GET /clients filtered by status, sector or tag, or sorted by name (console, \
+                 session cookie)"
             }
             Action::SearchClients => {
                 "GET /api/v1/clients?q= (a word of a real name, 1 in 5 with a typo)"
             }
             Action::OpenClient => "GET /api/v1/clients/{id}, GET /api/v1/clients/{id}/timeline",
+            Action::ClientPage => {
+                "GET /clients/{id}: the client, its contacts and timeline (console, session \
+                 cookie)"
+            }
             Action::TenantTimeline => "GET /api/v1/timeline (half with a type filter)",
             Action::EditClient => {
                 "GET /api/v1/clients/{id}, PATCH with If-Match (POST /api/v1/clients the first time)"
@@ -129,14 +150,18 @@ impl Action {
     }
 
     /// Of 100 actions in a working day of `role`: sales live in lists, the dashboard and the
-    /// pipeline; support opens the client who calls, found by name, and works tickets.
+    /// pipeline; support opens the client who calls, found by name, and works tickets. Part of
+    /// the dashboard, list and client views happen in the browser console, part through the API.
     pub fn weight(self, role: Role) -> usize {
         let (sales, support) = match self {
             Action::SignIn => (2, 2),
-            Action::Dashboard => (10, 4),
-            Action::ListClients => (18, 8),
+            Action::Dashboard => (5, 2),
+            Action::DashboardPage => (5, 2),
+            Action::ListClients => (12, 5),
+            Action::ClientsPage => (6, 3),
             Action::SearchClients => (14, 22),
-            Action::OpenClient => (26, 30),
+            Action::OpenClient => (16, 20),
+            Action::ClientPage => (10, 10),
             Action::TenantTimeline => (8, 8),
             Action::EditClient => (6, 6),
             Action::LogCommunication => (8, 6),
@@ -164,12 +189,22 @@ impl Action {
     }
 }
 
+/// How a call is signed in.
+#[derive(Clone, Copy, Debug)]
+pub enum Credential<'a> {
+    None,
+    /// The API's way: `Authorization: Bearer <access token>`.
+    Bearer(&'a str),
+    /// The browser console's way: the same access token in the session cookie.
+    Cookie(&'a str),
+}
+
 /// One HTTP exchange. `name` is the route template the figures are reported under.
 pub struct Call<'a> {
     pub name: &'static str,
     pub method: Method,
     pub path: String,
-    pub token: Option<&'a str>,
+    pub credential: Credential<'a>,
     pub if_match: Option<&'a str>,
     pub json: Option<Value>,
 }
@@ -180,10 +215,36 @@ impl<'a> Call<'a> {
             name,
             method: Method::GET,
             path,
-            token: Some(token),
+            credential: Credential::Bearer(token),
             if_match: None,
             json: None,
         }
+    }
+
+    /// A console page, as a signed-in browser asks for it.
+    fn page(name: &'static str, path: String, token: &'a str) -> Self {
+        Self {
+            credential: Credential::Cookie(token),
+            ..Self::get(name, path, token)
+        }
+    }
+
+    /// Adds the call's credential, `If-Match` and JSON body to a request of any client.
+    pub fn prepare(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let mut request = match self.credential {
+            Credential::None => request,
+            Credential::Bearer(t) => request.bearer_auth(t),
+            Credential::Cookie(t) => {
+                request.header(reqwest::header::COOKIE, format!("crm_access={t}"))
+            }
+        };
+        if let Some(e) = self.if_match {
+            request = request.header(reqwest::header::IF_MATCH, e);
+        }
+        if let Some(j) = &self.json {
+            request = request.json(j);
+        }
+        request
     }
 }
 
@@ -191,6 +252,8 @@ impl<'a> Call<'a> {
 pub struct Reply {
     pub status: u16,
     pub etag: Option<String>,
+    /// The path of the URL that answered: not the one asked for when redirects were followed.
+    pub path: String,
     pub body: String,
 }
 
@@ -251,6 +314,35 @@ fn expect(reply: &Reply, status: u16, name: &str) -> Result<(), String> {
     }
 }
 
+/// A full console page: 200, answered by the page asked for (the HTTP clients follow redirects,
+/// so a signed-out browser's 303 to `/login` would otherwise pass), and HTML.
+fn expect_page(reply: &Reply, asked: &str, name: &str) -> Result<(), String> {
+    expect(reply, 200, name)?;
+    let asked = asked.split('?').next().unwrap_or(asked);
+    if reply.path != asked {
+        return Err(format!("{name} was redirected to {}", reply.path));
+    }
+    let doctype = "<!doctype html";
+    let head = reply.body.trim_start().get(..doctype.len());
+    if head.is_some_and(|h| h.eq_ignore_ascii_case(doctype)) {
+        Ok(())
+    } else {
+        let body: String = reply.body.chars().take(200).collect();
+        Err(format!("{name} answered no HTML page: {body}"))
+    }
+}
+
+/// GETs a console page signed in by the session cookie and checks it is one.
+async fn page<H: Http>(
+    http: &mut H,
+    name: &'static str,
+    path: String,
+    token: &str,
+) -> Result<(), String> {
+    let reply = http.call(Call::page(name, path.clone(), token)).await?;
+    expect_page(&reply, &path, name)
+}
+
 fn json_of(reply: &Reply, name: &str) -> Result<Value, String> {
     serde_json::from_str(&reply.body).map_err(|e| format!("{name} answered no JSON: {e}"))
 }
@@ -271,7 +363,25 @@ pub async fn perform<H: Http>(
                 .await?;
             expect(&reply, 200, name)
         }
+        Action::DashboardPage => page(http, "/ (dashboard)", "/".to_owned(), &staff.token).await,
         Action::ListClients => list_clients(http, staff).await,
+        Action::ClientsPage => {
+            let pairs = list_filter(staff);
+            let path = with_query("/clients", &borrowed(&pairs));
+            page(http, "/clients (filtered)", path, &staff.token).await
+        }
+        Action::ClientPage => {
+            let id = pick(&mut staff.rng, &staff.tenant.clients)
+                .copied()
+                .ok_or("the tenant has no sampled client")?;
+            page(
+                http,
+                "/clients/{id}",
+                format!("/clients/{id}"),
+                &staff.token,
+            )
+            .await
+        }
         Action::SearchClients => {
             let name = "/api/v1/clients?q=";
             let term = pick(&mut staff.rng, &staff.tenant.search_terms)
@@ -333,7 +443,7 @@ async fn sign_in<H: Http>(http: &mut H, staff: &mut Staff, shared: &Shared) -> R
             name,
             method: Method::POST,
             path: name.to_owned(),
-            token: None,
+            credential: Credential::None,
             if_match: None,
             json: Some(json!({
                 "tenant": slug,
@@ -350,22 +460,34 @@ async fn sign_in<H: Http>(http: &mut H, staff: &mut Staff, shared: &Shared) -> R
     Ok(())
 }
 
-async fn list_clients<H: Http>(http: &mut H, staff: &mut Staff) -> Result<(), String> {
-    let name = "/api/v1/clients (filtered)";
+/// One of the client list's filters (the API's and the console's): a status, a sector, a tag,
+/// clients of a sector, or all by name.
+fn list_filter(staff: &mut Staff) -> Vec<(&'static str, String)> {
     let sector = pick(&mut staff.rng, &staff.tenant.sectors).cloned();
     let tag = pick(&mut staff.rng, &staff.tenant.tags).cloned();
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let mut pairs = Vec::new();
     match staff.rng.gen_range(0..6) {
-        0 => pairs.push(("status", "lead")),
-        1 => pairs.push(("status", "client")),
-        2 => pairs.extend(sector.as_deref().map(|s| ("sector", s))),
-        3 => pairs.extend(tag.as_deref().map(|t| ("tag", t))),
+        0 => pairs.push(("status", "lead".to_owned())),
+        1 => pairs.push(("status", "client".to_owned())),
+        2 => pairs.extend(sector.map(|s| ("sector", s))),
+        3 => pairs.extend(tag.map(|t| ("tag", t))),
         4 => {
-            pairs.push(("status", "client"));
-            pairs.extend(sector.as_deref().map(|s| ("sector", s)));
+            pairs.push(("status", "client".to_owned()));
+            pairs.extend(sector.map(|s| ("sector", s)));
         }
-        _ => pairs.push(("sort", "name")),
+        _ => pairs.push(("sort", "name".to_owned())),
     }
+    pairs
+}
+
+fn borrowed<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn list_clients<H: Http>(http: &mut H, staff: &mut Staff) -> Result<(), String> {
+    let name = "/api/v1/clients (filtered)";
+    let filter = list_filter(staff);
+    let mut pairs = borrowed(&filter);
     let reply = http
         .call(Call::get(
             name,
@@ -419,7 +541,7 @@ async fn edit_client<H: Http>(
                 name,
                 method: Method::POST,
                 path: name.to_owned(),
-                token: Some(&staff.token),
+                credential: Credential::Bearer(&staff.token),
                 if_match: None,
                 json: Some(json!({
                     "company_name": format!("{DESK_PREFIX} {number}"),
@@ -447,7 +569,7 @@ async fn edit_client<H: Http>(
             name,
             method: Method::PATCH,
             path,
-            token: Some(&staff.token),
+            credential: Credential::Bearer(&staff.token),
             if_match: Some(&etag),
             json: Some(json!({ "website": website })),
         })
@@ -463,19 +585,11 @@ pub struct Plain {
 
 impl Http for Plain {
     async fn call(&mut self, call: Call<'_>) -> Result<Reply, String> {
-        let mut request = self
+        let request = self
             .client
-            .request(call.method, format!("{}{}", self.base, call.path));
-        if let Some(t) = call.token {
-            request = request.bearer_auth(t);
-        }
-        if let Some(e) = call.if_match {
-            request = request.header(reqwest::header::IF_MATCH, e);
-        }
-        if let Some(j) = &call.json {
-            request = request.json(j);
-        }
-        let response = request
+            .request(call.method.clone(), format!("{}{}", self.base, call.path));
+        let response = call
+            .prepare(request)
             .send()
             .await
             .map_err(|e| format!("{}: {e}", call.name))?;
@@ -491,11 +605,17 @@ pub async fn read(response: reqwest::Response, name: &str) -> Result<Reply, Stri
         .get(reqwest::header::ETAG)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let path = response.url().path().to_owned();
     let body = response
         .text()
         .await
         .map_err(|e| format!("{name}: reading the body: {e}"))?;
-    Ok(Reply { status, etag, body })
+    Ok(Reply {
+        status,
+        etag,
+        path,
+        body,
+    })
 }
 
 #[cfg(test)]
@@ -516,6 +636,58 @@ mod tests {
         assert!(mix.iter().all(|(a, _)| a.built()));
         assert!(mix.iter().any(|(a, _)| *a == Action::OpenClient));
         assert!(!mix.iter().any(|(a, _)| *a == Action::WorkTicket));
+    }
+
+    #[test]
+    fn console_pages_take_their_share_from_the_api_actions() {
+        let pairs = [
+            (Action::Dashboard, Action::DashboardPage, (10, 4)),
+            (Action::ListClients, Action::ClientsPage, (18, 8)),
+            (Action::OpenClient, Action::ClientPage, (26, 30)),
+        ];
+        for (api, page, (sales, support)) in pairs {
+            assert_eq!(api.weight(Role::Sales) + page.weight(Role::Sales), sales);
+            assert_eq!(
+                api.weight(Role::Support) + page.weight(Role::Support),
+                support
+            );
+            assert!(page.built(), "{}", page.label());
+        }
+        assert_eq!(
+            (
+                Action::ClientPage.weight(Role::Sales),
+                Action::ClientPage.weight(Role::Support)
+            ),
+            (10, 10)
+        );
+        let mix = Action::built_mix();
+        for page in [
+            Action::DashboardPage,
+            Action::ClientsPage,
+            Action::ClientPage,
+        ] {
+            assert!(mix.iter().any(|(a, w)| *a == page && *w > 0));
+        }
+    }
+
+    fn reply(status: u16, path: &str, body: &str) -> Reply {
+        Reply {
+            status,
+            etag: None,
+            path: path.to_owned(),
+            body: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_page_is_html_from_the_page_asked_for() {
+        let html = "<!DOCTYPE html>\n<html lang=\"es\">";
+        assert!(expect_page(&reply(200, "/clients", html), "/clients?tag=vip", "p").is_ok());
+        assert!(expect_page(&reply(200, "/", "\n<!doctype html><html>"), "/", "p").is_ok());
+        let to_login = expect_page(&reply(200, "/login", html), "/clients/1", "p");
+        assert!(to_login.is_err_and(|e| e.contains("redirected to /login")));
+        assert!(expect_page(&reply(303, "/", ""), "/", "p").is_err());
+        assert!(expect_page(&reply(200, "/", "{\"id\":1}"), "/", "p").is_err());
     }
 
     #[test]
