@@ -170,6 +170,9 @@ fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(routes::custom_fields::router())
         .merge(routes::timeline::router())
         .merge(routes::kpis::router())
+        .merge(routes::tickets::router())
+        .merge(routes::ticket_categories::router())
+        .merge(routes::business_calendars::router())
         .merge(routes::events::router())
 }
 

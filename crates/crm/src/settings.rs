@@ -273,6 +273,7 @@ impl Settings {
         }
         worker.concurrency = env.parse("CRM_WORKER_CONCURRENCY", 4, "a whole number")?;
         worker.heartbeat_every = env.secs("CRM_WORKER_HEARTBEAT_SECS", 30)?;
+        worker.escalate_every = env.secs("CRM_WORKER_ESCALATE_SECS", 60)?;
         worker.shutdown_grace = api.shutdown_grace;
         worker.dead_after = env.secs("CRM_WORKER_DEAD_AFTER_SECS", 60)?;
         if !(Duration::from_secs(6)..=Duration::from_secs(3600)).contains(&worker.dead_after) {

@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod authz;
+pub mod business_calendars;
 pub mod clients;
 pub mod contacts;
 pub mod crypto;
@@ -23,6 +24,9 @@ pub mod roles;
 pub mod search_words;
 pub mod sessions;
 pub mod tenants;
+pub mod ticket_categories;
+pub mod ticket_escalations;
+pub mod tickets;
 pub mod timeline;
 mod tx;
 pub mod users;

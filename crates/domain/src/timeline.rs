@@ -64,6 +64,34 @@ catalogue! {
     CustomFieldUpdated = "custom_field.updated", contact: false;
     /// A custom field was removed.
     CustomFieldDeleted = "custom_field.deleted", contact: false;
+    /// A business calendar (time zone, weekly hours, holidays) was defined.
+    BusinessCalendarCreated = "business_calendar.created", contact: false;
+    /// A business calendar changed (its holidays imported from a feed included).
+    BusinessCalendarUpdated = "business_calendar.updated", contact: false;
+    /// A business calendar was removed.
+    BusinessCalendarDeleted = "business_calendar.deleted", contact: false;
+    /// A ticket category, with its SLA policy, was defined.
+    TicketCategoryCreated = "ticket_category.created", contact: false;
+    /// A ticket category or its SLA policy changed.
+    TicketCategoryUpdated = "ticket_category.updated", contact: false;
+    /// A ticket category was removed.
+    TicketCategoryDeleted = "ticket_category.deleted", contact: false;
+    /// The client opened a support ticket (or someone opened it for them).
+    TicketCreated = "ticket.created", contact: true;
+    /// A ticket's status, priority, assignee, category or other details changed.
+    TicketUpdated = "ticket.updated", contact: false;
+    /// An agent replied to the client on a ticket (a public comment).
+    TicketReplied = "ticket.replied", contact: true;
+    /// The client wrote on a ticket.
+    TicketCustomerReplied = "ticket.customer_replied", contact: true;
+    /// An agent left an internal note on a ticket (the client does not see it).
+    TicketNoted = "ticket.noted", contact: false;
+    /// A ticket's SLA target crossed its category's warning share.
+    TicketSlaWarning = "ticket.sla_warning", contact: false;
+    /// A ticket's SLA target was breached.
+    TicketSlaBreached = "ticket.sla_breached", contact: false;
+    /// A ticket was escalated early: its predicted chance of a breach crossed the threshold.
+    TicketBreachPredicted = "ticket.breach_predicted", contact: false;
     /// A CSV import was started.
     ImportStarted = "client_import.started", contact: false;
     /// A tenant was provisioned.
@@ -145,6 +173,28 @@ mod tests {
     #[test]
     fn a_message_is_contact() {
         assert!(EventType::CommunicationSent.counts_as_contact());
+    }
+
+    #[test]
+    fn ticket_replies_are_contact_and_notes_are_not() {
+        for t in [
+            EventType::TicketCreated,
+            EventType::TicketReplied,
+            EventType::TicketCustomerReplied,
+        ] {
+            assert!(t.counts_as_contact(), "{t}");
+        }
+        for t in [
+            EventType::TicketUpdated,
+            EventType::TicketNoted,
+            EventType::TicketSlaWarning,
+            EventType::TicketSlaBreached,
+            EventType::TicketBreachPredicted,
+            EventType::TicketCategoryUpdated,
+            EventType::BusinessCalendarUpdated,
+        ] {
+            assert!(!t.counts_as_contact(), "{t}");
+        }
     }
 
     #[test]

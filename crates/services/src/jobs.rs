@@ -20,6 +20,9 @@ pub enum Job {
     PruneSearchWords,
     /// Validates (and unless a dry run, imports) an uploaded CSV file of clients.
     ImportClients { tenant_id: Uuid, import_id: Uuid },
+    /// The SLA escalation pass over every tenant's open tickets
+    /// ([`crate::sla_escalation::escalate`]).
+    EscalateTickets,
 }
 
 impl Job {
@@ -30,13 +33,17 @@ impl Job {
             Self::PurgeIdempotencyKeys => "purge_idempotency_keys",
             Self::PruneSearchWords => "prune_search_words",
             Self::ImportClients { .. } => "import_clients",
+            Self::EscalateTickets => "escalate_tickets",
         }
     }
 
     /// The tenant the job works for; `None` for platform jobs.
     pub fn tenant_id(&self) -> Option<Uuid> {
         match self {
-            Self::Heartbeat { .. } | Self::PurgeIdempotencyKeys | Self::PruneSearchWords => None,
+            Self::Heartbeat { .. }
+            | Self::PurgeIdempotencyKeys
+            | Self::PruneSearchWords
+            | Self::EscalateTickets => None,
             Self::ImportClients { tenant_id, .. } => Some(*tenant_id),
         }
     }
@@ -50,6 +57,8 @@ pub enum Cadence {
     Heartbeat,
     /// Every hour by default: platform upkeep.
     Upkeep,
+    /// Every minute by default: the SLA escalation pass.
+    Minute,
 }
 
 /// A job the worker puts on the queue on a schedule.
@@ -94,6 +103,11 @@ pub const SCHEDULE: &[Periodic] = &[
         cadence: Cadence::Upkeep,
         job: |_| Job::PruneSearchWords,
         once_per_period: Some("prune-search-words"),
+    },
+    Periodic {
+        cadence: Cadence::Minute,
+        job: |_| Job::EscalateTickets,
+        once_per_period: Some("sla-escalation"),
     },
 ];
 

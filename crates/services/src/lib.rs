@@ -21,8 +21,10 @@ pub mod query;
 pub mod record;
 pub mod roles;
 pub mod scope;
+pub mod sla_escalation;
 pub mod tenants;
 pub mod text;
+pub mod tickets;
 pub mod timeline;
 pub mod users;
 

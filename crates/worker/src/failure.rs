@@ -52,7 +52,10 @@ async fn record(ctx: &WorkerCtx, job: &Job, reason: &str) -> anyhow::Result<()> 
             tenant_id,
             import_id,
         } => crate::import::fail(ctx, *tenant_id, *import_id, reason).await,
-        Job::Heartbeat { .. } | Job::PurgeIdempotencyKeys | Job::PruneSearchWords => Ok(()),
+        Job::Heartbeat { .. }
+        | Job::PurgeIdempotencyKeys
+        | Job::PruneSearchWords
+        | Job::EscalateTickets => Ok(()),
     }
 }
 

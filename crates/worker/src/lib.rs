@@ -2,6 +2,7 @@
 //! Jobs are one serde-tagged enum (`services::jobs::Job`, with the periodic ones in
 //! `services::jobs::SCHEDULE`); `run_job` runs one, for the runtime and for tests.
 
+mod escalation;
 mod failure;
 mod import;
 mod metrics;
@@ -118,6 +119,7 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
             tenant_id,
             import_id,
         } => import::run(ctx, *tenant_id, *import_id).await?,
+        Job::EscalateTickets => escalation::run(ctx).await?,
     }
     Ok(())
 }
@@ -134,6 +136,8 @@ pub struct WorkerConfig {
     pub heartbeat_every: Duration,
     /// The period of the jobs of `services::jobs::Cadence::Upkeep`.
     pub purge_every: Duration,
+    /// The period of the jobs of `services::jobs::Cadence::Minute` (the SLA escalation pass).
+    pub escalate_every: Duration,
     pub shutdown_grace: Duration,
     /// How long a worker may go unseen before the others declare it dead and run its jobs.
     pub dead_after: Duration,
@@ -145,6 +149,7 @@ impl WorkerConfig {
         match cadence {
             Cadence::Heartbeat => self.heartbeat_every,
             Cadence::Upkeep => self.purge_every,
+            Cadence::Minute => self.escalate_every,
         }
     }
 }
@@ -158,6 +163,7 @@ impl Default for WorkerConfig {
             concurrency: 4,
             heartbeat_every: Duration::from_secs(30),
             purge_every: Duration::from_secs(3600),
+            escalate_every: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(20),
             dead_after: Duration::from_secs(60),
         }

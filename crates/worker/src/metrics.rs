@@ -20,6 +20,9 @@ pub struct WorkerMetrics {
     oldest_pending_age: IntGauge,
     dead: IntGauge,
     resident: IntGauge,
+    escalation_tickets: IntCounterVec,
+    escalation_failed_tenants: prometheus::IntCounter,
+    escalation_last_pass: IntGauge,
 }
 
 impl WorkerMetrics {
@@ -47,8 +50,31 @@ impl WorkerMetrics {
             "process_resident_memory_bytes",
             "Resident memory of this process",
         )?;
+        let escalation_tickets = IntCounterVec::new(
+            Opts::new(
+                "sla_escalation_tickets_total",
+                "Tickets the SLA escalation passes checked, warned about, found breached or \
+                 escalated on a predicted breach",
+            ),
+            &["outcome"],
+        )?;
+        // Every outcome is exported from the start, at zero.
+        for outcome in ["checked", "warned", "breached", "predicted"] {
+            escalation_tickets.with_label_values(&[outcome]);
+        }
+        let escalation_failed_tenants = prometheus::IntCounter::new(
+            "sla_escalation_failed_tenants_total",
+            "Tenants whose SLA escalation pass failed (retried the next minute)",
+        )?;
+        let escalation_last_pass = IntGauge::new(
+            "sla_escalation_last_pass_timestamp_seconds",
+            "When this worker last finished an SLA escalation pass (Unix time)",
+        )?;
         for c in [
             Box::new(jobs.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(escalation_tickets.clone()),
+            Box::new(escalation_failed_tenants.clone()),
+            Box::new(escalation_last_pass.clone()),
             Box::new(duration.clone()),
             Box::new(queue_pending.clone()),
             Box::new(oldest_pending_age.clone()),
@@ -66,7 +92,27 @@ impl WorkerMetrics {
             oldest_pending_age,
             dead,
             resident,
+            escalation_tickets,
+            escalation_failed_tenants,
+            escalation_last_pass,
         })
+    }
+
+    /// Counts what an SLA escalation pass did, and when it ended.
+    pub fn observe_escalation(&self, counts: &services::sla_escalation::PassCounts, failed: u32) {
+        for (outcome, n) in [
+            ("checked", counts.checked),
+            ("warned", counts.warned),
+            ("breached", counts.breached),
+            ("predicted", counts.predicted),
+        ] {
+            self.escalation_tickets
+                .with_label_values(&[outcome])
+                .inc_by(n);
+        }
+        self.escalation_failed_tenants.inc_by(u64::from(failed));
+        self.escalation_last_pass
+            .set(chrono::Utc::now().timestamp());
     }
 
     /// Counts a run of a job: `outcome` is `ok`, `error` or `interrupted` (stopped for a

@@ -166,6 +166,7 @@ struct Fixture {
     api_key: String,
     role: String,
     field: String,
+    calendar: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -202,6 +203,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let calendar = id(app
+        .post("/api/v1/business-calendars", tok, office_hours("Edge"))
+        .await);
     Fixture {
         tenant: t,
         client,
@@ -210,7 +214,13 @@ async fn fixture(app: &TestApp) -> Fixture {
         api_key,
         role: "edge-role".to_owned(),
         field: "tier".to_owned(),
+        calendar,
     }
+}
+
+/// A business calendar the domain accepts.
+fn office_hours(name: &str) -> Value {
+    json!({ "name": name, "time_zone": "UTC", "weekly_hours": { "mon": [["09:00", "18:00"]] } })
 }
 
 impl Fixture {
@@ -229,6 +239,7 @@ impl Fixture {
             ("id", "api-keys") => self.api_key.clone(),
             ("name", "roles") => self.role.clone(),
             ("key", "custom-fields") => self.field.clone(),
+            ("id", "business-calendars") => self.calendar.clone(),
             _ => match param["schema"]["format"].as_str() {
                 Some("uuid") => Uuid::now_v7().to_string(),
                 _ => "probe".to_owned(),
@@ -272,6 +283,7 @@ impl Fixture {
                 json!({ "email": format!("probe{n}@example.com"), "display_name": "Probe" })
             }
             "POST /api/v1/api-keys" => json!({ "name": "Probe", "role": "viewer" }),
+            "POST /api/v1/business-calendars" => office_hours("Probe"),
             "POST /api/v1/auth/login" => json!({
                 "tenant": self.tenant.slug, "email": self.tenant.owner_email, "password": PASSWORD
             }),
@@ -529,6 +541,12 @@ fn items(name: &str, count: usize, permissions: &[Value]) -> Vec<Value> {
             "options" => json!(format!("o{i}")),
             "permissions" => permissions[i % permissions.len()].clone(),
             "roles" => json!("viewer"),
+            "holidays" => json!(
+                (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")
+                    + chrono::TimeDelta::days(i as i64))
+                .format("%Y-%m-%d")
+                .to_string()
+            ),
             other => panic!("no items for the list `{other}`: add them here"),
         })
         .collect()

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod business_calendars;
 pub mod clients;
 pub mod contacts;
 pub mod custom_fields;
@@ -16,6 +17,8 @@ pub mod me;
 pub mod merges;
 pub mod roles;
 pub mod tenant;
+pub mod ticket_categories;
+pub mod tickets;
 pub mod timeline;
 pub mod users;
 
