@@ -25,6 +25,10 @@ export const consolePages = [
   '/admin/api-keys/new',
   '/admin/audit',
   '/admin/settings',
+  '/tickets',
+  '/tickets/new',
+  '/admin/ticket-categories',
+  '/admin/business-calendars',
 ];
 
 /** Roles of the demo tenant that `crm seed-demo` creates. */

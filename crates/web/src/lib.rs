@@ -57,6 +57,7 @@ pub fn console(app: &AppState) -> api::Console {
         .merge(pages::admin::routes())
         .merge(pages::settings::routes())
         .merge(pages::contacts::routes())
+        .merge(pages::tickets::routes())
         .route(
             "/invitation",
             get(pages::auth::show_invitation).post(pages::auth::accept_invitation),

@@ -39,7 +39,7 @@ pub struct NavItem {
 }
 
 /// The navigation: (section, path, icon, message key, permission needed).
-const NAV: [(&str, &str, &str, &str, &str); 3] = [
+const NAV: [(&str, &str, &str, &str, &str); 4] = [
     (
         "dashboard",
         "/",
@@ -55,6 +55,13 @@ const NAV: [(&str, &str, &str, &str, &str); 3] = [
         "clients.view",
     ),
     (
+        "tickets",
+        "/tickets",
+        "life-preserver",
+        "nav-tickets",
+        "tickets.view",
+    ),
+    (
         "timeline",
         "/timeline",
         "clock-history",
@@ -64,7 +71,7 @@ const NAV: [(&str, &str, &str, &str, &str); 3] = [
 ];
 
 /// The administration menu: (section, path, message key, permission needed).
-const ADMIN: [(&str, &str, &str, &str); 5] = [
+const ADMIN: [(&str, &str, &str, &str); 7] = [
     ("users", "/admin/users", "nav-users", "users.view"),
     ("roles", "/admin/roles", "nav-roles", "roles.manage"),
     (
@@ -79,6 +86,18 @@ const ADMIN: [(&str, &str, &str, &str); 5] = [
         "/admin/settings",
         "nav-settings",
         "tenant.settings",
+    ),
+    (
+        "ticket-categories",
+        "/admin/ticket-categories",
+        "nav-ticket-categories",
+        "tickets.config",
+    ),
+    (
+        "business-calendars",
+        "/admin/business-calendars",
+        "nav-business-calendars",
+        "tickets.config",
     ),
 ];
 

@@ -196,3 +196,46 @@
   });
   document.addEventListener("htmx:afterSettle", pickedRows);
 })();
+
+// SLA countdowns (the ticket queue and a ticket): <time data-countdown datetime> counts down
+// to its due time every 30 s, written as the server writes it ("2 h 05 min") inside the
+// labels it sends (data-label-left / data-label-late, "{time}" standing for the time), and
+// turns "late" once the due time has passed.
+(function () {
+  "use strict";
+  function duration(ms) {
+    const m = Math.floor(Math.abs(ms) / 60000);
+    if (m < 60) return `${m} min`;
+    if (m < 1440) return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+    return `${Math.floor(m / 1440)} d ${Math.floor((m % 1440) / 60)} h`;
+  }
+  function tick() {
+    const now = Date.now();
+    document.querySelectorAll("time[data-countdown]").forEach((el) => {
+      const due = new Date(el.getAttribute("datetime")).getTime();
+      if (Number.isNaN(due)) return;
+      const late = due <= now;
+      const label = (late ? el.dataset.labelLate : el.dataset.labelLeft) || "{time}";
+      el.textContent = label.replace("{time}", duration(due - now));
+      el.classList.toggle("countdown-late", late);
+      el.title = new Date(due).toISOString();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSettle", tick);
+  if (document.readyState !== "loading") tick();
+  setInterval(tick, 30000);
+
+  // A file chosen in input[data-read-into] is read into the text box it names (an iCalendar
+  // feed posted as text with the form).
+  document.addEventListener("change", (e) => {
+    const input = e.target;
+    if (!input.matches || !input.matches("input[type=file][data-read-into]")) return;
+    const target = document.getElementById(input.dataset.readInto);
+    const file = input.files && input.files[0];
+    if (!target || !file) return;
+    file.text().then((text) => {
+      target.value = text;
+    });
+  });
+})();

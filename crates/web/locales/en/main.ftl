@@ -6,6 +6,7 @@ nav-toggle = Show navigation
 nav-admin = Administration
 nav-dashboard = Dashboard
 nav-clients = Clients
+nav-tickets = Tickets
 nav-timeline = Timeline
 nav-users = Users
 nav-roles = Roles

@@ -6,6 +6,7 @@ nav-toggle = Mostrar la navegación
 nav-admin = Administración
 nav-dashboard = Panel
 nav-clients = Clientes
+nav-tickets = Tickets
 nav-timeline = Historial
 nav-users = Usuarios
 nav-roles = Roles

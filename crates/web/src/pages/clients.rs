@@ -213,7 +213,8 @@ struct ClientPage {
     /// The merge just made into this client, offered for undoing.
     merged: Option<Uuid>,
     can_timeline: bool,
-    tabs: Vec<String>,
+    /// The later modules' tabs: label, and where it leads once the module exists.
+    tabs: Vec<(String, Option<String>)>,
 }
 
 /// A client's events and the link to the next page.
@@ -282,7 +283,11 @@ pub async fn show(
             "assistant",
         ]
         .iter()
-        .map(|t| locale.t(&format!("tab-{t}")))
+        .map(|t| {
+            let link = (*t == "tickets" && page.can("tickets.view"))
+                .then(|| format!("/tickets?client_id={id}"));
+            (locale.t(&format!("tab-{t}")), link)
+        })
         .collect(),
     };
     page.ctx.done();

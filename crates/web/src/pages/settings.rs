@@ -29,7 +29,7 @@ pub fn routes() -> Router<WebState> {
 }
 
 /// Time zones offered in the list (the tenant's own is added when it is not one of them).
-const TIME_ZONES: &[&str] = &[
+pub(crate) const TIME_ZONES: &[&str] = &[
     "UTC",
     "Europe/Madrid",
     "Atlantic/Canary",
