@@ -1,6 +1,8 @@
 //! Test harness: a fresh database per test (copied from a migrated template), the real API on
 //! port 0, real Redis, and helpers to sign in and call endpoints.
 
+pub mod console;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -17,6 +17,7 @@ pub mod kpis;
 pub mod live;
 pub mod merges;
 pub mod page;
+pub mod patch;
 pub mod query;
 pub mod record;
 pub mod roles;

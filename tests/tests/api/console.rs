@@ -8,72 +8,8 @@ use domain::BuiltinRole;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::json;
+use tests::console::{Browser, CSRF};
 use tests::{PASSWORD, TestApp, slug, spawn_app};
-
-const CSRF: &str = "test-csrf-token";
-
-/// A browser without JavaScript: no redirects followed, cookies sent by hand.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookies: String,
-}
-
-impl Browser {
-    fn new(app: &TestApp, access_token: Option<&str>) -> Self {
-        let mut cookies = format!("crm_csrf={CSRF}");
-        if let Some(token) = access_token {
-            cookies.push_str(&format!("; crm_access={token}"));
-        }
-        Self {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            base: app.url(""),
-            cookies,
-        }
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookies)
-            .send()
-            .await
-            .expect("get");
-        answer(r).await
-    }
-
-    async fn post(
-        &self,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String, Option<String>) {
-        let mut fields = vec![("_csrf", CSRF)];
-        fields.extend_from_slice(form);
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookies)
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
-        answer(r).await
-    }
-}
-
-async fn answer(r: reqwest::Response) -> (StatusCode, String, Option<String>) {
-    let status = r.status();
-    let location = r
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (status, r.text().await.expect("body"), location)
-}
 
 /// A client of the tenant, created through the API; its id.
 async fn client_of(app: &TestApp, token: &str, name: &str) -> String {

@@ -6,70 +6,9 @@
 
 use domain::BuiltinRole;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION};
 use serde_json::{Value, json};
+use tests::console::Browser;
 use tests::{TenantFixture, TestApp, slug, spawn_app};
-
-const CSRF: &str = "test-csrf-token";
-
-/// A browser without JavaScript: no redirects followed, cookies sent by hand.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookies: String,
-}
-
-impl Browser {
-    fn new(app: &TestApp, access_token: &str) -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            base: app.url(""),
-            cookies: format!("crm_csrf={CSRF}; crm_access={access_token}"),
-        }
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookies)
-            .send()
-            .await
-            .expect("get");
-        answer(r).await
-    }
-
-    async fn post(
-        &self,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String, Option<String>) {
-        let mut fields = vec![("_csrf", CSRF)];
-        fields.extend_from_slice(form);
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookies)
-            .form(&fields)
-            .send()
-            .await
-            .expect("post");
-        answer(r).await
-    }
-}
-
-async fn answer(r: reqwest::Response) -> (StatusCode, String, Option<String>) {
-    let status = r.status();
-    let location = r
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (status, r.text().await.expect("body"), location)
-}
 
 async fn created(app: &TestApp, path: &str, token: &str, body: Value) -> String {
     let r = app.post(path, token, body).await;
@@ -165,7 +104,7 @@ async fn every_tickets_page_is_allowed_exactly_to_the_roles_holding_its_permissi
     for role in BuiltinRole::ALL {
         let name = format!("as-{}", role.name());
         let (_, token) = app.user_with_roles(&t, &name, &[role.name()]).await;
-        let browser = Browser::new(&app, &token);
+        let browser = Browser::new(&app, Some(&token));
         let held = role.permissions();
         for (path, permission) in pages(&d) {
             let (status, body, _) = browser.get(&path).await;
@@ -298,7 +237,7 @@ async fn a_forged_form_is_refused_for_a_role_without_the_permission_and_changes_
         ("support", config_forms.clone()),
     ] {
         let (_, token) = app.user_with_roles(&t, role, &[role]).await;
-        let browser = Browser::new(&app, &token);
+        let browser = Browser::new(&app, Some(&token));
         for (path, fields) in &forms {
             let (status, body, _) = browser.post(path, fields).await;
             assert_eq!(
@@ -324,7 +263,7 @@ async fn another_tenants_ticket_category_and_calendar_are_not_found_and_stay_unt
     let b = app.tenant(&slug("contb")).await;
     let d = desk(&app, &a, "Privada Soporte S.L.").await;
     let before = state(&app, &a, &d).await;
-    let intruder = Browser::new(&app, &b.owner_token);
+    let intruder = Browser::new(&app, Some(&b.owner_token));
     for path in [
         format!("/tickets/{}", d.ticket),
         format!("/tickets?client_id={}", d.client),
@@ -403,7 +342,7 @@ async fn the_forms_work_without_javascript_and_show_their_problems() {
         json!({ "company_name": "Formularios Soporte S.L." }),
     )
     .await;
-    let owner = Browser::new(&app, &t.owner_token);
+    let owner = Browser::new(&app, Some(&t.owner_token));
 
     // A calendar: a bad stretch and a bad holiday are shown next to them.
     let mut calendar_form = vec![

@@ -5,7 +5,7 @@ use db::TenantTx;
 use db::clients::ClientData;
 use db::crypto::TenantCipher;
 use domain::{ClientSource, ClientStatus, CountryCode, Email, FieldDefinition, Phone, TaxId};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -34,12 +34,7 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-/// `null` and absent differ on PATCH: absent keeps the value, `null` clears it.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> std::result::Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
+use crate::patch::present;
 
 /// The fields of a client in a request; on create, absent fields take their defaults. On
 /// update an absent field keeps its value, and `null` clears an optional one.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use db::ticket_categories::{CategoryData, CategoryRow};
 use domain::EventType;
 use domain::tickets::{Priority, SlaPolicy};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -19,12 +19,7 @@ pub const NAME_CHARS: usize = 100;
 /// The warning share of a new category, in percent.
 pub const DEFAULT_WARN_AT_PERCENT: i32 = 80;
 
-/// `null` and absent differ on update: absent keeps the value, `null` clears it.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> std::result::Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
+use crate::patch::present;
 
 /// A category as given: `name` is required on create; on update an absent member keeps its
 /// value and `null` clears an optional one.

@@ -4,7 +4,7 @@
 use db::clients::ClientRow;
 use db::ticket_categories::CategoryRow;
 use domain::tickets::{Priority, TicketStatus};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{InvalidField, Result, Scope, text};
@@ -18,12 +18,7 @@ pub const TEAM_CHARS: usize = 100;
 /// Most characters of the reason for a priority or a status.
 pub const REASON_CHARS: usize = 500;
 
-/// `null` and absent differ on a change: absent keeps the value, `null` clears it.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> std::result::Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
+use crate::patch::present;
 
 /// A new ticket. Without `priority`, the automatic rules suggest one (category default,
 /// keywords in Spanish and English, the client's value) and say why in `priority_reason`.
