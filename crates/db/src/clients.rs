@@ -209,6 +209,8 @@ pub struct Filter {
     pub custom_field: Option<(String, String)>,
     /// Only these clients.
     pub ids: Option<Vec<Uuid>>,
+    /// Only clients with a ticket still open (new, open, pending customer or on hold).
+    pub has_open_tickets: bool,
     pub matches_nothing: bool,
     pub sort: Option<Sort>,
     /// Keyset position: the last row's id (and its name when sorting by name).
@@ -278,6 +280,14 @@ pub async fn list(tx: &mut TenantTx, f: &Filter) -> Result<Vec<ClientRow>, sqlx:
     }
     if let Some(ids) = &f.ids {
         q.push(" AND id = ANY(").push_bind(ids).push(")");
+    }
+    if f.has_open_tickets {
+        // Through `tickets_client` (tenant, client), a few index entries per client walked.
+        q.push(
+            " AND EXISTS (SELECT 1 FROM tickets t WHERE t.tenant_id = clients.tenant_id \
+             AND t.client_id = clients.id \
+             AND t.status IN ('new', 'open', 'pending_customer', 'on_hold'))",
+        );
     }
     let sort = f.sort.unwrap_or(Sort::Newest);
     match (sort, &f.after) {

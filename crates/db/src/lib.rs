@@ -11,6 +11,7 @@ pub mod clients;
 pub mod contacts;
 pub mod crypto;
 pub mod custom_fields;
+pub mod demo_tickets;
 pub mod heartbeats;
 pub mod idempotency;
 pub mod imports;

@@ -288,6 +288,22 @@ async fn search_and_filters_find_the_right_clients() {
             .collect()
     };
     let id = |c: &Value| c["id"].as_str().expect("id").to_owned();
+    // Acme has a ticket still open; Telefónica's only ticket is resolved.
+    for (client, status) in [(&acme, "open"), (&tele, "resolved")] {
+        let r = app
+            .post(
+                "/api/v1/tickets",
+                &t.owner_token,
+                json!({ "client_id": id(client), "title": "Printer jammed" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let path = format!("/api/v1/tickets/{}", id(&r.body));
+        let r = app
+            .patch(&path, &t.owner_token, json!({ "status": status }))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
     let find = |query: &'static str| {
         let app = &app;
         let token = t.owner_token.clone();
@@ -305,7 +321,7 @@ async fn search_and_filters_find_the_right_clients() {
         ("status=lead&sort=name", vec![id(&bar), id(&tele)]),
         ("sector=hospitality", vec![id(&bar)]),
         ("tag=vip&sort=oldest", vec![id(&tele), id(&acme)]),
-        ("has_open_tickets=true", vec![]),
+        ("has_open_tickets=true", vec![id(&acme)]),
         ("has_pending_proposals=true", vec![]),
     ] {
         let r = find(query).await;

@@ -1,6 +1,7 @@
 //! The demo tenant's data set (`crm seed-demo`): a few hundred clients and leads with people,
-//! custom fields and months of history that the API's lists, KPIs and charts show; seeded once,
-//! whoever asks again or at the same time, and seen by no other tenant.
+//! custom fields and months of history that the API's lists, KPIs and charts show, and a help
+//! desk with tickets in every state; seeded once, whoever asks again or at the same time, and
+//! seen by no other tenant.
 
 use std::collections::BTreeSet;
 
@@ -71,6 +72,11 @@ async fn rows(app: &TestApp, tenant: Uuid) -> Vec<i64> {
         "timeline_events",
         "audit_events",
         "users",
+        "business_calendars",
+        "ticket_categories",
+        "tickets",
+        "ticket_comments",
+        "ticket_pauses",
     ] {
         counts.push(app.count(table, tenant).await);
     }
@@ -136,7 +142,7 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
     assert!(by_sales * 2 > total, "{by_sales} of {total}");
 
     // History over at least six months, none of it in the future; each client's last contact
-    // is its latest message.
+    // is its latest message or ticket event that counts as contact.
     let span_days = scalar(
         &app,
         "SELECT extract(day FROM now() - min(event_date))::bigint FROM timeline_events WHERE tenant_id = $1",
@@ -156,7 +162,8 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
         "SELECT count(*) FROM clients c WHERE c.tenant_id = $1 AND c.last_contact_at IS DISTINCT FROM
            (SELECT max(e.event_date) FROM timeline_events e
              WHERE e.tenant_id = c.tenant_id AND e.client_id = c.id
-               AND e.event_type = 'communication.sent')",
+               AND e.event_type IN ('communication.sent', 'ticket.created', 'ticket.replied',
+                                    'ticket.customer_replied'))",
         demo,
     )
     .await;
@@ -220,6 +227,8 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
         "{keys:?}"
     );
 
+    tickets_are_seen_at_every_stage(&app, &owner, demo, &added).await;
+
     let stats = app.get("/api/v1/timeline/stats?bucket=month", &owner).await;
     assert_eq!(stats.status, StatusCode::OK, "{}", stats.text);
     let months: BTreeSet<&str> = stats
@@ -280,6 +289,8 @@ async fn a_demo_tenant_from_before_the_data_is_filled_once_even_by_two_at_a_time
         .collect();
     assert_eq!(filled.len(), 1, "{a:?} {b:?}");
     assert_eq!(filled[0].clients, services::demo_data::COMPANIES);
+    assert!(filled[0].tickets > 0, "{:?}", filled[0]);
+    assert_eq!(app.count("tickets", id).await, filled[0].tickets as i64);
     assert_eq!(
         app.count("clients", id).await,
         services::demo_data::COMPANIES as i64
@@ -302,4 +313,144 @@ async fn a_demo_tenant_from_before_the_data_is_filled_once_even_by_two_at_a_time
     assert!(seed(&app).await.added.is_empty());
     assert_eq!(rows(&app, id).await, before);
     app.stop().await;
+}
+
+/// The help desk a newcomer finds: its categories on the office calendar, tickets in every
+/// status with their threads, weeks old, some breached and some at risk, as the queue shows them.
+async fn tickets_are_seen_at_every_stage(
+    app: &TestApp,
+    owner: &str,
+    demo: Uuid,
+    added: &services::demo_data::DemoCounts,
+) {
+    assert!(added.tickets >= 50, "{added:?}");
+    assert!(added.ticket_comments >= 2 * added.tickets, "{added:?}");
+    assert_eq!(app.count("tickets", demo).await, added.tickets as i64);
+    assert_eq!(
+        app.count("ticket_comments", demo).await,
+        added.ticket_comments as i64
+    );
+
+    let categories = app.get("/api/v1/ticket-categories", owner).await;
+    assert_eq!(categories.status, StatusCode::OK, "{}", categories.text);
+    let categories = categories.body.as_array().expect("categories");
+    assert_eq!(categories.len(), 3, "{categories:?}");
+    assert!(
+        categories
+            .iter()
+            .all(|c| c["team_lead_id"].is_string() && c["sla"]["urgent"].is_object()),
+        "{categories:?}"
+    );
+    let around_the_clock = categories.iter().filter(|c| c["calendar_id"].is_null());
+    assert_eq!(around_the_clock.count(), 1);
+    let calendars = app.get("/api/v1/business-calendars", owner).await;
+    assert_eq!(calendars.status, StatusCode::OK, "{}", calendars.text);
+    let office = &calendars.body[0];
+    assert_eq!(office["name"], "Madrid office", "{}", calendars.text);
+    assert_eq!(office["time_zone"], "Europe/Madrid");
+    let holidays = office["holidays"].as_array().expect("holidays");
+    for day in ["2026-01-06", "2026-12-08", "2027-03-26"] {
+        assert!(holidays.iter().any(|h| h == day), "{day}: {holidays:?}");
+    }
+
+    for status in [
+        "new",
+        "open",
+        "pending_customer",
+        "on_hold",
+        "resolved",
+        "closed",
+    ] {
+        let r = app
+            .get(&format!("/api/v1/tickets?status={status}&limit=100"), owner)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(data(&r).len() >= 2, "{status}: {}", r.text);
+        assert!(data(&r).iter().all(|t| t["status"] == status), "{status}");
+    }
+    let breached = app
+        .get("/api/v1/tickets?breached=true&limit=100", owner)
+        .await;
+    assert_eq!(breached.status, StatusCode::OK, "{}", breached.text);
+    assert!(data(&breached).len() >= 3, "{}", breached.text);
+    assert!(
+        data(&breached).iter().all(|t| t["sla"]["breached"] == true),
+        "{}",
+        breached.text
+    );
+    let at_risk = app
+        .get("/api/v1/tickets?at_risk=true&limit=100", owner)
+        .await;
+    assert_eq!(at_risk.status, StatusCode::OK, "{}", at_risk.text);
+    assert!(data(&at_risk).len() >= 3, "{}", at_risk.text);
+    assert!(
+        data(&at_risk)
+            .iter()
+            .all(|t| t["sla"]["at_risk"] == true && t["sla"]["breached"] == false),
+        "{}",
+        at_risk.text
+    );
+    let open = app.get("/api/v1/tickets?open=true&limit=100", owner).await;
+    let healthy = data(&open)
+        .iter()
+        .filter(|t| t["sla"]["breached"] == false && t["sla"]["at_risk"] == false)
+        .count();
+    assert!(
+        healthy > data(&breached).len() + data(&at_risk).len(),
+        "{healthy} healthy: {}",
+        open.text
+    );
+    let scored = data(
+        &app.get("/api/v1/tickets?status=resolved&limit=100", owner)
+            .await,
+    )
+    .iter()
+    .filter(|t| t["satisfaction"].is_number() && t["resolution_time_hours"].is_number())
+    .count();
+    assert!(scored >= 3, "{scored}");
+
+    // Spread over the last weeks, nothing in the future, the threads in order after opening.
+    let oldest_days = scalar(
+        app,
+        "SELECT extract(day FROM now() - min(created_at))::bigint FROM tickets WHERE tenant_id = $1",
+        demo,
+    )
+    .await;
+    assert!(oldest_days >= 14, "{oldest_days}");
+    let future = scalar(
+        app,
+        "SELECT count(*) FROM tickets t WHERE t.tenant_id = $1 AND (t.created_at > now() - interval '1 minute'
+           OR t.updated_at > now() OR t.resolved_at > now() OR t.first_response_at < t.created_at
+           OR EXISTS (SELECT 1 FROM ticket_comments c WHERE c.tenant_id = t.tenant_id
+                        AND c.ticket_id = t.id AND (c.created_at <= t.created_at OR c.created_at > now())))",
+        demo,
+    )
+    .await;
+    assert_eq!(future, 0);
+    for (kind, public) in [("agent", true), ("agent", false), ("customer", true)] {
+        let n = scalar(
+            app,
+            &format!(
+                "SELECT count(*) FROM ticket_comments WHERE tenant_id = $1
+                   AND author_kind = '{kind}' AND public = {public}"
+            ),
+            demo,
+        )
+        .await;
+        assert!(n >= 10, "{kind} {public}: {n}");
+    }
+    let spanish = scalar(
+        app,
+        "SELECT count(*) FROM tickets WHERE tenant_id = $1 AND title ~ '[áéíóúñ¿]'",
+        demo,
+    )
+    .await;
+    assert!(spanish >= 10, "{spanish}");
+    let paused = scalar(
+        app,
+        "SELECT count(*) FROM ticket_pauses WHERE tenant_id = $1 AND ended_at IS NULL AND note IS NOT NULL",
+        demo,
+    )
+    .await;
+    assert!(paused >= 5, "{paused}");
 }

@@ -50,7 +50,8 @@ pub struct ClientQuery {
     /// Only these clients: their ids, comma-separated (at most 500), as a selection exports them.
     #[cfg_attr(feature = "openapi", param(schema_with = super::schema::ids_param))]
     pub ids: Option<String>,
-    /// `true` keeps only clients with open tickets (none until the tickets module exists).
+    /// `true` keeps only clients with a ticket still open (new, open, pending customer or on
+    /// hold).
     #[cfg_attr(feature = "openapi", param(schema_with = query::schema::flag))]
     pub has_open_tickets: Option<String>,
     /// `true` keeps only clients with pending proposals (none until proposals exist).
@@ -83,7 +84,7 @@ pub struct ClientFilter {
     pub custom_field: Option<(String, String)>,
     /// Only these clients.
     pub ids: Option<Vec<Uuid>>,
-    /// Only clients with open tickets (none until the tickets module exists).
+    /// Only clients with a ticket still open (new, open, pending customer or on hold).
     pub has_open_tickets: bool,
     /// Only clients with pending proposals (none until proposals exist).
     pub has_pending_proposals: bool,
@@ -242,8 +243,9 @@ impl ClientFilter {
             last_contact_before: self.last_contact_before,
             custom_field: self.custom_field.clone(),
             ids: self.ids.clone(),
-            // No client has open tickets or pending proposals until those modules exist.
-            matches_nothing: self.has_open_tickets || self.has_pending_proposals,
+            has_open_tickets: self.has_open_tickets,
+            // No client has pending proposals until that module exists.
+            matches_nothing: self.has_pending_proposals,
             sort: Some(self.sort),
             after: page.after.as_ref().map(|k| (k.id, k.name.clone())),
             limit: page.fetch_limit(),

@@ -3,11 +3,14 @@
 //! newcomer who signs in sees a CRM at work. Everything is drawn from a fixed seed (the same
 //! companies on every machine) and written through the same flows as a user's changes, in one
 //! transaction. A tenant that holds clients, or the demo's first custom field, is left as it is,
-//! so seeding again adds nothing. A later module adds its own records here, in [`fill`].
+//! so seeding again adds nothing. A later module adds its own records here, in [`fill`]: the
+//! help desk (`tickets`) is added once to a tenant without ticket categories, so a demo tenant
+//! filled before tickets existed gets them too.
 
 mod company;
 mod dice;
 mod story;
+mod tickets;
 mod words;
 
 use chrono::{DateTime, Utc};
@@ -42,6 +45,10 @@ pub struct DemoCounts {
     /// Backdated timeline events (messages and status changes), besides the events the flows
     /// record as they create, convert and delete.
     pub history_events: usize,
+    /// Support tickets, in every status.
+    pub tickets: usize,
+    /// Their public replies, internal notes and customer messages.
+    pub ticket_comments: usize,
 }
 
 impl DemoCounts {
@@ -56,53 +63,69 @@ impl std::fmt::Display for DemoCounts {
         write!(
             f,
             "{} clients and leads ({} converted today, {} deleted), {} contacts, {} custom fields \
-             and {} events of history",
+             and {} events of history; {} tickets with {} comments",
             self.clients,
             self.converted,
             self.deleted,
             self.contacts,
             self.custom_fields,
-            self.history_events
+            self.history_events,
+            self.tickets,
+            self.ticket_comments
         )
     }
 }
 
-/// Gives the tenant (the demo tenant) its data set, unless it holds clients or the demo's
-/// custom fields already; returns what was added.
+/// Gives the tenant (the demo tenant) its companies, unless it holds clients or the demo's
+/// custom fields already, and its help desk, unless it has ticket categories; returns what was
+/// added.
 pub async fn fill(pool: &PgPool, master: &MasterKeys, tenant_id: Uuid) -> Result<DemoCounts> {
     let mut scope = Scope::new(TenantTx::begin(pool, tenant_id).await?, Actor::system());
-    if filled_already(&mut scope).await? {
-        scope.done();
+    let now = Utc::now();
+    let owners = Owners::load(&mut scope).await?;
+    let mut counts = DemoCounts::default();
+    // Each part gives way (its transaction rolls back) when a concurrent fill got there first.
+    if !filled_already(&mut scope).await?
+        && !add_companies(&mut scope, master, &owners, now, &mut counts).await?
+    {
         return Ok(DemoCounts::default());
     }
-    let mut counts = DemoCounts::default();
+    if !tickets::filled_already(&mut scope).await?
+        && !tickets::add(&mut scope, &owners, now, &mut counts).await?
+    {
+        return Ok(DemoCounts::default());
+    }
+    if counts.is_empty() {
+        scope.done();
+    } else {
+        scope.commit().await?;
+    }
+    Ok(counts)
+}
+
+/// The demo's custom fields and companies; false when another fill got there first.
+async fn add_companies(
+    scope: &mut Scope,
+    master: &MasterKeys,
+    owners: &Owners,
+    now: DateTime<Utc>,
+    counts: &mut DemoCounts,
+) -> Result<bool> {
     for def in company::definitions() {
         // The first definition's key is the mark of a filled tenant: a concurrent fill waits
-        // on it and then finds it taken, and this one gives way (its transaction rolls back).
-        match custom_fields::create(&mut scope, def).await {
-            Err(Error::Conflict { .. }) => return Ok(DemoCounts::default()),
+        // on it and then finds it taken, and this one gives way.
+        match custom_fields::create(scope, def).await {
+            Err(Error::Conflict { .. }) => return Ok(false),
             other => other?,
         };
         counts.custom_fields += 1;
     }
     let cipher = db::crypto::tenant_cipher(&mut scope.tx, master).await?;
-    let owners = Owners::load(&mut scope).await?;
-    let now = Utc::now();
     let mut dice = Dice::new(SEED);
     for company in company::companies(&mut dice, COMPANIES, now.date_naive()) {
-        add(
-            &mut scope,
-            &cipher,
-            &owners,
-            &mut dice,
-            &company,
-            now,
-            &mut counts,
-        )
-        .await?;
+        add(scope, &cipher, owners, &mut dice, &company, now, counts).await?;
     }
-    scope.commit().await?;
-    Ok(counts)
+    Ok(true)
 }
 
 /// Whether the tenant holds a live client or the demo's marking custom field.
@@ -224,13 +247,15 @@ mod tests {
             contacts: 550,
             custom_fields: 4,
             history_events: 3000,
+            tickets: 60,
+            ticket_comments: 200,
         };
         assert!(!counts.is_empty());
         assert!(DemoCounts::default().is_empty());
         assert_eq!(
             counts.to_string(),
             "300 clients and leads (30 converted today, 12 deleted), 550 contacts, 4 custom \
-             fields and 3000 events of history"
+             fields and 3000 events of history; 60 tickets with 200 comments"
         );
     }
 }

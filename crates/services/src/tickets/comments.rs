@@ -3,6 +3,7 @@
 //! latest message (next response); a note counts for nothing; a customer message restarts the
 //! next-response target and, on a ticket pending the customer, reopens it.
 
+use chrono::{DateTime, Utc};
 use db::tickets::{NewComment, TicketData, TicketRow};
 use domain::EventType;
 use domain::tickets::TicketStatus;
@@ -65,11 +66,20 @@ async fn apply(
 /// customer's message (written by the ticket's contact). Replies and customer messages move the
 /// SLA (and the ticket's version); a note changes only the thread.
 pub async fn add(scope: &mut Scope, ticket_id: Uuid, input: CommentInput) -> Result<CommentOut> {
+    add_at(scope, ticket_id, input, now()).await
+}
+
+/// [`add`] as written at `now` (the demo data's past moments; everyone else's is the present).
+pub async fn add_at(
+    scope: &mut Scope,
+    ticket_id: Uuid,
+    input: CommentInput,
+    now: DateTime<Utc>,
+) -> Result<CommentOut> {
     let (body, author) = input.parse()?;
     let row = db::tickets::get_for_update(&mut scope.tx, ticket_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let now = now();
     let public = input.public || author == Author::Customer;
     let kind = kind_of(author, public);
     let author_id = match author {
@@ -113,7 +123,8 @@ pub async fn add(scope: &mut Scope, ticket_id: Uuid, input: CommentInput) -> Res
                     row.client_id,
                     description,
                     json!({ "ticket_id": ticket_id, "comment_id": id, "excerpt": excerpt(&body) }),
-                ),
+                )
+                .dated(now),
         )
         .await?;
     Ok(stored.into())
