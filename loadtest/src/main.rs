@@ -4,6 +4,7 @@ mod bench;
 mod client;
 mod copyfmt;
 mod day;
+mod escalation_bench;
 mod explain;
 mod names;
 mod report;
@@ -47,6 +48,13 @@ enum Command {
     /// Typo search in the database alone: how many one-typo words find their client, and how
     /// long each call to client_search_ids takes.
     SearchInDb(searchdb::SearchInDb),
+    /// The SLA escalation pass over 1,000,000 open tickets of 1,000 tenants (in the seed-large
+    /// database): its time and memory, and ticket writes meanwhile.
+    EscalationBench(escalation_bench::EscalationBench),
+    /// One SLA escalation pass as `crm worker` runs it, in this process (escalation-bench's
+    /// child, so its memory is the pass's).
+    #[command(hide = true)]
+    EscalationPass(escalation_bench::EscalationPass),
 }
 
 #[derive(Args)]
@@ -86,6 +94,8 @@ async fn main() -> anyhow::Result<()> {
         Command::WorkingDay(args) => day::run(args).await,
         Command::RollingRestart(args) => rolling::run(args).await,
         Command::SearchInDb(args) => searchdb::run(args).await,
+        Command::EscalationBench(args) => escalation_bench::run(args).await,
+        Command::EscalationPass(args) => escalation_bench::run_child(args).await,
     }
 }
 

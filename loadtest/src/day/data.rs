@@ -1,6 +1,6 @@
 //! What the working day needs to know about the `seed-large` data, read once as `postgres` (no
-//! row-level security): the tenants the staff work for, a sample of each one's clients, and the
-//! load test's own clients (the only ones it edits).
+//! row-level security): the tenants the staff work for, a sample of each one's clients, a ticket
+//! category of each, and the load test's own clients and tickets (the only ones it changes).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,7 +19,8 @@ const SAMPLE: i64 = 200;
 /// The load test's own clients per tenant (`Loadtest desk 0`, `Loadtest desk 1`): the edits go
 /// to these, never to seeded clients, so repeated runs add no clients after the first.
 pub const DESKS: usize = 2;
-/// Name prefix of the load test's own clients.
+/// Name prefix of the load test's own clients, and title prefix of its own tickets (one open
+/// ticket per desk: `Loadtest desk 0`, `Loadtest desk 1`).
 pub const DESK_PREFIX: &str = "Loadtest desk";
 
 /// tenant_id, id, company_name, sector, tags.
@@ -34,10 +35,14 @@ pub struct Tenant {
     pub search_terms: Vec<String>,
     pub sectors: Vec<String>,
     pub tags: Vec<String>,
+    /// A ticket category of the tenant (the first by name), for the desk's tickets: its SLA
+    /// applies to them. None when the tenant has none (the tickets then have no SLA).
+    pub ticket_category: Option<Uuid>,
 }
 
-/// A client the load test edits, created through the API on first use. The lock keeps two
-/// staff members from editing it at once (which would be a 412 on `If-Match`, not load).
+/// A client (or a ticket) the load test changes, created through the API on first use. The lock
+/// keeps two staff members from changing it at once (which would be a 412 on `If-Match`, not
+/// load).
 pub type Desk = tokio::sync::Mutex<Option<Uuid>>;
 
 /// The data set, the roster of staff (slot → tenant) and the desks.
@@ -46,6 +51,8 @@ pub struct Shared {
     /// `roster[slot % len]` is the tenant of staff member `slot`.
     roster: Vec<usize>,
     desks: HashMap<(usize, usize), Desk>,
+    /// The open ticket each desk works on (`Loadtest desk <n>`), by (tenant, desk).
+    ticket_desks: HashMap<(usize, usize), Desk>,
     /// The next staff slot a starting goose user takes; reset before each phase so every phase
     /// has the same staff.
     next_slot: AtomicUsize,
@@ -71,6 +78,10 @@ impl Shared {
         self.desks.get(&(tenant, desk % DESKS))
     }
 
+    pub fn ticket_desk(&self, tenant: usize, desk: usize) -> Option<&Desk> {
+        self.ticket_desks.get(&(tenant, desk % DESKS))
+    }
+
     /// How many staff members of the first `staff` slots work for each tenant, largest first.
     pub fn spread(&self, staff: usize) -> Vec<(String, usize)> {
         let mut counts = vec![0usize; self.tenants.len()];
@@ -89,7 +100,8 @@ impl Shared {
 }
 
 /// Reads the data set: `big` plus `count - 1` other tenants spread evenly over the size ranking,
-/// a sample of each one's clients, and the desks that exist from earlier runs.
+/// a sample of each one's clients, a ticket category of each, and the desks (clients and open
+/// tickets) that exist from earlier runs.
 pub async fn load(
     pg_addr: &str,
     database: &str,
@@ -135,6 +147,7 @@ pub async fn load(
     .bind(format!("{DESK_PREFIX} %"))
     .fetch_all(&pool)
     .await?;
+    let tickets = ticket_data(&pool, &ids).await?;
     pool.close().await;
 
     let mut rng = StdRng::seed_from_u64(seed_value);
@@ -149,6 +162,7 @@ pub async fn load(
             search_terms: Vec::new(),
             sectors: Vec::new(),
             tags: Vec::new(),
+            ticket_category: tickets.categories.get(id).copied(),
         })
         .collect();
     for (tenant, id, name, sector, tags) in rows {
@@ -172,6 +186,73 @@ pub async fn load(
     tenants.retain(|t| !t.clients.is_empty());
     anyhow::ensure!(!tenants.is_empty(), "the chosen tenants have no clients");
 
+    let desks = desks_of(&tenants, existing);
+    let ticket_desks = desks_of(&tenants, tickets.desks);
+    let roster = roster(&tenants, &mut rng);
+    Ok(Shared {
+        tenants: tenants.into_iter().map(Arc::new).collect(),
+        roster,
+        desks,
+        ticket_desks,
+        next_slot: AtomicUsize::new(0),
+        seeded,
+        password: seed::PASSWORD.to_owned(),
+    })
+}
+
+/// What the data set holds for the ticket work: a category per tenant and the desks' open
+/// tickets (none of either before the tickets module's migration).
+#[derive(Default)]
+struct TicketData {
+    categories: HashMap<Uuid, Uuid>,
+    /// tenant_id, title, id.
+    desks: Vec<(Uuid, String, Uuid)>,
+}
+
+async fn ticket_data(pool: &sqlx::PgPool, tenants: &[Uuid]) -> anyhow::Result<TicketData> {
+    let migrated: bool = sqlx::query_scalar("SELECT to_regclass('public.tickets') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !migrated {
+        return Ok(TicketData::default());
+    }
+    let categories: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT DISTINCT ON (tenant_id) tenant_id, id FROM ticket_categories
+          WHERE tenant_id = ANY($1) ORDER BY tenant_id, lower(name)",
+    )
+    .bind(tenants)
+    .fetch_all(pool)
+    .await
+    .context("cannot read the tenants' ticket categories")?;
+    // The newest open ticket of each desk; resolved ones stay behind as history.
+    let desks: Vec<(Uuid, String, Uuid)> = sqlx::query_as(
+        "SELECT DISTINCT ON (tenant_id, title) tenant_id, title, id FROM tickets
+          WHERE tenant_id = ANY($1) AND title LIKE $2
+            AND status IN ('new', 'open', 'pending_customer', 'on_hold')
+          ORDER BY tenant_id, title, created_at DESC",
+    )
+    .bind(tenants)
+    .bind(format!("{DESK_PREFIX} %"))
+    .fetch_all(pool)
+    .await
+    .context("cannot read the desks' tickets")?;
+    Ok(TicketData {
+        categories: categories.into_iter().collect(),
+        desks,
+    })
+}
+
+/// The desk number in a desk client's name or a desk ticket's title (`Loadtest desk 1`).
+fn desk_number(name: &str) -> Option<usize> {
+    name.strip_prefix(DESK_PREFIX)?.trim().parse().ok()
+}
+
+/// An empty desk of each number for every tenant, filled with the `(tenant_id, name, id)` that
+/// exist.
+fn desks_of(
+    tenants: &[Tenant],
+    existing: Vec<(Uuid, String, Uuid)>,
+) -> HashMap<(usize, usize), Desk> {
     let by_id: HashMap<Uuid, usize> = tenants.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
     let mut desks: HashMap<(usize, usize), Desk> = HashMap::new();
     for i in 0..tenants.len() {
@@ -180,25 +261,13 @@ pub async fn load(
         }
     }
     for (tenant, name, id) in existing {
-        let desk = name
-            .strip_prefix(DESK_PREFIX)
-            .and_then(|n| n.trim().parse::<usize>().ok());
-        if let (Some(&t), Some(d)) = (by_id.get(&tenant), desk)
+        if let (Some(&t), Some(d)) = (by_id.get(&tenant), desk_number(&name))
             && let Some(slot) = desks.get_mut(&(t, d))
         {
             *slot.get_mut() = Some(id);
         }
     }
-
-    let roster = roster(&tenants, &mut rng);
-    Ok(Shared {
-        tenants: tenants.into_iter().map(Arc::new).collect(),
-        roster,
-        desks,
-        next_slot: AtomicUsize::new(0),
-        seeded,
-        password: seed::PASSWORD.to_owned(),
-    })
+    desks
 }
 
 /// `big` (or the largest tenant) and `count - 1` others at even steps down the size ranking, so
@@ -271,6 +340,14 @@ mod tests {
                 (Uuid::new_v4(), slug, (n - i) as i64)
             })
             .collect()
+    }
+
+    #[test]
+    fn desks_are_found_by_their_number() {
+        assert_eq!(desk_number("Loadtest desk 1"), Some(1));
+        assert_eq!(desk_number("Loadtest desk 0"), Some(0));
+        assert_eq!(desk_number("Loadtest desk one"), None);
+        assert_eq!(desk_number("Acme desk 1"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! The console's actions are a browser's page views: the same access token in the session
 //! cookie, and a full HTML page expected back (a redirect to `/login` is a failure).
 //!
-//! Actions whose module is not in the API yet (communications, pipeline, tickets, assistant)
+//! Actions whose module is not in the API yet (communications, pipeline, assistant)
 //! are listed with their intended weights and reported as "not built: module missing"; when a
 //! module lands, give its action a body in `perform` and drop it from `missing_module`.
 
@@ -18,6 +18,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::data::{DESK_PREFIX, DESKS, Shared, Tenant};
+use super::ticket_work;
 
 /// Who is at work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +130,11 @@ impl Action {
             }
             Action::LogCommunication => "POST a message on a client (communications)",
             Action::MoveOpportunity => "PATCH an opportunity's stage (pipeline)",
-            Action::WorkTicket => "GET and PATCH a ticket (tickets)",
+            Action::WorkTicket => {
+                "GET /api/v1/tickets/{id} (a quarter first GET /api/v1/tickets?open=true), then a \
+                 public reply POST /api/v1/tickets/{id}/comments or, one in three, PATCH of the \
+                 status with If-Match (POST /api/v1/tickets the first time)"
+            }
             Action::AskAssistant => "POST a question about a client (AI assistant)",
         }
     }
@@ -139,7 +144,6 @@ impl Action {
         match self {
             Action::LogCommunication => Some("communications"),
             Action::MoveOpportunity => Some("pipeline"),
-            Action::WorkTicket => Some("tickets"),
             Action::AskAssistant => Some("AI assistant"),
             _ => None,
         }
@@ -210,7 +214,7 @@ pub struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    fn get(name: &'static str, path: String, token: &'a str) -> Self {
+    pub(super) fn get(name: &'static str, path: String, token: &'a str) -> Self {
         Self {
             name,
             method: Method::GET,
@@ -218,6 +222,25 @@ impl<'a> Call<'a> {
             credential: Credential::Bearer(token),
             if_match: None,
             json: None,
+        }
+    }
+
+    /// A JSON request signed in by the bearer token, with `If-Match` when given.
+    pub(super) fn send(
+        name: &'static str,
+        method: Method,
+        path: String,
+        token: &'a str,
+        if_match: Option<&'a str>,
+        json: Value,
+    ) -> Self {
+        Self {
+            name,
+            method,
+            path,
+            credential: Credential::Bearer(token),
+            if_match,
+            json: Some(json),
         }
     }
 
@@ -287,12 +310,12 @@ impl Staff {
     }
 }
 
-fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> Option<&'a T> {
+pub(super) fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> Option<&'a T> {
     (!items.is_empty()).then(|| &items[rng.gen_range(0..items.len())])
 }
 
 /// `path?k=v&...` with the values percent-encoded.
-fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+pub(super) fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     let mut url = match reqwest::Url::parse("http://api.invalid") {
         Ok(u) => u,
         Err(_) => return path.to_owned(),
@@ -305,7 +328,7 @@ fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     }
 }
 
-fn expect(reply: &Reply, status: u16, name: &str) -> Result<(), String> {
+pub(super) fn expect(reply: &Reply, status: u16, name: &str) -> Result<(), String> {
     if reply.status == status {
         Ok(())
     } else {
@@ -343,7 +366,7 @@ async fn page<H: Http>(
     expect_page(&reply, &path, name)
 }
 
-fn json_of(reply: &Reply, name: &str) -> Result<Value, String> {
+pub(super) fn json_of(reply: &Reply, name: &str) -> Result<Value, String> {
     serde_json::from_str(&reply.body).map_err(|e| format!("{name} answered no JSON: {e}"))
 }
 
@@ -428,6 +451,7 @@ pub async fn perform<H: Http>(
             expect(&reply, 200, name)
         }
         Action::EditClient => edit_client(http, staff, shared).await,
+        Action::WorkTicket => ticket_work::work_ticket(http, staff, shared).await,
         other => Err(format!(
             "not built: module missing ({})",
             other.missing_module().unwrap_or("?")
@@ -529,32 +553,9 @@ async fn edit_client<H: Http>(
         .desk(staff.tenant_index, number)
         .ok_or("the tenant has no desk")?;
     let mut current = desk.lock().await;
-    staff.edits += 1;
-    let website = format!(
-        "https://desk{number}.loadtest.example/{}/{}",
-        staff.slot, staff.edits
-    );
+    let website = next_website(staff, number);
     let Some(id) = *current else {
-        let name = "/api/v1/clients";
-        let reply = http
-            .call(Call {
-                name,
-                method: Method::POST,
-                path: name.to_owned(),
-                credential: Credential::Bearer(&staff.token),
-                if_match: None,
-                json: Some(json!({
-                    "company_name": format!("{DESK_PREFIX} {number}"),
-                    "website": website,
-                })),
-            })
-            .await?;
-        expect(&reply, 201, name)?;
-        let id = json_of(&reply, name)?["id"]
-            .as_str()
-            .and_then(|s| uuid::Uuid::try_parse(s).ok())
-            .ok_or("create answered no id")?;
-        *current = Some(id);
+        *current = Some(create_desk_client(http, staff, number, website).await?);
         return Ok(());
     };
     let path = format!("/api/v1/clients/{id}");
@@ -565,16 +566,74 @@ async fn edit_client<H: Http>(
     expect(&reply, 200, name)?;
     let etag = reply.etag.ok_or("the client answered no ETag")?;
     let reply = http
-        .call(Call {
+        .call(Call::send(
             name,
-            method: Method::PATCH,
+            Method::PATCH,
             path,
-            credential: Credential::Bearer(&staff.token),
-            if_match: Some(&etag),
-            json: Some(json!({ "website": website })),
-        })
+            &staff.token,
+            Some(&etag),
+            json!({ "website": website }),
+        ))
         .await?;
     expect(&reply, 200, name)
+}
+
+/// A website no earlier edit of the desk's client gave it.
+fn next_website(staff: &mut Staff, number: usize) -> String {
+    staff.edits += 1;
+    format!(
+        "https://desk{number}.loadtest.example/{}/{}",
+        staff.slot, staff.edits
+    )
+}
+
+/// The client of desk `number`, created through the API when no run has yet (the caller holds
+/// the desk's lock: `desk` is its content).
+pub(super) async fn desk_client<H: Http>(
+    http: &mut H,
+    staff: &mut Staff,
+    number: usize,
+    desk: &mut Option<uuid::Uuid>,
+) -> Result<uuid::Uuid, String> {
+    if let Some(id) = *desk {
+        return Ok(id);
+    }
+    let website = next_website(staff, number);
+    let id = create_desk_client(http, staff, number, website).await?;
+    *desk = Some(id);
+    Ok(id)
+}
+
+async fn create_desk_client<H: Http>(
+    http: &mut H,
+    staff: &Staff,
+    number: usize,
+    website: String,
+) -> Result<uuid::Uuid, String> {
+    let name = "/api/v1/clients";
+    let reply = http
+        .call(Call::send(
+            name,
+            Method::POST,
+            name.to_owned(),
+            &staff.token,
+            None,
+            json!({
+                "company_name": format!("{DESK_PREFIX} {number}"),
+                "website": website,
+            }),
+        ))
+        .await?;
+    expect(&reply, 201, name)?;
+    created_id(&reply, name)
+}
+
+/// The `id` of what a POST created.
+pub(super) fn created_id(reply: &Reply, name: &str) -> Result<uuid::Uuid, String> {
+    json_of(reply, name)?["id"]
+        .as_str()
+        .and_then(|s| uuid::Uuid::try_parse(s).ok())
+        .ok_or_else(|| format!("{name} answered no id"))
 }
 
 /// The plain client of the open-loop driver.
@@ -635,7 +694,15 @@ mod tests {
         let mix = Action::built_mix();
         assert!(mix.iter().all(|(a, _)| a.built()));
         assert!(mix.iter().any(|(a, _)| *a == Action::OpenClient));
-        assert!(!mix.iter().any(|(a, _)| *a == Action::WorkTicket));
+        assert!(!mix.iter().any(|(a, _)| *a == Action::LogCommunication));
+    }
+
+    #[test]
+    fn support_works_tickets() {
+        assert!(Action::WorkTicket.built());
+        let mix = Action::built_mix();
+        // Support's 12 of 100, two support people in every five.
+        assert!(mix.contains(&(Action::WorkTicket, 24)));
     }
 
     #[test]

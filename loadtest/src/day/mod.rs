@@ -11,6 +11,7 @@ mod open_loop;
 mod pgbench;
 mod report;
 mod server;
+mod ticket_work;
 
 use std::path::PathBuf;
 use std::sync::Arc;
