@@ -58,6 +58,35 @@ pub async fn take(
     Ok(done.rows_affected() == 1)
 }
 
+/// The actions already taken on these tickets, as `(ticket, target, action, round)`: the pass
+/// then tries to take only new ones.
+#[tracing::instrument(skip(tx, tickets))]
+pub async fn taken(
+    tx: &mut TenantTx,
+    tickets: &[Uuid],
+) -> Result<Vec<(Uuid, String, String, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT ticket_id, target, action, round FROM ticket_escalations WHERE ticket_id = ANY($1)",
+        tickets
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.ticket_id, r.target, r.action, r.round))
+        .collect())
+}
+
+/// Lets this transaction's commit return before its WAL reaches the disk: a crash may then lose
+/// the pass's last actions together with their events, and the next pass takes them again.
+#[tracing::instrument(skip(tx))]
+pub async fn commit_without_waiting_for_disk(tx: &mut TenantTx) -> Result<(), sqlx::Error> {
+    sqlx::query!("SET LOCAL synchronous_commit = off")
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 /// The open tickets of each of these assignees.
 #[tracing::instrument(skip(tx))]
 pub async fn open_per_assignee(

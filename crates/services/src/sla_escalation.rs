@@ -7,7 +7,7 @@
 //! per ticket, target and round (`db::ticket_escalations::take`), with any number of workers
 //! and across restarts; a customer's new message starts a new round of next response.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use db::tickets::{TicketData, TicketRow};
@@ -52,12 +52,17 @@ struct Context {
     policies: HashMap<Uuid, Policy>,
     /// The team lead of each category that has one.
     leads: HashMap<Uuid, Uuid>,
+    /// The actions earlier passes took on these tickets.
+    taken: HashSet<(Uuid, String, String, i64)>,
     queues: HashMap<Uuid, i64>,
     breach_rates: HashMap<Uuid, f64>,
 }
 
-/// One pass over the tenant of `scope` at `now`.
+/// One pass over the tenant of `scope` at `now`. Its transaction commits without waiting for
+/// the disk: a crash may lose its last actions with their events, and the next pass (a minute
+/// later) takes them again.
 pub async fn escalate(scope: &mut Scope, now: DateTime<Utc>) -> Result<PassCounts> {
+    db::ticket_escalations::commit_without_waiting_for_disk(&mut scope.tx).await?;
     let tickets =
         db::ticket_escalations::needing_attention(&mut scope.tx, now + HORIZON, MOST_PER_PASS)
             .await?;
@@ -68,8 +73,8 @@ pub async fn escalate(scope: &mut Scope, now: DateTime<Utc>) -> Result<PassCount
     if tickets.is_empty() {
         return Ok(counts);
     }
-    let context = context(scope, &tickets).await?;
     let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
+    let context = context(scope, &tickets, &ids).await?;
     let pauses = sla::pauses(scope, &ids).await?;
     let mut risks = Estimates::default();
     for t in &tickets {
@@ -92,7 +97,7 @@ struct Estimates {
     reasons: Vec<String>,
 }
 
-async fn context(scope: &mut Scope, tickets: &[TicketRow]) -> Result<Context> {
+async fn context(scope: &mut Scope, tickets: &[TicketRow], ids: &[Uuid]) -> Result<Context> {
     let mut categories: Vec<Uuid> = tickets.iter().filter_map(|t| t.category_id).collect();
     categories.sort_unstable();
     categories.dedup();
@@ -104,9 +109,14 @@ async fn context(scope: &mut Scope, tickets: &[TicketRow]) -> Result<Context> {
         .into_iter()
         .filter_map(|c| Some((c.id, c.team_lead_id?)))
         .collect();
+    let taken = db::ticket_escalations::taken(&mut scope.tx, ids)
+        .await?
+        .into_iter()
+        .collect();
     Ok(Context {
         policies: sla::policies(scope, &categories).await?,
         leads,
+        taken,
         queues: db::ticket_escalations::open_per_assignee(&mut scope.tx, &assignees)
             .await?
             .into_iter()
@@ -156,14 +166,16 @@ async fn look_at(
         };
         let round = round(t, target);
         if s.breached {
-            if take(scope, t, target, "breached", round).await? {
+            if take(scope, context, t, target, "breached", round).await? {
                 let why = format!("SLA breached: {}", target_name(target));
                 escalate_ticket(scope, t, context, priority, &why, escalated).await?;
                 escalated = true;
                 note(scope, t, EventType::TicketSlaBreached, target, s, &why).await?;
                 counts.breached += 1;
             }
-        } else if s.is_at_risk(warn_share) && take(scope, t, target, "warned", round).await? {
+        } else if s.is_at_risk(warn_share)
+            && take(scope, context, t, target, "warned", round).await?
+        {
             let why = format!(
                 "SLA warning: {} at {:.0}% of its time",
                 target_name(target),
@@ -193,7 +205,7 @@ async fn look_at(
     risks.reasons.push(estimate.reason.clone());
     if estimate.probability >= EARLY_ESCALATION
         && !escalated
-        && take(scope, t, target, "predicted", round(t, target)).await?
+        && take(scope, context, t, target, "predicted", round(t, target)).await?
     {
         let why = format!(
             "Breach of {} predicted ({:.0}%): {}",
@@ -226,13 +238,20 @@ fn target_minutes(policy: &Policy, priority: Priority, target: SlaTarget) -> i64
     .unwrap_or(1)
 }
 
+/// Takes an action not taken yet: the ones earlier passes took are known from the start, and
+/// the insert settles a race with another worker's pass.
 async fn take(
     scope: &mut Scope,
+    context: &Context,
     t: &TicketRow,
     target: SlaTarget,
     action: &str,
     round: i64,
 ) -> Result<bool> {
+    let key = (t.id, target.as_str().to_owned(), action.to_owned(), round);
+    if context.taken.contains(&key) {
+        return Ok(false);
+    }
     Ok(db::ticket_escalations::take(&mut scope.tx, t.id, target.as_str(), action, round).await?)
 }
 
