@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod tenants;
 pub mod ticket_categories;
 pub mod ticket_escalations;
+pub mod ticket_kpis;
 pub mod tickets;
 pub mod timeline;
 mod tx;

@@ -26,6 +26,7 @@ pub mod sla_escalation;
 pub mod tenants;
 pub mod text;
 pub mod tickets;
+pub mod tickets_kpis;
 pub mod timeline;
 pub mod users;
 

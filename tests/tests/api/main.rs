@@ -22,6 +22,7 @@ mod redis_outage;
 mod roles;
 mod search;
 mod sla_escalation;
+mod support_kpis;
 mod tenancy;
 mod tenant_settings;
 mod tickets;

@@ -1,8 +1,11 @@
-//! KPIs of the clients module, for the dashboard: counts, activity and lead conversion.
+//! KPIs for the dashboard: the clients module's (counts, activity and lead conversion) and the
+//! support desk's (SLA compliance, response and resolution times, backlog, breaches,
+//! satisfaction).
 
 use chrono::Utc;
 use serde::Deserialize;
 use services::kpis::{self, ClientKpis, DEFAULT_ACTIVE_DAYS, KpiParams, MAX_ACTIVE_DAYS};
+use services::tickets_kpis::{self, SupportKpiParams, SupportKpis};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,7 +16,9 @@ use crate::http::{ApiJson, ApiQuery, schemas};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(client_kpis))
+    OpenApiRouter::new()
+        .routes(routes!(client_kpis))
+        .routes(routes!(support_kpis))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -56,6 +61,36 @@ async fn client_kpis(
         Utc::now(),
     )?;
     let out = kpis::client_kpis(&mut ctx, &params).await?;
+    ctx.done();
+    Ok(ApiJson(out))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SupportKpiQuery {
+    /// Start of the period, inclusive (default: `to` minus 30 days); before `to`.
+    #[param(schema_with = schemas::date_time)]
+    pub from: Option<String>,
+    /// End of the period, exclusive (default: now).
+    #[param(schema_with = schemas::date_time)]
+    pub to: Option<String>,
+}
+
+/// Support KPIs for a period: SLA compliance per target (overall and per category), business
+/// hours to first response and to resolution (mean, p90), breaches recorded and satisfaction;
+/// and the backlog open now by status and age. Computed over the open tickets and the period's
+/// resolved ones, sized for tenants of tens of thousands of tickets.
+#[utoipa::path(get, path = "/kpis/support", tag = "kpis", security(("bearer" = [])),
+    extensions(("x-permission" = json!("tickets.view"))),
+    params(SupportKpiQuery),
+    responses((status = 200, description = "The support KPIs of the period", body = SupportKpis)))]
+async fn support_kpis(
+    mut ctx: Ctx,
+    ApiQuery(q): ApiQuery<SupportKpiQuery>,
+) -> ApiResult<ApiJson<SupportKpis>> {
+    ctx.require("tickets.view").await?;
+    let params = SupportKpiParams::parse(q.from.as_deref(), q.to.as_deref(), Utc::now())?;
+    let out = tickets_kpis::support_kpis(&mut ctx, &params).await?;
     ctx.done();
     Ok(ApiJson(out))
 }

@@ -11,7 +11,7 @@ use db::ticket_categories::CategoryRow;
 use db::tickets::{PauseRow, TicketData};
 use domain::tickets::{
     BusinessCalendar, Pause, Priority, SlaClock, SlaPolicy, SlaStatus, SlaTarget, SlaTargets,
-    TARGET_LIMIT_MINUTES, TargetStatus, TicketStatus,
+    TargetStatus, TicketStatus,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -300,28 +300,43 @@ pub fn sla_view(
     Ok(view)
 }
 
-/// Business hours from creation to resolution (pauses left out), on the category's calendar
-/// or 24/7; None until resolved.
+/// Business hours from creation to `until` (pauses left out), on the category's calendar or
+/// 24/7, to two decimals: the elapsed share of a target just longer than the wall-clock time
+/// (business time never exceeds it), so the clock walks only the days in between.
+pub fn business_hours(
+    created_at: DateTime<Utc>,
+    until: DateTime<Utc>,
+    d: &TicketData,
+    pauses: &[PauseRow],
+    policy: Option<&Policy>,
+) -> Option<f64> {
+    let bound = ((until - created_at).num_minutes() + 1).max(1);
+    let always = BusinessCalendar::always();
+    let calendar = policy.map_or(&always, |p| &p.calendar);
+    let targets = SlaTargets {
+        resolution_minutes: Some(bound),
+        ..SlaTargets::default()
+    };
+    let stopped = TicketData {
+        resolved_at: Some(until),
+        ..d.clone()
+    };
+    let used = clock(created_at, &stopped, pauses)
+        .status(calendar, &targets, until)
+        .resolution?
+        .used;
+    let hours = used * bound as f64 / 60.0;
+    Some((hours * 100.0).round() / 100.0)
+}
+
+/// Business hours from creation to resolution (pauses left out); None until resolved.
 pub fn resolution_hours(
     created_at: DateTime<Utc>,
     d: &TicketData,
     pauses: &[PauseRow],
     policy: Option<&Policy>,
 ) -> Option<f64> {
-    let resolved_at = d.resolved_at?;
-    let always = BusinessCalendar::always();
-    let calendar = policy.map_or(&always, |p| &p.calendar);
-    // The elapsed share of the longest target there is, measured by the domain's clock.
-    let longest = SlaTargets {
-        resolution_minutes: Some(TARGET_LIMIT_MINUTES),
-        ..SlaTargets::default()
-    };
-    let used = clock(created_at, d, pauses)
-        .status(calendar, &longest, resolved_at)
-        .resolution?
-        .used;
-    let hours = used * TARGET_LIMIT_MINUTES as f64 / 60.0;
-    Some((hours * 100.0).round() / 100.0)
+    business_hours(created_at, d.resolved_at?, d, pauses, policy)
 }
 
 /// Recomputes the due times of the open tickets of these categories, after their policy or

@@ -122,3 +122,15 @@ timeline-from = From
 timeline-to = Until
 timeline-filter = Filter
 timeline-none = No events.
+
+# Dashboard: support
+support-heading = Support (30 days)
+support-compliance = SLA compliance per target (%)
+support-compliance-series = On time (%)
+support-first-response = First response
+support-next-response = Next response
+support-resolution = Resolution
+support-backlog = Open tickets
+support-breaches = Breaches (30 days)
+support-satisfaction = Satisfaction (30 days)
+support-satisfaction-value = { $average } / 5 ({ $count })

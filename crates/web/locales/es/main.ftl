@@ -122,3 +122,15 @@ timeline-from = Desde
 timeline-to = Hasta
 timeline-filter = Filtrar
 timeline-none = No hay eventos.
+
+# Dashboard: support
+support-heading = Soporte (30 días)
+support-compliance = Cumplimiento del SLA por objetivo (%)
+support-compliance-series = A tiempo (%)
+support-first-response = Primera respuesta
+support-next-response = Siguiente respuesta
+support-resolution = Resolución
+support-backlog = Tickets abiertos
+support-breaches = Incumplimientos (30 días)
+support-satisfaction = Satisfacción (30 días)
+support-satisfaction-value = { $average } / 5 ({ $count })
