@@ -36,4 +36,6 @@ echo "== clients-bench"
 "$bin" clients-bench --database "$db" --out "$out" || status=$?
 echo "== working-day"
 "$bin" working-day --database "$db" --out "$out" || status=$?
+echo "== escalation-bench"
+"$bin" escalation-bench --database "$db" --out "$out/escalation-bench" || status=$?
 exit "$status"
