@@ -213,6 +213,10 @@ impl Snapshot {
 /// The process's authorization state.
 pub struct Authorizer {
     current: RwLock<Arc<Snapshot>>,
+    /// One reload at a time: a reload that read the rows before a role change committed must
+    /// not install its snapshot after one that read them since (the change would be lost until
+    /// the next reload).
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl Authorizer {
@@ -220,6 +224,7 @@ impl Authorizer {
     pub fn new(rows: Vec<db::authz::PolicyRow>) -> Self {
         Self {
             current: RwLock::new(Arc::new(Snapshot::from_rows(rows))),
+            reloading: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -244,6 +249,7 @@ impl Authorizer {
 
     /// Replaces the snapshot with the database's current policies.
     pub async fn reload(&self, pool: &db::PgPool) -> anyhow::Result<()> {
+        let _one_at_a_time = self.reloading.lock().await;
         let rows = db::authz::load_policy_rows(pool).await?;
         let fresh = Arc::new(Snapshot::from_rows(rows));
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = fresh;
