@@ -180,3 +180,19 @@ mod tests {
         assert!(Refusal::of(Locale::En, Error::NotFound).is_err());
     }
 }
+
+/// A posted form's fields by name, for forms whose field names are made at run time (a table of
+/// inputs).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Posted(pub std::collections::HashMap<String, String>);
+
+impl Posted {
+    /// The field's value, trimmed; blank when it was not sent.
+    pub fn one(&self, name: &str) -> String {
+        self.0
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+}

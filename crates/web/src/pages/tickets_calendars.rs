@@ -4,8 +4,6 @@
 //! text box by console.js, or its text pasted). The same service flows and permission as the
 //! API (`services::tickets::calendars`, `tickets.config`); the domain checks the calendar.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::Path;
@@ -15,7 +13,7 @@ use services::tickets::{CalendarInput, CalendarOut};
 use services::{Expected, Versioned};
 use uuid::Uuid;
 
-use crate::form::{Refusal, field_error, items};
+use crate::form::{Posted, Refusal, field_error, items};
 use crate::page::{Page, PageResult};
 use crate::pages::clients::parse_id;
 use crate::render::{Chrome, html, html_with};
@@ -26,20 +24,6 @@ const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const SLOTS: usize = 2;
 /// Most stretches a posted day is read with.
 const MOST_SLOTS: usize = 12;
-
-/// A posted form's fields by name.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Posted(HashMap<String, String>);
-
-impl Posted {
-    fn one(&self, name: &str) -> String {
-        self.0
-            .get(name)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    }
-}
 
 fn intervals<'a>(hours: &'a WeeklyHoursSpec, day: &str) -> &'a Vec<[String; 2]> {
     match day {
@@ -477,7 +461,7 @@ mod tests {
 
     #[test]
     fn blank_stretches_are_not_sent_and_the_rest_keep_their_place() {
-        let fields = Posted(HashMap::from([
+        let fields = Posted(std::collections::HashMap::from([
             ("name".to_owned(), "Madrid".to_owned()),
             ("mon-0-start".to_owned(), "09:00".to_owned()),
             ("mon-0-end".to_owned(), "14:00".to_owned()),

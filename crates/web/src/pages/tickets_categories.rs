@@ -17,27 +17,13 @@ use uuid::Uuid;
 
 use super::tickets_new::Choice;
 use super::tickets_view::{duration, priorities, priority_label};
-use crate::form::{Refusal, field_error};
+use crate::form::{Posted, Refusal, field_error};
 use crate::page::{Page, PageError, PageResult};
 use crate::pages::clients::parse_id;
 use crate::render::{Chrome, html, html_with};
 
 /// The targets of a priority, by the name of their field.
 const TARGETS: [&str; 3] = ["first_response", "next_response", "resolution"];
-
-/// A posted form's fields by name.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Posted(HashMap<String, String>);
-
-impl Posted {
-    fn one(&self, name: &str) -> String {
-        self.0
-            .get(name)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    }
-}
 
 /// The category form as typed (the category's values when first shown).
 pub struct CategoryForm {
