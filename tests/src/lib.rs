@@ -2,6 +2,7 @@
 //! port 0, real Redis, and helpers to sign in and call endpoints.
 
 pub mod console;
+pub mod smtp_server;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -44,6 +45,7 @@ fn template_name() -> String {
 
 /// Creates a database migrated to this build's schema, returning its name.
 pub async fn fresh_database() -> String {
+    integrations::tls::install_default_provider();
     let admin_url = format!("{}/postgres", pg_admin_base());
     let mut admin = PgConnection::connect(&admin_url)
         .await
@@ -204,6 +206,7 @@ fn init_logs() {
 
 /// Starts another API process-equivalent on an existing database.
 pub async fn spawn_on(db_name: &str, tweak: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    integrations::tls::install_default_provider();
     init_logs();
     let mut config = config_for(db_name);
     tweak(&mut config);
@@ -499,6 +502,14 @@ pub fn free_port() -> u16 {
 impl TestApp {
     /// What a `crm worker` process of this app runs jobs with.
     pub fn worker_ctx(&self) -> worker::WorkerCtx {
+        self.worker_ctx_with(services::communications::channels::Platform::default())
+    }
+
+    /// [`Self::worker_ctx`] sending through providers at `platform`'s addresses (fakes).
+    pub fn worker_ctx_with(
+        &self,
+        platform: services::communications::channels::Platform,
+    ) -> worker::WorkerCtx {
         worker::WorkerCtx {
             db: self.app_pool.clone(),
             master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
@@ -506,6 +517,7 @@ impl TestApp {
                 &std::env::var("CRM_TEST_REDIS").unwrap_or_else(|_| REDIS.to_owned()),
             ),
             metrics: std::sync::Arc::new(worker::WorkerMetrics::new().expect("metrics")),
+            providers: worker::real_providers(platform).expect("providers"),
             stopping: worker::never_stopping(),
         }
     }
@@ -513,7 +525,11 @@ impl TestApp {
     /// Runs every job waiting in the queue, as a worker would, until none is left; returns how
     /// many ran. Deterministic: tests call it instead of waiting for a worker process.
     pub async fn drain_jobs(&self) -> usize {
-        let ctx = self.worker_ctx();
+        self.drain_jobs_on(&self.worker_ctx()).await
+    }
+
+    /// [`Self::drain_jobs`] with the worker context `ctx`. Panics when a job fails.
+    pub async fn drain_jobs_on(&self, ctx: &worker::WorkerCtx) -> usize {
         let mut ran = 0;
         loop {
             let pending: Vec<(String, Vec<u8>)> = sqlx::query_as(
@@ -529,7 +545,7 @@ impl TestApp {
             for (id, bytes) in pending {
                 let job: worker::Job =
                     serde_json::from_slice(&bytes).expect("a job this build knows");
-                worker::run_job(&ctx, &job).await.expect("job");
+                worker::run_job(ctx, &job).await.expect("job");
                 sqlx::query(
                     "UPDATE apalis.jobs SET status = 'Done', done_at = now() WHERE id = $1",
                 )

@@ -173,6 +173,9 @@ fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(routes::tickets::router())
         .merge(routes::ticket_categories::router())
         .merge(routes::business_calendars::router())
+        .merge(routes::communications::router())
+        .merge(routes::message_templates::router())
+        .merge(routes::channels::router())
         .merge(routes::events::router())
 }
 

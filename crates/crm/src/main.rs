@@ -95,6 +95,8 @@ fn parse() -> Cli {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // reqwest and lettre use rustls without a default crypto provider: ours, first.
+    integrations::tls::install_default_provider();
     let cli = parse();
     let dev = matches!(cli.command, Command::Dev);
     let settings = match Settings::from_env(dev) {

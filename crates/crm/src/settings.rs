@@ -282,6 +282,17 @@ impl Settings {
                 reason: "must be from 6 to 3600 seconds".into(),
             });
         }
+        for (name, target) in [
+            (
+                "CRM_WHATSAPP_BASE_URL",
+                &mut worker.platform.whatsapp_base_url,
+            ),
+            ("CRM_SMS_BASE_URL", &mut worker.platform.sms_base_url),
+        ] {
+            if let Some(v) = env.get(name) {
+                *target = url(name, v, &["https", "http"])?.expose().to_owned();
+            }
+        }
         worker.master_keys = api.master_keys.clone();
         worker.redis_url = api.redis_url.clone();
 

@@ -2,6 +2,7 @@
 
 pub mod build_info;
 pub mod client_status;
+pub mod communications;
 pub mod country;
 pub mod csv_cell;
 pub mod custom_field;
@@ -10,8 +11,10 @@ pub mod permissions;
 pub mod phone;
 pub mod role_name;
 pub mod search;
+pub mod sentiment;
 pub mod slug;
 pub mod tax_id;
+pub mod templates;
 pub mod tenant;
 pub mod tickets;
 pub mod timeline;

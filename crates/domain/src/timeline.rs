@@ -56,8 +56,32 @@ catalogue! {
     ContactRemoved = "contact.removed", contact: false;
     /// A contact's personal data was erased (right to erasure).
     ContactErased = "contact.erased", contact: false;
-    /// A message was sent to the client (the communications module).
+    /// A message to the client was committed for the worker to send.
+    CommunicationQueued = "communication.queued", contact: false;
+    /// A message was sent to the client (the provider accepted it).
     CommunicationSent = "communication.sent", contact: true;
+    /// The provider reports a message reached the client.
+    CommunicationDelivered = "communication.delivered", contact: false;
+    /// The provider reports the client read a message.
+    CommunicationRead = "communication.read", contact: false;
+    /// A message could not be delivered; the provider's reason is kept.
+    CommunicationFailed = "communication.failed", contact: false;
+    /// A message came in from the client (or from an unknown sender, now a lead).
+    CommunicationReceived = "communication.received", contact: true;
+    /// A phone call with the client was logged.
+    CommunicationCallLogged = "communication.call_logged", contact: true;
+    /// The client opened an e-mail (its tracking image was fetched).
+    CommunicationOpened = "communication.opened", contact: false;
+    /// The client followed a link in an e-mail.
+    CommunicationClicked = "communication.clicked", contact: false;
+    /// A message template was written.
+    MessageTemplateCreated = "message_template.created", contact: false;
+    /// A message template changed.
+    MessageTemplateUpdated = "message_template.updated", contact: false;
+    /// A message template was removed.
+    MessageTemplateDeleted = "message_template.deleted", contact: false;
+    /// A channel's settings or credentials changed.
+    ChannelSettingsUpdated = "channel_settings.updated", contact: false;
     /// A custom field was defined.
     CustomFieldCreated = "custom_field.created", contact: false;
     /// A custom field's definition changed.

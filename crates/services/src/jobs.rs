@@ -23,6 +23,12 @@ pub enum Job {
     /// The SLA escalation pass over every tenant's open tickets
     /// ([`crate::sla_escalation::escalate`]).
     EscalateTickets,
+    /// Hands a queued message to its provider
+    /// ([`crate::communications::delivery`]).
+    DeliverCommunication {
+        tenant_id: Uuid,
+        communication_id: Uuid,
+    },
 }
 
 impl Job {
@@ -34,6 +40,7 @@ impl Job {
             Self::PruneSearchWords => "prune_search_words",
             Self::ImportClients { .. } => "import_clients",
             Self::EscalateTickets => "escalate_tickets",
+            Self::DeliverCommunication { .. } => "deliver_communication",
         }
     }
 
@@ -44,7 +51,8 @@ impl Job {
             | Self::PurgeIdempotencyKeys
             | Self::PruneSearchWords
             | Self::EscalateTickets => None,
-            Self::ImportClients { tenant_id, .. } => Some(*tenant_id),
+            Self::ImportClients { tenant_id, .. }
+            | Self::DeliverCommunication { tenant_id, .. } => Some(*tenant_id),
         }
     }
 }

@@ -24,6 +24,12 @@ pub(crate) async fn settle(
         }
         return "interrupted";
     }
+    if error.is::<crate::Throttled>() {
+        // Not the job's failure: its attempt is given back, and it waits the backoff.
+        let _ = queue::spare_attempt(&ctx.db, job_id).await;
+        let _ = queue::delay_retry(&ctx.db, job_id).await;
+        return "throttled";
+    }
     if let Some(reason) = permanent_reason(error) {
         // Recorded first: a failure nobody can see must not stop the job. Unrecorded (the
         // database is down too), it is retried, and its next run records it.
@@ -56,6 +62,7 @@ async fn record(ctx: &WorkerCtx, job: &Job, reason: &str) -> anyhow::Result<()> 
         | Job::PurgeIdempotencyKeys
         | Job::PruneSearchWords
         | Job::EscalateTickets => Ok(()),
+        Job::DeliverCommunication { .. } => Ok(()),
     }
 }
 

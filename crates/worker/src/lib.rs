@@ -2,6 +2,7 @@
 //! Jobs are one serde-tagged enum (`services::jobs::Job`, with the periodic ones in
 //! `services::jobs::SCHEDULE`); `run_job` runs one, for the runtime and for tests.
 
+mod delivery;
 mod escalation;
 mod failure;
 mod import;
@@ -32,6 +33,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
+pub use delivery::{NotDeliveredYet, Throttled, real_providers};
 pub use metrics::WorkerMetrics;
 pub use notice::notice_pool;
 
@@ -44,6 +46,8 @@ pub struct WorkerCtx {
     /// Where to tell the API processes about timeline events jobs write (live updates).
     pub redis: Option<deadpool_redis::Pool>,
     pub metrics: std::sync::Arc<WorkerMetrics>,
+    /// The providers messages are sent through (`Job::DeliverCommunication`).
+    pub providers: std::sync::Arc<services::communications::delivery::Providers>,
     /// True once the worker is shutting down: long jobs stop at their next safe point.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }
@@ -120,6 +124,10 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
             import_id,
         } => import::run(ctx, *tenant_id, *import_id).await?,
         Job::EscalateTickets => escalation::run(ctx).await?,
+        Job::DeliverCommunication {
+            tenant_id,
+            communication_id,
+        } => delivery::run(ctx, *tenant_id, *communication_id).await?,
     }
     Ok(())
 }
@@ -141,6 +149,8 @@ pub struct WorkerConfig {
     pub shutdown_grace: Duration,
     /// How long a worker may go unseen before the others declare it dead and run its jobs.
     pub dead_after: Duration,
+    /// Where the providers' APIs are (`CRM_WHATSAPP_BASE_URL`, `CRM_SMS_BASE_URL`).
+    pub platform: services::communications::channels::Platform,
 }
 
 impl WorkerConfig {
@@ -166,6 +176,7 @@ impl Default for WorkerConfig {
             escalate_every: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(20),
             dead_after: Duration::from_secs(60),
+            platform: services::communications::channels::Platform::default(),
         }
     }
 }
@@ -229,6 +240,7 @@ pub async fn run(
         master_keys: db::crypto::MasterKeys::parse(config.master_keys.expose())?,
         redis: notice_pool(config.redis_url.expose()),
         metrics: metrics.clone(),
+        providers: real_providers(config.platform.clone())?,
         stopping,
     };
     let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));

@@ -23,6 +23,8 @@ pub struct WorkerMetrics {
     escalation_tickets: IntCounterVec,
     escalation_failed_tenants: prometheus::IntCounter,
     escalation_last_pass: IntGauge,
+    messages: IntCounterVec,
+    message_latency: HistogramVec,
 }
 
 impl WorkerMetrics {
@@ -70,8 +72,31 @@ impl WorkerMetrics {
             "sla_escalation_last_pass_timestamp_seconds",
             "When this worker last finished an SLA escalation pass (Unix time)",
         )?;
+        let messages = IntCounterVec::new(
+            Opts::new(
+                "communications_messages_total",
+                "Messages the worker handled, by channel and outcome (sent, failed, retried, \
+                 throttled)",
+            ),
+            &["channel", "outcome"],
+        )?;
+        let message_latency = HistogramVec::new(
+            HistogramOpts::new(
+                "communications_queue_latency_seconds",
+                "From a message's commit to its provider's acceptance",
+            )
+            .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0]),
+            &["channel"],
+        )?;
+        for channel in ["email", "whatsapp", "sms"] {
+            for outcome in ["sent", "failed", "retried"] {
+                messages.with_label_values(&[channel, outcome]);
+            }
+        }
         for c in [
-            Box::new(jobs.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(messages.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(message_latency.clone()),
+            Box::new(jobs.clone()),
             Box::new(escalation_tickets.clone()),
             Box::new(escalation_failed_tenants.clone()),
             Box::new(escalation_last_pass.clone()),
@@ -95,6 +120,8 @@ impl WorkerMetrics {
             escalation_tickets,
             escalation_failed_tenants,
             escalation_last_pass,
+            messages,
+            message_latency,
         })
     }
 
@@ -113,6 +140,16 @@ impl WorkerMetrics {
         self.escalation_failed_tenants.inc_by(u64::from(failed));
         self.escalation_last_pass
             .set(chrono::Utc::now().timestamp());
+    }
+
+    /// Counts a message the worker handled, and for a sent one how long it waited.
+    pub fn observe_message(&self, channel: &str, outcome: &str, waited: Option<Duration>) {
+        self.messages.with_label_values(&[channel, outcome]).inc();
+        if let Some(w) = waited {
+            self.message_latency
+                .with_label_values(&[channel])
+                .observe(w.as_secs_f64());
+        }
     }
 
     /// Counts a run of a job: `outcome` is `ok`, `error` or `interrupted` (stopped for a

@@ -66,6 +66,7 @@ pub async fn run_child(args: EscalationPass) -> anyhow::Result<()> {
         master_keys: db::crypto::MasterKeys::parse(&args.master_keys)?,
         redis: worker::notice_pool(&args.redis_url),
         metrics: Arc::new(worker::WorkerMetrics::new()?),
+        providers: worker::real_providers(Default::default())?,
         stopping: worker::never_stopping(),
     };
     let rss_before_kib = status_kib("self", "VmRSS").unwrap_or(0);

@@ -136,6 +136,7 @@ async fn purging_idempotency_keys_is_idempotent_and_keeps_fresh_keys() {
         master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
         redis: None,
         metrics: Arc::new(WorkerMetrics::new().expect("metrics")),
+        providers: worker::real_providers(Default::default()).expect("providers"),
         stopping: worker::never_stopping(),
     };
     for _ in 0..2 {

@@ -1,0 +1,26 @@
+//! Communications (issue 15): messages to and from a client on e-mail, WhatsApp, SMS and the
+//! phone. A message to send is committed `queued` with its delivery job (`flows::send`); the
+//! worker hands it to the channel's provider (`delivery`); the provider's reports and the
+//! client's answers come back through webhooks. Templates with `{{variables}}`
+//! (`templates`, rendered by `domain::templates`) and each tenant's channel settings
+//! (`channels`, secrets sealed with the tenant's data key) complete it.
+//!
+//! Every write records its change (audit row, timeline event on the client's timeline, live
+//! notice).
+
+pub mod channels;
+pub mod delivery;
+mod flows;
+mod input;
+mod list;
+mod output;
+#[cfg(feature = "openapi")]
+pub mod schema;
+pub mod templates;
+mod values;
+
+pub use flows::{get, mark_seen, send, send_at};
+pub use input::{BODY_CHARS, NewMessage, SUBJECT_CHARS};
+pub use list::{CommunicationFilter, CommunicationQuery, list, list_of_client};
+pub use output::{CommunicationOut, communication_out};
+pub use values::values_for;
