@@ -93,6 +93,13 @@ CREATE INDEX communications_unseen ON communications (tenant_id, id DESC)
     WHERE direction = 'inbound' AND seen_at IS NULL;
 CREATE INDEX communications_provider_id ON communications (tenant_id, provider_message_id)
     WHERE provider_message_id IS NOT NULL;
+-- A provider's webhook retries deliver an inbound message once.
+CREATE UNIQUE INDEX communications_inbound_once ON communications (tenant_id, channel, provider_message_id)
+    WHERE direction = 'inbound' AND provider_message_id IS NOT NULL;
+-- An inbound message is matched to the client last written to at its sender's address.
+CREATE INDEX communications_counterpart ON communications (tenant_id, counterpart, id DESC);
+-- ... or to the client with that phone number.
+CREATE INDEX clients_phones ON clients USING gin (phones) WHERE deleted_at IS NULL;
 -- The per-minute send limit counts a tenant's attempts on a channel in the last minute.
 CREATE INDEX communications_attempts ON communications (tenant_id, channel, sent_at)
     WHERE direction = 'outbound' AND sent_at IS NOT NULL;

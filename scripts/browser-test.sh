@@ -59,8 +59,10 @@ target/debug/crm migrate
 target/debug/crm seed-demo >/dev/null
 target/debug/crm serve 2>"$OUT/server.log" &
 server=$!
-# The worker runs what the console queues (CSV imports).
-CRM_WORKER_METRICS_ADDR="127.0.0.1:$(free_port)" target/debug/crm worker 2>"$OUT/worker.log" &
+# The worker runs what the console queues (CSV imports, messages); the communications spec's
+# SMTP stub listens on 127.0.0.1, an address tenants' channels may not use elsewhere.
+CRM_WORKER_METRICS_ADDR="127.0.0.1:$(free_port)" CRM_ALLOW_INTERNAL_SMTP=true \
+  target/debug/crm worker 2>"$OUT/worker.log" &
 worker=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 150); do

@@ -4,6 +4,7 @@ mod bench;
 mod client;
 mod copyfmt;
 mod day;
+mod deliver_bench;
 mod escalation_bench;
 mod explain;
 mod names;
@@ -51,6 +52,9 @@ enum Command {
     /// The SLA escalation pass over 1,000,000 open tickets of 1,000 tenants (in the seed-large
     /// database): its time and memory, and ticket writes meanwhile.
     EscalationBench(escalation_bench::EscalationBench),
+    /// Messages one worker delivers per second to a local fake provider, and their queue
+    /// latency at an offered load.
+    DeliverBench(deliver_bench::DeliverBench),
     /// One SLA escalation pass as `crm worker` runs it, in this process (escalation-bench's
     /// child, so its memory is the pass's).
     #[command(hide = true)]
@@ -96,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
         Command::SearchInDb(args) => searchdb::run(args).await,
         Command::EscalationBench(args) => escalation_bench::run(args).await,
         Command::EscalationPass(args) => escalation_bench::run_child(args).await,
+        Command::DeliverBench(args) => deliver_bench::run(args).await,
     }
 }
 

@@ -72,6 +72,11 @@ impl Scratch {
         format!("postgres://crm_app@{}/{}", self.pg_addr, self.name)
     }
 
+    /// The URL of the superuser, who reads results across tenants (no row-level security).
+    pub fn owner_url(&self) -> String {
+        format!("postgres://postgres@{}/{}", self.pg_addr, self.name)
+    }
+
     /// Creates the tenant and its owner, as `crm tenant create` does.
     pub async fn provision_tenant(&self) -> anyhow::Result<Owner> {
         let spec = services::tenants::TenantSpec::new(SLUG, "Bench S.L.");

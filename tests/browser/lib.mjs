@@ -29,6 +29,10 @@ export const consolePages = [
   '/tickets/new',
   '/admin/ticket-categories',
   '/admin/business-calendars',
+  '/communications',
+  '/templates',
+  '/templates/new',
+  '/admin/channels',
 ];
 
 /** Roles of the demo tenant that `crm seed-demo` creates. */

@@ -2,6 +2,7 @@
 //! port 0, real Redis, and helpers to sign in and call endpoints.
 
 pub mod console;
+pub mod mail_message;
 pub mod smtp_server;
 
 use std::net::SocketAddr;
@@ -502,10 +503,15 @@ pub fn free_port() -> u16 {
 impl TestApp {
     /// What a `crm worker` process of this app runs jobs with.
     pub fn worker_ctx(&self) -> worker::WorkerCtx {
-        self.worker_ctx_with(services::communications::channels::Platform::default())
+        self.worker_ctx_with(services::communications::channels::Platform {
+            allow_internal_smtp: true,
+            ..Default::default()
+        })
     }
 
     /// [`Self::worker_ctx`] sending through providers at `platform`'s addresses (fakes).
+    /// The fakes listen on loopback, so tenants' SMTP servers may be internal here (unless
+    /// `platform` is a test of that refusal: see `communications_delivery`).
     pub fn worker_ctx_with(
         &self,
         platform: services::communications::channels::Platform,

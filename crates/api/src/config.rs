@@ -41,6 +41,10 @@ pub struct ApiConfig {
     pub trust_forwarded_for: bool,
     /// The web console's cookies carry `Secure` (off only for development on plain HTTP).
     pub secure_cookies: bool,
+    /// The address clients and providers reach the API at (`CRM_PUBLIC_URL`), such as
+    /// `https://crm.example.com`: the URL Twilio signs its webhooks with. None: the request's
+    /// `Host` over plain HTTP (local use).
+    pub public_url: Option<String>,
 }
 
 impl ApiConfig {
@@ -67,6 +71,7 @@ impl ApiConfig {
             assets_dir: PathBuf::from("assets/dist"),
             trust_forwarded_for: false,
             secure_cookies: true,
+            public_url: None,
         }
     }
 }

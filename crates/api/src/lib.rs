@@ -229,6 +229,8 @@ pub fn app_with(state: AppState, console: Option<Console>) -> Router {
         .route("/docs", get(routes::docs::page))
         .route("/assets/docs/init.js", get(routes::docs::init_js))
         .nest_service("/assets", assets)
+        .merge(routes::webhooks::router())
+        .merge(routes::tracking::router())
         .merge(
             console
                 .as_ref()

@@ -97,6 +97,44 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 }
 
+/// The platform's SMTP server for invitations and password resets: `CRM_SMTP_HOST` (none:
+/// no platform mail), `CRM_SMTP_PORT` (587), `CRM_SMTP_SECURITY` (`starttls`, `tls` or
+/// `none`), `CRM_SMTP_USERNAME`, `CRM_SMTP_PASSWORD`, `CRM_MAIL_FROM` (required with a host),
+/// `CRM_MAIL_FROM_NAME`.
+fn platform_smtp<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<Option<integrations::mail::SmtpSettings>, SettingError> {
+    use integrations::mail::SmtpSecurity;
+    let Some(host) = env.get("CRM_SMTP_HOST") else {
+        return Ok(None);
+    };
+    let security = match env.get("CRM_SMTP_SECURITY").as_deref() {
+        None | Some("starttls") => SmtpSecurity::StartTls,
+        Some("tls") => SmtpSecurity::Tls,
+        Some("none") => SmtpSecurity::None,
+        Some(other) => {
+            return Err(SettingError {
+                name: "CRM_SMTP_SECURITY",
+                reason: format!("expected starttls, tls or none, got '{other}'"),
+            });
+        }
+    };
+    let from_address = env.get("CRM_MAIL_FROM").ok_or(SettingError {
+        name: "CRM_MAIL_FROM",
+        reason: "is required with CRM_SMTP_HOST".into(),
+    })?;
+    Ok(Some(integrations::mail::SmtpSettings {
+        host,
+        port: env.parse("CRM_SMTP_PORT", 587, "a port number")?,
+        security,
+        username: env.get("CRM_SMTP_USERNAME"),
+        password: env.get("CRM_SMTP_PASSWORD"),
+        from_address,
+        from_name: env.get("CRM_MAIL_FROM_NAME"),
+        timeout: std::time::Duration::from_secs(30),
+    }))
+}
+
 fn url(name: &'static str, value: String, schemes: &[&str]) -> Result<Secret, SettingError> {
     if schemes
         .iter()
@@ -262,6 +300,13 @@ impl Settings {
                 .unwrap_or_else(|| "assets/dist".into()),
         );
         api.trust_forwarded_for = env.flag("CRM_TRUST_FORWARDED_FOR")?;
+        if let Some(v) = env.get("CRM_PUBLIC_URL") {
+            api.public_url = Some(
+                url("CRM_PUBLIC_URL", v, &["https", "http"])?
+                    .expose()
+                    .to_owned(),
+            );
+        }
         api.secure_cookies = match env.get("CRM_SECURE_COOKIES") {
             Some(_) => env.flag("CRM_SECURE_COOKIES")?,
             None => !dev,
@@ -293,6 +338,12 @@ impl Settings {
                 *target = url(name, v, &["https", "http"])?.expose().to_owned();
             }
         }
+        worker.platform.public_url = api.public_url.clone();
+        worker.platform.smtp = platform_smtp(&env)?;
+        worker.platform.allow_internal_smtp = match env.get("CRM_ALLOW_INTERNAL_SMTP") {
+            Some(_) => env.flag("CRM_ALLOW_INTERNAL_SMTP")?,
+            None => dev,
+        };
         worker.master_keys = api.master_keys.clone();
         worker.redis_url = api.redis_url.clone();
 

@@ -456,3 +456,66 @@ pub async fn unseen_count(tx: &mut TenantTx) -> Result<i64, sqlx::Error> {
     .await?;
     Ok(row.n)
 }
+
+/// The client an inbound message from `address` (an e-mail address or an E.164 number)
+/// belongs to: the client last written to at that address, else the live client (or a
+/// contact's client) with that e-mail address or phone number.
+#[tracing::instrument(skip(tx))]
+pub async fn client_of_sender(
+    tx: &mut TenantTx,
+    address: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT client_id AS "client_id!" FROM (
+               (SELECT m.client_id FROM communications m
+                  JOIN clients c ON c.tenant_id = m.tenant_id AND c.id = m.client_id
+                 WHERE m.counterpart = $1 AND c.deleted_at IS NULL
+                 ORDER BY m.id DESC LIMIT 1)
+               UNION ALL
+               (SELECT client_id FROM client_emails WHERE email = $1 LIMIT 1)
+               UNION ALL
+               (SELECT id FROM clients WHERE phones @> ARRAY[$1] AND deleted_at IS NULL LIMIT 1)
+               UNION ALL
+               (SELECT ct.client_id FROM contacts ct
+                  JOIN clients c ON c.tenant_id = ct.tenant_id AND c.id = ct.client_id
+                 WHERE $1 = ANY(ct.emails) AND ct.erased_at IS NULL AND c.deleted_at IS NULL
+                 LIMIT 1)
+           ) found
+           LIMIT 1"#,
+        address
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// The inbound message a provider knows by `provider_id` on `channel` (a webhook retried).
+#[tracing::instrument(skip(tx))]
+pub async fn inbound_by_provider_id(
+    tx: &mut TenantTx,
+    channel: &str,
+    provider_id: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM communications
+          WHERE channel = $1 AND provider_message_id = $2 AND direction = 'inbound'",
+        channel,
+        provider_id
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// How many messages written from template `template_id` still wait to be sent.
+#[tracing::instrument(skip(tx))]
+pub async fn queued_with_template(
+    tx: &mut TenantTx,
+    template_id: Uuid,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM communications
+            WHERE template_id = $1 AND status = 'queued'"#,
+        template_id
+    )
+    .fetch_one(tx.conn())
+    .await
+}

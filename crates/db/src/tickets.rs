@@ -487,3 +487,19 @@ pub async fn pauses_of(
     .fetch_all(tx.conn())
     .await
 }
+
+/// The client's open ticket changed last, if any: where the client's own messages land.
+#[tracing::instrument(skip(tx))]
+pub async fn latest_open_of_client(
+    tx: &mut TenantTx,
+    client_id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM tickets
+          WHERE client_id = $1 AND status IN ('new', 'open', 'pending_customer', 'on_hold')
+          ORDER BY updated_at DESC, id DESC LIMIT 1",
+        client_id
+    )
+    .fetch_optional(tx.conn())
+    .await
+}

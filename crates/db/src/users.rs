@@ -275,3 +275,81 @@ pub async fn count_active_with_role(tx: &mut TenantTx, role: &str) -> Result<i64
     .fetch_one(tx.conn())
     .await
 }
+
+/// The active user with this e-mail, if any (a password reset is asked for by address).
+#[tracing::instrument(skip(tx))]
+pub async fn find_active_by_email(
+    tx: &mut TenantTx,
+    email: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "SELECT id, email, display_name, status, version, created_at, updated_at
+           FROM users WHERE email = $1 AND status = 'active' AND deleted_at IS NULL",
+        email
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// Gives a user a password-reset token's digest, valid until `expires_at` (replacing any).
+#[tracing::instrument(skip(tx, reset_hash))]
+pub async fn set_reset(
+    tx: &mut TenantTx,
+    id: Uuid,
+    reset_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET reset_hash = $2, reset_expires_at = $3 WHERE id = $1",
+        id,
+        reset_hash,
+        expires_at
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The active user a valid (unexpired) reset token is for.
+#[tracing::instrument(skip_all)]
+pub async fn find_by_reset(
+    tx: &mut TenantTx,
+    reset_hash: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "SELECT id, email, display_name, status, version, created_at, updated_at
+           FROM users
+          WHERE reset_hash = $1 AND reset_expires_at > $2 AND status = 'active'
+            AND deleted_at IS NULL",
+        reset_hash,
+        now
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// Sets a new password with a valid reset token, which is used up; None when the token is
+/// unknown, used or expired.
+#[tracing::instrument(skip_all)]
+pub async fn reset_password(
+    tx: &mut TenantTx,
+    reset_hash: &[u8],
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "UPDATE users SET password_hash = $2, reset_hash = NULL, reset_expires_at = NULL,
+                version = version + 1, updated_at = now()
+          WHERE reset_hash = $1 AND reset_expires_at > $3 AND status = 'active'
+            AND deleted_at IS NULL
+         RETURNING id",
+        reset_hash,
+        password_hash,
+        now
+    )
+    .fetch_optional(tx.conn())
+    .await
+}

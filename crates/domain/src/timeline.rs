@@ -128,6 +128,10 @@ catalogue! {
     UserInvited = "user.invited", contact: false;
     /// An invitation was accepted.
     UserInviteAccepted = "user.invite_accepted", contact: false;
+    /// A user asked for a password reset (it was e-mailed to them).
+    UserPasswordResetRequested = "user.password_reset_requested", contact: false;
+    /// A user set a new password with a reset link; their sessions ended.
+    UserPasswordReset = "user.password_reset", contact: false;
     /// A user's roles or standing changed.
     UserUpdated = "user.updated", contact: false;
     /// A user was deleted.

@@ -1,7 +1,9 @@
 //! E-mail over SMTP: the settings of a tenant's outgoing server, the mail the CRM sends, and
 //! the transport that delivers it ([`SmtpMailer`], built on lettre).
 
+pub mod inbound;
 mod message;
+pub mod public_host;
 mod smtp;
 
 use std::time::Duration;

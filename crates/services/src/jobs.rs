@@ -29,6 +29,8 @@ pub enum Job {
         tenant_id: Uuid,
         communication_id: Uuid,
     },
+    /// Sends one of the platform's own mails to a user ([`crate::platform_mail`]).
+    SendPlatformMail { tenant_id: Uuid, mail_id: Uuid },
 }
 
 impl Job {
@@ -41,6 +43,7 @@ impl Job {
             Self::ImportClients { .. } => "import_clients",
             Self::EscalateTickets => "escalate_tickets",
             Self::DeliverCommunication { .. } => "deliver_communication",
+            Self::SendPlatformMail { .. } => "send_platform_mail",
         }
     }
 
@@ -52,7 +55,8 @@ impl Job {
             | Self::PruneSearchWords
             | Self::EscalateTickets => None,
             Self::ImportClients { tenant_id, .. }
-            | Self::DeliverCommunication { tenant_id, .. } => Some(*tenant_id),
+            | Self::DeliverCommunication { tenant_id, .. }
+            | Self::SendPlatformMail { tenant_id, .. } => Some(*tenant_id),
         }
     }
 }

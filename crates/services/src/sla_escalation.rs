@@ -61,7 +61,11 @@ struct Context {
 /// One pass over the tenant of `scope` at `now`. Its transaction commits without waiting for
 /// the disk: a crash may lose its last actions with their events, and the next pass (a minute
 /// later) takes them again.
-pub async fn escalate(scope: &mut Scope, now: DateTime<Utc>) -> Result<PassCounts> {
+pub async fn escalate(
+    scope: &mut Scope,
+    notices: &BreachNotices<'_>,
+    now: DateTime<Utc>,
+) -> Result<PassCounts> {
     db::ticket_escalations::commit_without_waiting_for_disk(&mut scope.tx).await?;
     let tickets =
         db::ticket_escalations::needing_attention(&mut scope.tx, now + HORIZON, MOST_PER_PASS)
@@ -86,15 +90,68 @@ pub async fn escalate(scope: &mut Scope, now: DateTime<Utc>) -> Result<PassCount
     }
     db::ticket_escalations::set_risks(&mut scope.tx, &risks.ids, &risks.risks, &risks.reasons)
         .await?;
+    for breach in &risks.breaches {
+        mail_breach(scope, notices, breach).await?;
+    }
     Ok(counts)
 }
 
-/// The breach estimates of a pass, column by column.
+/// What the pass's breach e-mails need: the tenant's cipher (the outbox seals them) and the
+/// console's address for the ticket's link (none: the mail names the ticket only).
+pub struct BreachNotices<'a> {
+    pub cipher: &'a db::crypto::TenantCipher,
+    pub console_base: Option<&'a str>,
+}
+
+/// A breach the pass escalated: the ticket, who had it before, and why.
+struct Breach {
+    ticket: Uuid,
+    previous_assignee: Option<Uuid>,
+    why: String,
+}
+
+/// Mails the breach to the ticket's assignee now (the team lead after a hand-over) and to the
+/// one who had it before, each once, through the platform's mail.
+async fn mail_breach(scope: &mut Scope, notices: &BreachNotices<'_>, b: &Breach) -> Result<()> {
+    let Some(ticket) = db::tickets::get(&mut scope.tx, b.ticket).await? else {
+        return Ok(());
+    };
+    let mut whom: Vec<Uuid> = ticket.assignee_id.into_iter().collect();
+    if let Some(before) = b.previous_assignee.filter(|p| !whom.contains(p)) {
+        whom.push(before);
+    }
+    let (tenant, locale) = crate::platform_mail::tenant_voice(scope).await?;
+    let link = notices
+        .console_base
+        .map(|base| format!("{}/tickets/{}", base.trim_end_matches('/'), ticket.id));
+    for user in whom {
+        let Some(u) = db::users::get(&mut scope.tx, user).await? else {
+            continue;
+        };
+        if u.status != "active" {
+            continue;
+        }
+        let letter = crate::platform_mail::sla_breach(
+            locale,
+            &tenant,
+            &u.display_name,
+            &ticket.title,
+            &b.why,
+            link.as_deref(),
+        );
+        let kind = crate::platform_mail::MailKind::SlaBreach;
+        crate::platform_mail::queue(scope, notices.cipher, kind, &u.email, &letter).await?;
+    }
+    Ok(())
+}
+
+/// The breach estimates of a pass, column by column, and the breaches it escalated.
 #[derive(Default)]
 struct Estimates {
     ids: Vec<Uuid>,
     risks: Vec<f32>,
     reasons: Vec<String>,
+    breaches: Vec<Breach>,
 }
 
 async fn context(scope: &mut Scope, tickets: &[TicketRow], ids: &[Uuid]) -> Result<Context> {
@@ -169,6 +226,13 @@ async fn look_at(
             if take(scope, context, t, target, "breached", round).await? {
                 let why = format!("SLA breached: {}", target_name(target));
                 escalate_ticket(scope, t, context, priority, &why, escalated).await?;
+                if !escalated {
+                    risks.breaches.push(Breach {
+                        ticket: t.id,
+                        previous_assignee: t.assignee_id,
+                        why: why.clone(),
+                    });
+                }
                 escalated = true;
                 note(scope, t, EventType::TicketSlaBreached, target, s, &why).await?;
                 counts.breached += 1;

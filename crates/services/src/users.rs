@@ -6,6 +6,7 @@
 mod changes;
 mod invitations;
 mod language;
+pub mod password_reset;
 mod sign_in;
 
 use chrono::{DateTime, Utc};
@@ -14,7 +15,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use changes::{UserChange, delete, update};
-pub use invitations::{NewUser, SignIn, accept_invitation, invite};
+pub use invitations::{NewUser, SignIn, accept_invitation, invite, invite_and_mail};
 pub use language::set_locale;
 pub use sign_in::{end_reused_session, sign_out, signed_in};
 

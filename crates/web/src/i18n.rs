@@ -121,8 +121,8 @@ macro_rules! catalogue {
 }
 
 const SOURCES: [(&str, &[&str]); 2] = [
-    catalogue!("es": "main", "admin", "clients", "contacts", "settings", "tickets"),
-    catalogue!("en": "main", "admin", "clients", "contacts", "settings", "tickets"),
+    catalogue!("es": "main", "admin", "clients", "contacts", "settings", "tickets", "communications"),
+    catalogue!("en": "main", "admin", "clients", "contacts", "settings", "tickets", "communications"),
 ];
 
 fn catalogues() -> &'static [FluentBundle<FluentResource>; 2] {

@@ -58,9 +58,18 @@ pub fn console(app: &AppState) -> api::Console {
         .merge(pages::settings::routes())
         .merge(pages::contacts::routes())
         .merge(pages::tickets::routes())
+        .merge(pages::communications::routes())
         .route(
             "/invitation",
             get(pages::auth::show_invitation).post(pages::auth::accept_invitation),
+        )
+        .route(
+            "/forgot-password",
+            get(pages::password_reset::show_forgot).post(pages::password_reset::request),
+        )
+        .route(
+            "/reset-password",
+            get(pages::password_reset::show_reset).post(pages::password_reset::reset),
         )
         .with_state(ws.clone());
     // The live stream is the API's own handler, authenticated here from the cookies.

@@ -39,7 +39,7 @@ pub struct NavItem {
 }
 
 /// The navigation: (section, path, icon, message key, permission needed).
-const NAV: [(&str, &str, &str, &str, &str); 4] = [
+const NAV: [(&str, &str, &str, &str, &str); 5] = [
     (
         "dashboard",
         "/",
@@ -68,10 +68,17 @@ const NAV: [(&str, &str, &str, &str, &str); 4] = [
         "nav-timeline",
         "timeline.view",
     ),
+    (
+        "communications",
+        "/communications",
+        "inbox",
+        "nav-communications",
+        "communications.view",
+    ),
 ];
 
 /// The administration menu: (section, path, message key, permission needed).
-const ADMIN: [(&str, &str, &str, &str); 7] = [
+const ADMIN: [(&str, &str, &str, &str); 9] = [
     ("users", "/admin/users", "nav-users", "users.view"),
     ("roles", "/admin/roles", "nav-roles", "roles.manage"),
     (
@@ -98,6 +105,18 @@ const ADMIN: [(&str, &str, &str, &str); 7] = [
         "/admin/business-calendars",
         "nav-business-calendars",
         "tickets.config",
+    ),
+    (
+        "templates",
+        "/templates",
+        "nav-templates",
+        "communications.templates",
+    ),
+    (
+        "channels",
+        "/admin/channels",
+        "nav-channels",
+        "tenant.settings",
     ),
 ];
 

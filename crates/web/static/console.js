@@ -1,7 +1,7 @@
 // The console's own behaviour, loaded on every page (no inline script: the
 // Content-Security-Policy forbids it). Everything is driven by data attributes the server
 // renders: <time datetime>, canvas[data-chart], [data-live-kpis], [data-live-timeline],
-// select[data-searchable]. Written for this project.
+// [data-live-refresh], select[data-searchable], button[data-insert]. Written for this project.
 "use strict";
 
 (function () {
@@ -121,13 +121,36 @@
       formatTimes(list);
     });
   }
-  if (document.querySelector("[data-live-kpis], [data-live-timeline]") && window.EventSource) {
+  // A part that redraws itself (htmx, on its "live-refresh" event) when an event of the kind
+  // it names arrives (data-live-refresh: the event type's prefix), of its client if it names
+  // one (data-client-id): a client's communications thread, the inbox.
+  // Without an event, every such part: when the stream (re)connects, what happened while it
+  // was not connected has not been sent to it.
+  function refreshParts(event) {
+    if (!window.htmx) return;
+    document.querySelectorAll("[data-live-refresh]").forEach((part) => {
+      if (event) {
+        const onlyClient = part.dataset.clientId;
+        if (onlyClient && onlyClient !== event.client_id) return;
+        if (!String(event.event_type || "").startsWith(part.dataset.liveRefresh)) return;
+      }
+      window.htmx.trigger(part, "live-refresh");
+    });
+  }
+  if (document.querySelector("[data-live-kpis], [data-live-timeline], [data-live-refresh]") && window.EventSource) {
     const stream = new EventSource("/live");
     stream.addEventListener("kpis", (e) => showKpis(JSON.parse(e.data)));
-    stream.addEventListener("timeline", (e) => showEvent(JSON.parse(e.data)));
+    stream.addEventListener("timeline", (e) => {
+      const event = JSON.parse(e.data);
+      showEvent(event);
+      refreshParts(event);
+    });
     stream.addEventListener("resync", () => window.location.reload());
     body.dataset.live = "connecting";
-    stream.addEventListener("open", () => (body.dataset.live = "open"));
+    stream.addEventListener("open", () => {
+      body.dataset.live = "open";
+      refreshParts(null);
+    });
   }
 
   document.addEventListener("DOMContentLoaded", () => enhance(document));
@@ -237,5 +260,23 @@
     file.text().then((text) => {
       target.value = text;
     });
+  });
+
+  // Template variables: button[data-insert] types its text at the cursor of the field last
+  // focused among [data-insert-target], else of the field data-insert-into names.
+  let insertTarget = null;
+  document.addEventListener("focusin", (e) => {
+    if (e.target.matches && e.target.matches("[data-insert-target]")) insertTarget = e.target;
+  });
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest ? e.target.closest("button[data-insert]") : null;
+    if (!button) return;
+    const field = insertTarget || document.getElementById(button.dataset.insertInto);
+    if (!field) return;
+    const start = field.selectionStart ?? field.value.length;
+    const end = field.selectionEnd ?? start;
+    field.setRangeText(button.dataset.insert, start, end, "end");
+    field.focus();
+    field.dispatchEvent(new Event("input", { bubbles: true }));
   });
 })();

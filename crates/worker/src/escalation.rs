@@ -7,7 +7,7 @@
 use db::audit::Actor;
 use futures::StreamExt;
 use services::Scope;
-use services::sla_escalation::{PassCounts, escalate};
+use services::sla_escalation::{BreachNotices, PassCounts, escalate};
 use uuid::Uuid;
 
 use crate::WorkerCtx;
@@ -51,9 +51,14 @@ async fn one_tenant(
     tenant: Uuid,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<PassCounts> {
-    let tx = db::TenantTx::begin(&ctx.db, tenant).await?;
+    let mut tx = db::TenantTx::begin(&ctx.db, tenant).await?;
+    let cipher = db::crypto::tenant_cipher(&mut tx, &ctx.master_keys).await?;
     let mut scope = Scope::new(tx, Actor::system());
-    let counts = escalate(&mut scope, now).await?;
+    let notices = BreachNotices {
+        cipher: &cipher,
+        console_base: ctx.providers.platform.public_url.as_deref(),
+    };
+    let counts = escalate(&mut scope, &notices, now).await?;
     let after = scope.commit().await?;
     // Warnings and breaches reach the assignees' open consoles live.
     if !after.recorded.is_empty() {

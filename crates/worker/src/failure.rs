@@ -62,7 +62,7 @@ async fn record(ctx: &WorkerCtx, job: &Job, reason: &str) -> anyhow::Result<()> 
         | Job::PurgeIdempotencyKeys
         | Job::PruneSearchWords
         | Job::EscalateTickets => Ok(()),
-        Job::DeliverCommunication { .. } => Ok(()),
+        Job::DeliverCommunication { .. } | Job::SendPlatformMail { .. } => Ok(()),
     }
 }
 

@@ -8,6 +8,7 @@ mod failure;
 mod import;
 mod metrics;
 mod notice;
+mod platform_mail;
 
 pub use services::jobs::Job;
 use services::jobs::{Cadence, Periodic, SCHEDULE};
@@ -128,6 +129,9 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
             tenant_id,
             communication_id,
         } => delivery::run(ctx, *tenant_id, *communication_id).await?,
+        Job::SendPlatformMail { tenant_id, mail_id } => {
+            platform_mail::run(ctx, *tenant_id, *mail_id).await?
+        }
     }
     Ok(())
 }

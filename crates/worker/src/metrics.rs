@@ -89,6 +89,8 @@ impl WorkerMetrics {
             &["channel"],
         )?;
         for channel in ["email", "whatsapp", "sms"] {
+            // Exported from the start (the dashboards and alerts query them before any send).
+            message_latency.with_label_values(&[channel]);
             for outcome in ["sent", "failed", "retried"] {
                 messages.with_label_values(&[channel, outcome]);
             }

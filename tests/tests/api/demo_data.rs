@@ -1,7 +1,7 @@
 //! The demo tenant's data set (`crm seed-demo`): a few hundred clients and leads with people,
-//! custom fields and months of history that the API's lists, KPIs and charts show, and a help
-//! desk with tickets in every state; seeded once, whoever asks again or at the same time, and
-//! seen by no other tenant.
+//! custom fields and months of history that the API's lists, KPIs and charts show, a help desk
+//! with tickets in every state, and conversations with clients on every channel; seeded once,
+//! whoever asks again or at the same time, and seen by no other tenant.
 
 use std::collections::BTreeSet;
 
@@ -77,6 +77,9 @@ async fn rows(app: &TestApp, tenant: Uuid) -> Vec<i64> {
         "tickets",
         "ticket_comments",
         "ticket_pauses",
+        "message_templates",
+        "channel_settings",
+        "communications",
     ] {
         counts.push(app.count(table, tenant).await);
     }
@@ -162,8 +165,9 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
         "SELECT count(*) FROM clients c WHERE c.tenant_id = $1 AND c.last_contact_at IS DISTINCT FROM
            (SELECT max(e.event_date) FROM timeline_events e
              WHERE e.tenant_id = c.tenant_id AND e.client_id = c.id
-               AND e.event_type IN ('communication.sent', 'ticket.created', 'ticket.replied',
-                                    'ticket.customer_replied'))",
+               AND e.event_type IN ('communication.sent', 'communication.received',
+                                    'communication.call_logged', 'ticket.created',
+                                    'ticket.replied', 'ticket.customer_replied'))",
         demo,
     )
     .await;
@@ -228,6 +232,7 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
     );
 
     tickets_are_seen_at_every_stage(&app, &owner, demo, &added).await;
+    conversations_are_there_on_every_channel(&app, &owner, demo, &added).await;
 
     let stats = app.get("/api/v1/timeline/stats?bucket=month", &owner).await;
     assert_eq!(stats.status, StatusCode::OK, "{}", stats.text);
@@ -290,6 +295,11 @@ async fn a_demo_tenant_from_before_the_data_is_filled_once_even_by_two_at_a_time
     assert_eq!(filled.len(), 1, "{a:?} {b:?}");
     assert_eq!(filled[0].clients, services::demo_data::COMPANIES);
     assert!(filled[0].tickets > 0, "{:?}", filled[0]);
+    assert!(filled[0].communications > 0, "{:?}", filled[0]);
+    assert_eq!(
+        app.count("communications", id).await,
+        filled[0].communications as i64
+    );
     assert_eq!(app.count("tickets", id).await, filled[0].tickets as i64);
     assert_eq!(
         app.count("clients", id).await,
@@ -453,4 +463,208 @@ async fn tickets_are_seen_at_every_stage(
     )
     .await;
     assert!(paused >= 5, "{paused}");
+}
+
+#[tokio::test]
+async fn a_demo_tenant_from_before_communications_gets_them_once() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let demo = demo_id(&app).await;
+    // The demo tenant as it was before the communications module: no messages, templates or
+    // channels.
+    for table in ["communications", "message_templates", "channel_settings"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE tenant_id = $1"
+        )))
+        .bind(demo)
+        .execute(&app.owner)
+        .await
+        .expect(table);
+    }
+    let clients = app.count("clients", demo).await;
+    let tickets = app.count("tickets", demo).await;
+
+    let added = seed(&app).await.added;
+    assert_eq!(added.clients, 0, "{added:?}");
+    assert_eq!(added.tickets, 0, "{added:?}");
+    assert_eq!(added.message_templates, 4, "{added:?}");
+    assert!(added.communications > 0, "{added:?}");
+    assert_eq!(
+        app.count("communications", demo).await,
+        added.communications as i64
+    );
+    assert_eq!(app.count("clients", demo).await, clients);
+    assert_eq!(app.count("tickets", demo).await, tickets);
+
+    let before = rows(&app, demo).await;
+    assert!(seed(&app).await.added.is_empty());
+    assert_eq!(rows(&app, demo).await, before);
+    app.stop().await;
+}
+
+/// The conversations a newcomer finds: the demo's templates, the e-mail channel on the local
+/// mail catcher, months of messages and calls with a share of the clients on every channel,
+/// ours sent (and reported on), the clients' answers with their sentiment.
+async fn conversations_are_there_on_every_channel(
+    app: &TestApp,
+    owner: &str,
+    demo: Uuid,
+    added: &services::demo_data::DemoCounts,
+) {
+    assert_eq!(added.message_templates, 4, "{added:?}");
+    assert_eq!(app.count("message_templates", demo).await, 4);
+    assert_eq!(
+        app.count("communications", demo).await,
+        added.communications as i64
+    );
+    assert!(added.communications >= 300, "{added:?}");
+
+    let templates = app.get("/api/v1/templates", owner).await;
+    assert_eq!(templates.status, StatusCode::OK, "{}", templates.text);
+    let templates = templates.body.as_array().expect("templates");
+    let welcome = templates
+        .iter()
+        .find(|t| t["name"] == "Bienvenida")
+        .expect("the welcome e-mail");
+    assert_eq!(welcome["channel"], "email");
+    for variable in ["clientName", "contactName", "ownerName", "today"] {
+        assert!(
+            welcome["variables"]
+                .as_array()
+                .is_some_and(|v| v.iter().any(|x| x == variable)),
+            "{variable}: {welcome}"
+        );
+    }
+    let whatsapp = templates
+        .iter()
+        .find(|t| t["channel"] == "whatsapp")
+        .expect("a WhatsApp template");
+    assert!(whatsapp["provider_name"].is_string(), "{whatsapp}");
+    assert!(whatsapp["provider_language"].is_string(), "{whatsapp}");
+    assert!(templates.iter().any(|t| t["channel"] == "sms"));
+
+    let email = app.get("/api/v1/channels/email", owner).await;
+    assert_eq!(email.status, StatusCode::OK, "{}", email.text);
+    assert_eq!(email.body["enabled"], true, "{}", email.text);
+    let settings = &email.body["settings"];
+    assert_eq!(settings["host"], "127.0.0.1", "{}", email.text);
+    assert_eq!(settings["port"], 1025, "{}", email.text);
+    assert_eq!(settings["security"], "none", "{}", email.text);
+    assert_eq!(
+        settings["from_address"], "demo@crm.localhost",
+        "{}",
+        email.text
+    );
+    for channel in ["whatsapp", "sms"] {
+        let r = app.get(&format!("/api/v1/channels/{channel}"), owner).await;
+        assert_eq!(r.body["enabled"], false, "{}", r.text);
+    }
+
+    // Every channel, both ways; ours all handed to their provider, none waiting for a worker.
+    for channel in ["email", "whatsapp", "sms", "phone"] {
+        let n = scalar(
+            app,
+            &format!(
+                "SELECT count(*) FROM communications WHERE tenant_id = $1 AND channel = '{channel}'"
+            ),
+            demo,
+        )
+        .await;
+        assert!(n >= 10, "{channel}: {n}");
+    }
+    for status in ["sent", "delivered", "read", "failed", "received", "logged"] {
+        let n = scalar(
+            app,
+            &format!(
+                "SELECT count(*) FROM communications WHERE tenant_id = $1 AND status = '{status}'"
+            ),
+            demo,
+        )
+        .await;
+        assert!(n >= 3, "{status}: {n}");
+    }
+    let odd = scalar(
+        app,
+        "SELECT count(*) FROM communications WHERE tenant_id = $1 AND (status = 'queued'
+           OR (direction = 'outbound' AND channel <> 'phone'
+               AND (provider_message_id IS NULL OR sent_at < occurred_at))
+           OR occurred_at > now() OR created_by IS NULL AND direction = 'outbound')",
+        demo,
+    )
+    .await;
+    assert_eq!(odd, 0);
+    let replied = scalar(
+        app,
+        "SELECT count(*) FROM communications WHERE tenant_id = $1 AND replied_at IS NOT NULL",
+        demo,
+    )
+    .await;
+    assert!(replied >= 20, "{replied}");
+
+    // Over months, with a share of the clients.
+    let oldest_days = scalar(
+        app,
+        "SELECT extract(day FROM now() - min(occurred_at))::bigint FROM communications WHERE tenant_id = $1",
+        demo,
+    )
+    .await;
+    assert!(oldest_days >= 150, "{oldest_days}");
+    let talked_to = scalar(
+        app,
+        "SELECT count(DISTINCT client_id) FROM communications WHERE tenant_id = $1",
+        demo,
+    )
+    .await;
+    let live = scalar(
+        app,
+        "SELECT count(*) FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL",
+        demo,
+    )
+    .await;
+    assert!(
+        talked_to * 5 >= live && talked_to * 3 <= live * 2,
+        "{talked_to} of {live}"
+    );
+
+    // The clients' answers, glad and upset, as the inbox filters them.
+    let upset = app
+        .get(
+            "/api/v1/communications?direction=inbound&sentiment_max=-0.25&limit=100",
+            owner,
+        )
+        .await;
+    assert_eq!(upset.status, StatusCode::OK, "{}", upset.text);
+    assert!(data(&upset).len() >= 10, "{}", upset.text);
+    let glad = app
+        .get(
+            "/api/v1/communications?direction=inbound&sentiment_min=0.25&limit=100",
+            owner,
+        )
+        .await;
+    assert!(data(&glad).len() >= 10, "{}", glad.text);
+    let unseen = app
+        .get("/api/v1/communications?unseen=true&limit=100", owner)
+        .await;
+    assert_eq!(unseen.status, StatusCode::OK, "{}", unseen.text);
+    let all_inbound = scalar(
+        app,
+        "SELECT count(*) FROM communications WHERE tenant_id = $1 AND direction = 'inbound'",
+        demo,
+    )
+    .await;
+    assert!(
+        !data(&unseen).is_empty() && (data(&unseen).len() as i64) < all_inbound,
+        "{}",
+        unseen.text
+    );
+    let client = data(&upset)[0]["client_id"].as_str().expect("client");
+    let thread = app
+        .get(&format!("/api/v1/clients/{client}/communications"), owner)
+        .await;
+    assert_eq!(thread.status, StatusCode::OK, "{}", thread.text);
+    assert!(
+        data(&thread).iter().any(|m| m["direction"] == "outbound"),
+        "{}",
+        thread.text
+    );
 }

@@ -141,6 +141,20 @@ async fn warnings_and_breaches_act_once_with_two_workers_and_after_a_restart() {
     .await
     .expect("count");
     assert_eq!(rows, 2, "one warning and one breach");
+    // The breach is mailed, once, to the team lead who has the ticket now.
+    let lead_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(lead)
+        .fetch_one(&app.owner)
+        .await
+        .expect("lead");
+    let mails: Vec<(String, String)> =
+        sqlx::query_as("SELECT recipient, subject FROM platform_mails WHERE kind = 'sla_breach'")
+            .fetch_all(&app.owner)
+            .await
+            .expect("outbox");
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].0, lead_email);
+    assert!(mails[0].1.contains("La máquina no arranca"), "{mails:?}");
     app.stop().await;
 }
 

@@ -119,7 +119,7 @@ async fn a_ticket_lives_its_life_on_the_timeline() {
             "contact_id": id_of(&contact),
             "category_id": category,
             "title": "El servidor está caído",
-            "description": "No funciona desde esta mañana",
+            "description": "Desde esta mañana",
             "assignee_id": agent,
             "team": "Nivel 1"
         }),
@@ -1162,4 +1162,26 @@ async fn ticket_endpoints_for_every_builtin_role() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn an_angry_ticket_is_raised_by_its_sentiment() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("tkm")).await;
+    let (client, category) = client_and_category(&app, &t).await;
+    let tk = ticket(
+        &app,
+        &t.owner_token,
+        json!({
+            "client_id": client,
+            "category_id": category,
+            "title": "El servidor está caído",
+            "description": "No funciona desde esta mañana"
+        }),
+    )
+    .await;
+    // The keyword raises it to high, the negative sentiment one step more.
+    assert_eq!(tk["priority"], "urgent", "{tk}");
+    let reason = tk["priority_reason"].as_str().expect("reason");
+    assert!(reason.contains("negative sentiment"), "{reason}");
 }

@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 const REFRESH_PREFIX: &str = "rt";
 const INVITE_PREFIX: &str = "inv";
+const RESET_PREFIX: &str = "rst";
 
 /// A session's tokens.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -254,4 +255,107 @@ pub fn new_invite(tenant: Uuid) -> (String, Vec<u8>) {
     let token = secrets::with_tenant(INVITE_PREFIX, tenant, &secrets::random_token());
     let hash = secrets::digest(&token);
     (token, hash)
+}
+
+/// Asks for a password reset of `email` in tenant `tenant` (a slug): when that is an active
+/// user, they are mailed a link to `{base}/reset-password?token=…`. Answers the same whether
+/// or not the account exists; limited per address and per account like sign-in.
+pub async fn request_password_reset(
+    state: &AppState,
+    caller: &Caller,
+    tenant: &str,
+    email: &str,
+    base: &str,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let slug = TenantSlug::parse(tenant)
+        .map_err(|e| errors.push(InvalidField::at("/tenant", e.0)))
+        .ok();
+    let email = Email::parse(email)
+        .map_err(|e| errors.push(InvalidField::at("/email", e.0)))
+        .ok();
+    let (Some(slug), Some(email), true) = (slug, email, errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    let cfg = &state.config;
+    for (key, limit) in [
+        (
+            format!("reset:ip:{}", caller.ip),
+            cfg.login_per_ip_per_minute,
+        ),
+        (
+            format!("reset:acct:{}:{}", slug.as_str(), email.as_str()),
+            cfg.login_per_account_per_minute,
+        ),
+    ] {
+        if let Verdict::Limited(retry) = state.limiter.hit(&state.redis, &key, limit).await {
+            return Err(ApiError::rate_limited(retry));
+        }
+    }
+    let tenant = db::tenants::find_by_slug(&state.db, slug.as_str())
+        .await?
+        .filter(|t| t.status == "active");
+    let Some(tenant) = tenant else {
+        return Ok(());
+    };
+    let token = secrets::with_tenant(RESET_PREFIX, tenant.id, &secrets::random_token());
+    let digest = secrets::digest(&token);
+    let query = serde_urlencoded::to_string([("token", token.as_str())]).unwrap_or_default();
+    let link = format!("{base}/reset-password?{query}");
+    let mut tx = TenantTx::begin(&state.db, tenant.id).await?;
+    let cipher = state
+        .ciphers
+        .get(&mut tx, &state.master_keys)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut scope = Scope::new(tx, Actor::system());
+    scope.actor.ip = Some(caller.ip.clone());
+    scope.actor.user_agent = caller.user_agent.clone();
+    let now = chrono::Utc::now();
+    users::password_reset::request_password_reset(
+        &mut scope,
+        &cipher,
+        email.as_str(),
+        &digest,
+        &link,
+        now,
+    )
+    .await?;
+    let (tx, _) = scope.into_parts();
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password with a reset token; every session of the user ends. 404 for a token
+/// that is unknown, used or expired; 422 for a password the rule refuses.
+pub async fn reset_password(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let (tenant, _) = secrets::split_tenant(RESET_PREFIX, token).ok_or_else(ApiError::not_found)?;
+    let digest = secrets::digest(token);
+    let now = chrono::Utc::now();
+    let mut tx = TenantTx::begin(&state.db, tenant).await?;
+    let user = {
+        let mut scope = Scope::new(tx, Actor::system());
+        let user = users::password_reset::reset_user(&mut scope, &digest, now).await?;
+        tx = scope.into_parts().0;
+        user
+    };
+    let owner = password::Owner::in_tenant(&mut tx, &user.email, &user.display_name).await?;
+    tx.rollback().await?;
+    password::check_policy(&new_password, &owner)
+        .await
+        .map_err(|e| ApiError::field("/password", e))?;
+    let hash = password::hash(new_password)
+        .await
+        .map_err(ApiError::internal)?;
+    let tx = TenantTx::begin(&state.db, tenant).await?;
+    let mut scope = caller.scope(tx, user.id);
+    users::password_reset::reset_password(&mut scope, &digest, &hash, now).await?;
+    let (tx, _) = scope.into_parts();
+    tx.commit().await?;
+    Ok(())
 }

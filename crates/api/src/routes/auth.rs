@@ -21,6 +21,62 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(accept_invite))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(reset_password))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    /// The tenant's slug.
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9-]{1,62}$")]
+    pub tenant: String,
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+}
+
+/// Asks for a password reset: when the e-mail is an active user's in the tenant, a one-time
+/// link valid for an hour is mailed to it. The answer is the same whether or not the account
+/// exists.
+#[utoipa::path(post, path = "/password-reset", tag = "auth", request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Accepted: a link is mailed if the account exists"),
+        (status = 429, description = "Too many requests for this account or from this address (`rate-limited`).")))]
+async fn request_password_reset(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<PasswordResetRequest>,
+) -> ApiResult<StatusCode> {
+    let base = crate::http::public_base(&state, &headers);
+    sessions::request_password_reset(&state, &caller, &body.tenant, &body.email, &base).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirm {
+    /// The token of the mailed link.
+    pub token: String,
+    /// 10-256 characters and hard to guess (not common, breached or made of the user's or
+    /// tenant's names).
+    #[schema(pattern = r"\S", min_length = 10, max_length = 256)]
+    pub password: String,
+}
+
+/// Sets a new password with the token of a reset link (once, within the hour); every session
+/// of the user ends.
+#[utoipa::path(post, path = "/password-reset/confirm", tag = "auth", request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "The password is changed; sign in with it"),
+        (status = 404, description = "No valid reset link has this token (unknown, used or expired)")))]
+async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<PasswordResetConfirm>,
+) -> ApiResult<StatusCode> {
+    sessions::reset_password(&state, &caller, &body.token, body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use services::Page;
+use services::communications::kpis::ClientConversation;
 use services::communications::{CommunicationOut, CommunicationQuery, NewMessage};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,6 +25,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_communication))
         .routes(routes!(mark_seen))
         .routes(routes!(client_communications, send_communication))
+        .routes(routes!(client_conversation))
+}
+
+/// A client's conversation in brief: the channel it writes on most and, month by month over
+/// the last year, its messages and the mean sentiment of its own.
+#[utoipa::path(get, path = "/clients/{id}/communications/summary", tag = "communications",
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!("communications.view"))),
+    params(("id" = Uuid, Path, description = "The client")),
+    responses(
+        (status = 200, description = "The summary", body = ClientConversation),
+        (status = 404, description = "No such client")))]
+async fn client_conversation(
+    mut ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<ApiJson<ClientConversation>> {
+    ctx.require("communications.view").await?;
+    let id = parse_id(&id)?;
+    let out = services::communications::kpis::client_conversation(&mut ctx, id).await?;
+    ctx.done();
+    Ok(ApiJson(out))
 }
 
 /// Sends a message to a client on `email`, `whatsapp` or `sms` (written, or from a template

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use serde::Deserialize;
+use services::communications::kpis::CommunicationKpis;
 use services::kpis::{self, ClientKpis, DEFAULT_ACTIVE_DAYS, KpiParams, MAX_ACTIVE_DAYS};
 use services::tickets_kpis::{self, SupportKpiParams, SupportKpis};
 use utoipa::IntoParams;
@@ -19,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(client_kpis))
         .routes(routes!(support_kpis))
+        .routes(routes!(communication_kpis))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -91,6 +93,25 @@ async fn support_kpis(
     ctx.require("tickets.view").await?;
     let params = SupportKpiParams::parse(q.from.as_deref(), q.to.as_deref(), Utc::now())?;
     let out = tickets_kpis::support_kpis(&mut ctx, &params).await?;
+    ctx.done();
+    Ok(ApiJson(out))
+}
+
+/// Communications KPIs for a period: messages per channel and per day (or week, beyond 62
+/// days) in the tenant's time zone, the engagement of what was sent (opened, clicked, replied),
+/// the clients' mean reply time and the team's mean response time, and the channel clients
+/// wrote on most.
+#[utoipa::path(get, path = "/kpis/communications", tag = "kpis", security(("bearer" = [])),
+    extensions(("x-permission" = json!("communications.view"))),
+    params(SupportKpiQuery),
+    responses((status = 200, description = "The communications KPIs of the period", body = CommunicationKpis)))]
+async fn communication_kpis(
+    mut ctx: Ctx,
+    ApiQuery(q): ApiQuery<SupportKpiQuery>,
+) -> ApiResult<ApiJson<CommunicationKpis>> {
+    ctx.require("communications.view").await?;
+    let params = KpiParams::parse(q.from.as_deref(), q.to.as_deref(), None, Utc::now())?;
+    let out = services::communications::kpis::communication_kpis(&mut ctx, &params).await?;
     ctx.done();
     Ok(ApiJson(out))
 }

@@ -60,7 +60,7 @@ impl ToSchema for NewTemplate {
 #[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
     /// Only the templates of this channel.
-    #[param(schema_with = services::communications::schema::channel_param)]
+    #[param(schema_with = services::communications::schema::template_channel_param)]
     pub channel: Option<String>,
 }
 
@@ -144,6 +144,7 @@ async fn update_template(
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such template"),
+        (status = 409, description = "Messages written from it wait to be sent (`template-in-use`)."),
         (status = 412, description = IF_MATCH_FAILED)))]
 async fn delete_template(
     mut ctx: Ctx,

@@ -23,7 +23,9 @@ pub mod tenant;
 pub mod ticket_categories;
 pub mod tickets;
 pub mod timeline;
+pub mod tracking;
 pub mod users;
+pub mod webhooks;
 
 use crate::http::ApiError;
 

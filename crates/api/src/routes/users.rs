@@ -1,6 +1,6 @@
 //! Users of the tenant: invite, list, read, change (name, status, roles), delete.
 
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,9 @@ pub struct InvitedUser {
         (status = 403, description = "Handing out a role with a permission the caller does not hold (`forbidden`)."),
         (status = 409, description = "A user with this e-mail exists (`email-taken`).")))]
 async fn invite_user(
+    State(state): State<AppState>,
     mut ctx: Ctx,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<InviteUser>,
 ) -> ApiResult<impl IntoResponse> {
     ctx.require("users.manage").await?;
@@ -99,7 +101,9 @@ async fn invite_user(
         roles: body.roles,
         sign_in,
     };
-    let user = users::invite(&mut ctx, input).await?;
+    let link = invitation_link(&state, &headers, invite_token.as_deref());
+    let cipher = super::clients::cipher(&state, &mut ctx).await?;
+    let user = users::invite_and_mail(&mut ctx, &cipher, input, &link).await?;
     ctx.commit().await?;
     let location = header::HeaderValue::from_str(&format!("/api/v1/users/{}", user.value.id))
         .map_err(ApiError::internal)?;
@@ -114,6 +118,20 @@ async fn invite_user(
             invite_token,
         }),
     ))
+}
+
+/// The console's page for accepting the invitation with `token`.
+fn invitation_link(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    token: Option<&str>,
+) -> String {
+    let query =
+        serde_urlencoded::to_string([("token", token.unwrap_or_default())]).unwrap_or_default();
+    format!(
+        "{}/invitation?{query}",
+        crate::http::public_base(state, headers)
+    )
 }
 
 /// One user, with its `ETag`.

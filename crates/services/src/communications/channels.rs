@@ -56,6 +56,10 @@ pub struct ChannelInput {
     /// E-mail: the sender's name.
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub from_name: Option<String>,
+    /// E-mail (secret): the Mailgun webhook signing key that signs inbound e-mail forwarded to
+    /// `/api/v1/webhooks/mailgun/{tenant_id}`; none: no inbound e-mail.
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
+    pub inbound_signing_key: Option<String>,
     /// WhatsApp: the business number's id in the Cloud API.
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub phone_number_id: Option<String>,
@@ -128,6 +132,7 @@ fn members(channel: Channel) -> &'static [(&'static str, bool)] {
             ("password", true),
             ("from_address", false),
             ("from_name", false),
+            ("inbound_signing_key", true),
         ],
         Channel::Whatsapp => &[
             ("phone_number_id", false),
@@ -169,6 +174,7 @@ impl ChannelInput {
             ("password", &self.password),
             ("from_address", &self.from_address),
             ("from_name", &self.from_name),
+            ("inbound_signing_key", &self.inbound_signing_key),
             ("phone_number_id", &self.phone_number_id),
             ("access_token", &self.access_token),
             ("app_secret", &self.app_secret),
@@ -275,9 +281,10 @@ fn channel_out(
     secrets: &Map<String, Value>,
 ) -> ChannelOut {
     let webhook_path = match channel {
+        Channel::Email => Some("/api/v1/webhooks/mailgun/{tenant_id}".to_owned()),
         Channel::Whatsapp => Some("/api/v1/webhooks/whatsapp/{tenant_id}".to_owned()),
         Channel::Sms => Some("/api/v1/webhooks/twilio/{tenant_id}/messages".to_owned()),
-        _ => None,
+        Channel::Phone => None,
     };
     let settings = match row.as_ref().map(|r| &r.settings) {
         Some(Value::Object(m)) => m.clone(),
@@ -416,6 +423,15 @@ pub struct Platform {
     pub sms_base_url: String,
     /// How long one SMTP delivery may take.
     pub smtp_timeout: Duration,
+    /// The API's public address (`CRM_PUBLIC_URL`): SMS are sent asking Twilio to report
+    /// their status there. None: no status callbacks.
+    pub public_url: Option<String>,
+    /// The platform's own SMTP server and sender (`CRM_SMTP_*`), for invitations and password
+    /// resets. None: those mails fail with the reason.
+    pub smtp: Option<SmtpSettings>,
+    /// Whether tenants' SMTP hosts may resolve to internal addresses (`CRM_ALLOW_INTERNAL_SMTP`;
+    /// for a local mail catcher, never in production).
+    pub allow_internal_smtp: bool,
 }
 
 impl Default for Platform {
@@ -424,6 +440,9 @@ impl Default for Platform {
             whatsapp_base_url: integrations::whatsapp::DEFAULT_BASE_URL.to_owned(),
             sms_base_url: integrations::sms::DEFAULT_BASE_URL.to_owned(),
             smtp_timeout: Duration::from_secs(30),
+            public_url: None,
+            smtp: None,
+            allow_internal_smtp: false,
         }
     }
 }

@@ -21,6 +21,7 @@ use db::crypto::TenantCipher;
 use domain::EventType;
 use domain::communications::{Channel, MAX_DELIVERY_ATTEMPTS, MessageStatus};
 use integrations::DeliveryError;
+use integrations::mail::public_host::check_public_host;
 use integrations::mail::{MailTransport, OutgoingMail, message_id_for};
 use integrations::sms::SmsApi;
 use integrations::whatsapp::{WhatsAppApi, WhatsAppMessage};
@@ -62,6 +63,11 @@ pub struct Attempt {
     previous_unknown: bool,
     started_at: DateTime<Utc>,
     whatsapp_template: Option<(String, String, Vec<String>)>,
+    /// Where the provider reports the message's status, when it takes such a URL.
+    status_callback: Option<String>,
+    /// An e-mail's HTML with its tracking image and redirect links, when the API's public
+    /// address is known.
+    tracked_html: Option<String>,
 }
 
 /// How the delivery ended.
@@ -117,13 +123,41 @@ pub async fn prepare(
         _ => None,
     };
     db::communications::begin_attempt(&mut scope.tx, id, started_at).await?;
+    let tracked_html = tracked_html(&row, cipher, scope.tenant(), platform);
     Ok(Step::Send(Box::new(Attempt {
+        tracked_html,
         previous_unknown: row.attempt_started_at.is_some(),
         message: row,
         sender,
         started_at,
         whatsapp_template,
+        status_callback: platform.public_url.as_ref().map(|base| {
+            let base = base.trim_end_matches('/');
+            format!("{base}/api/v1/webhooks/twilio/{}/status", scope.tenant())
+        }),
     })))
+}
+
+/// An e-mail's HTML part with its engagement tracking (see `super::tracking`).
+fn tracked_html(
+    row: &CommunicationRow,
+    cipher: &TenantCipher,
+    tenant: Uuid,
+    platform: &Platform,
+) -> Option<String> {
+    let html = row.body_html.as_deref()?;
+    let base = platform
+        .public_url
+        .as_deref()?
+        .trim_end_matches('/')
+        .to_owned();
+    let tracker = super::tracking::Tracker {
+        cipher,
+        base,
+        tenant,
+        message: row.id,
+    };
+    Some(tracker.apply(html))
 }
 
 /// The approved WhatsApp template a message was written from, with its parameters.
@@ -153,6 +187,9 @@ impl Attempt {
         let m = &self.message;
         match &self.sender {
             Sender::Email(settings) => {
+                if !providers.platform.allow_internal_smtp {
+                    check_public_host(&settings.host, settings.port).await?;
+                }
                 let domain = settings
                     .from_address
                     .rsplit('@')
@@ -164,7 +201,7 @@ impl Attempt {
                     to_name: None,
                     subject: m.subject.clone(),
                     text: m.body.clone(),
-                    html: m.body_html.clone(),
+                    html: self.tracked_html.clone().or_else(|| m.body_html.clone()),
                     in_reply_to: None,
                     references: Vec::new(),
                 };
@@ -203,7 +240,12 @@ impl Attempt {
                 }
                 let sid = providers
                     .sms
-                    .send(settings, &m.counterpart, &m.body, None)
+                    .send(
+                        settings,
+                        &m.counterpart,
+                        &m.body,
+                        self.status_callback.as_deref(),
+                    )
                     .await?;
                 Ok(Some(sid))
             }
@@ -246,7 +288,9 @@ pub async fn settle(
             Ok(Outcome::Failed(reason))
         }
         Err(e) => {
-            if !e.maybe_sent() {
+            // An earlier attempt whose outcome is unknown stays unknown when this one sent
+            // nothing (a failed lookup included): the next attempt must still check first.
+            if !e.maybe_sent() && !attempt.previous_unknown {
                 db::communications::end_attempt_unsent(&mut scope.tx, id, e.reason()).await?;
             }
             let _ = attempt.started_at;
@@ -282,7 +326,7 @@ async fn fail(
 }
 
 /// Records a delivery change on the client's timeline.
-async fn record(
+pub(super) async fn record(
     scope: &mut Scope,
     row: &CommunicationRow,
     kind: EventType,

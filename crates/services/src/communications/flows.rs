@@ -120,7 +120,12 @@ async fn store(
         created_by: scope.user_id(),
         occurred_at,
     };
-    let row = db::communications::insert(&mut scope.tx, &new).await?;
+    let mut row = db::communications::insert(&mut scope.tx, &new).await?;
+    if call.is_some() && row.direction == Direction::Inbound.as_str() {
+        // A call is logged by whoever took it: nobody has to read it in the inbox.
+        db::communications::mark_seen(&mut scope.tx, &[id], now).await?;
+        row.seen_at = Some(now);
+    }
     let (kind, description) = match call {
         Some(c) => (
             EventType::CommunicationCallLogged,

@@ -10,13 +10,17 @@
 
 pub mod channels;
 pub mod delivery;
+pub(crate) mod demo;
 mod flows;
+pub mod inbound;
 mod input;
+pub mod kpis;
 mod list;
 mod output;
 #[cfg(feature = "openapi")]
 pub mod schema;
 pub mod templates;
+pub mod tracking;
 mod values;
 
 pub use flows::{get, mark_seen, send, send_at};

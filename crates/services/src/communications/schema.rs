@@ -81,3 +81,13 @@ pub fn sentiment() -> Object {
         .maximum(Some(1.0))
         .build()
 }
+
+/// A channel or `null`.
+pub fn channel_or_null() -> Schema {
+    one_of_or_null(channels())
+}
+
+/// `?channel=` of the template list.
+pub fn template_channel_param() -> Object {
+    one_of(template_channels()).build()
+}

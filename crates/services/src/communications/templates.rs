@@ -115,18 +115,42 @@ impl Rendered {
 }
 
 /// Plain text as HTML: every character escaped, blank lines between paragraphs, line breaks
-/// kept.
+/// kept, and `http(s)://` addresses made links.
 pub fn text_to_html(text: &str) -> String {
     let paragraphs: Vec<String> = text
         .split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", html_escape(p).replace('\n', "<br>\n")))
+        .map(|p| format!("<p>{}</p>", linked(&html_escape(p)).replace('\n', "<br>\n")))
         .collect();
     format!(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">{}</body></html>",
         paragraphs.join("\n")
     )
+}
+
+/// Escaped text with each `http://` or `https://` address (up to a space or the end) made a
+/// link to itself.
+fn linked(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped;
+    loop {
+        let at = match (rest.find("https://"), rest.find("http://")) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => match a.or(b) {
+                Some(x) => x,
+                None => break,
+            },
+        };
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let len = tail.find(char::is_whitespace).unwrap_or(tail.len());
+        let url = tail[..len].trim_end_matches(['.', ',', ')', ';', ':']);
+        out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+        rest = &tail[url.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn template_out(row: TemplateRow, variables: Vec<String>) -> Versioned<TemplateOut> {
@@ -194,8 +218,14 @@ pub async fn get(scope: &mut Scope, id: Uuid) -> Result<Versioned<TemplateOut>> 
 
 /// Every template of the tenant, by name; of one channel when `channel` is given.
 pub async fn list(scope: &mut Scope, channel: Option<&str>) -> Result<Vec<TemplateOut>> {
-    if let Some(c) = channel {
-        Channel::parse(c).map_err(|e| Error::Invalid(vec![InvalidField::query("channel", e.0)]))?;
+    if let Some(c) = channel
+        && !matches!(
+            Channel::parse(c),
+            Ok(Channel::Email | Channel::Whatsapp | Channel::Sms)
+        )
+    {
+        let why = "must be one of: email, whatsapp, sms";
+        return Err(Error::Invalid(vec![InvalidField::query("channel", why)]));
     }
     let keys = custom_keys(scope).await?;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -425,6 +455,14 @@ pub async fn delete(scope: &mut Scope, id: Uuid, expected: &Expected) -> Result<
         .await?
         .ok_or(Error::NotFound)?;
     expected.check(current.version)?;
+    if db::communications::queued_with_template(&mut scope.tx, id).await? > 0 {
+        // A queued WhatsApp message is sent as the approved template it names.
+        return Err(Error::conflict(
+            "template-in-use",
+            "Messages written from this template are still waiting to be sent; delete it once \
+             they are sent.",
+        ));
+    }
     db::message_templates::delete(&mut scope.tx, id).await?;
     scope
         .record(
@@ -508,6 +546,22 @@ mod tests {
         assert!(html.contains("<p>Hola &lt;b&gt;Ana&lt;/b&gt; &amp; co<br>\nline two</p>"));
         assert!(html.contains("<p>second</p>"));
         assert!(!html.contains("<b>"));
+    }
+
+    #[test]
+    fn web_addresses_become_links_and_stay_escaped() {
+        let html = text_to_html("See https://shop.example/a?x=1&y=2. Or http://b.example");
+        assert!(
+            html.contains(
+                "<a href=\"https://shop.example/a?x=1&amp;y=2\">https://shop.example/a?x=1&amp;y=2</a>."
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"http://b.example\">http://b.example</a>"),
+            "{html}"
+        );
+        assert!(!text_to_html("javascript:alert(1)").contains("href"));
     }
 
     #[test]

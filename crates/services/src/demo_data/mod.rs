@@ -4,9 +4,11 @@
 //! companies on every machine) and written through the same flows as a user's changes, in one
 //! transaction. A tenant that holds clients, or the demo's first custom field, is left as it is,
 //! so seeding again adds nothing. A later module adds its own records here, in [`fill`]: the
-//! help desk (`tickets`) is added once to a tenant without ticket categories, so a demo tenant
-//! filled before tickets existed gets them too.
+//! help desk (`tickets`) is added once to a tenant without ticket categories, and the
+//! communications (`communications`) once to a tenant without message templates, so a demo
+//! tenant filled before they existed gets them too.
 
+mod communications;
 mod company;
 mod dice;
 mod story;
@@ -49,6 +51,9 @@ pub struct DemoCounts {
     pub tickets: usize,
     /// Their public replies, internal notes and customer messages.
     pub ticket_comments: usize,
+    /// Messages to and from clients on every channel, and logged calls.
+    pub communications: usize,
+    pub message_templates: usize,
 }
 
 impl DemoCounts {
@@ -63,7 +68,8 @@ impl std::fmt::Display for DemoCounts {
         write!(
             f,
             "{} clients and leads ({} converted today, {} deleted), {} contacts, {} custom fields \
-             and {} events of history; {} tickets with {} comments",
+             and {} events of history; {} tickets with {} comments; {} messages and calls, {} \
+             message templates",
             self.clients,
             self.converted,
             self.deleted,
@@ -71,14 +77,16 @@ impl std::fmt::Display for DemoCounts {
             self.custom_fields,
             self.history_events,
             self.tickets,
-            self.ticket_comments
+            self.ticket_comments,
+            self.communications,
+            self.message_templates
         )
     }
 }
 
 /// Gives the tenant (the demo tenant) its companies, unless it holds clients or the demo's
-/// custom fields already, and its help desk, unless it has ticket categories; returns what was
-/// added.
+/// custom fields already, its help desk, unless it has ticket categories, and its
+/// conversations with clients, unless it has message templates; returns what was added.
 pub async fn fill(pool: &PgPool, master: &MasterKeys, tenant_id: Uuid) -> Result<DemoCounts> {
     let mut scope = Scope::new(TenantTx::begin(pool, tenant_id).await?, Actor::system());
     let now = Utc::now();
@@ -94,6 +102,12 @@ pub async fn fill(pool: &PgPool, master: &MasterKeys, tenant_id: Uuid) -> Result
         && !tickets::add(&mut scope, &owners, now, &mut counts).await?
     {
         return Ok(DemoCounts::default());
+    }
+    if !communications::filled_already(&mut scope).await? {
+        let cipher = db::crypto::tenant_cipher(&mut scope.tx, master).await?;
+        if !communications::add(&mut scope, &cipher, &owners, now, &mut counts).await? {
+            return Ok(DemoCounts::default());
+        }
     }
     if counts.is_empty() {
         scope.done();
@@ -249,13 +263,16 @@ mod tests {
             history_events: 3000,
             tickets: 60,
             ticket_comments: 200,
+            communications: 700,
+            message_templates: 4,
         };
         assert!(!counts.is_empty());
         assert!(DemoCounts::default().is_empty());
         assert_eq!(
             counts.to_string(),
             "300 clients and leads (30 converted today, 12 deleted), 550 contacts, 4 custom \
-             fields and 3000 events of history; 60 tickets with 200 comments"
+             fields and 3000 events of history; 60 tickets with 200 comments; 700 messages and \
+             calls, 4 message templates"
         );
     }
 }

@@ -70,11 +70,11 @@ fn suggested(
     suggest_priority(&PriorityInputs {
         category_default,
         client_tier: tier,
-        // Proposals, the pipeline and the sentiment scorer join once their modules exist.
+        // Proposals and the pipeline join once their modules exist.
         has_open_proposals: false,
         pipeline_value_cents: None,
         text: &text,
-        sentiment: None,
+        sentiment: Some(f64::from(domain::sentiment::score(&text))),
     })
 }
 

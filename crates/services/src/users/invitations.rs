@@ -82,6 +82,26 @@ pub async fn invite(scope: &mut Scope, input: NewUser) -> Result<Versioned<UserO
     Ok(out)
 }
 
+/// [`invite`], and for an invitation the mail that brings the invitee its `link` (the
+/// console's page for choosing a password, with the token), queued in the same transaction.
+pub async fn invite_and_mail(
+    scope: &mut Scope,
+    cipher: &db::crypto::TenantCipher,
+    input: NewUser,
+    link: &str,
+) -> Result<Versioned<UserOut>> {
+    let invited = matches!(input.sign_in, SignIn::Invitation(_));
+    let user = invite(scope, input).await?;
+    if invited {
+        let (tenant, locale) = crate::platform_mail::tenant_voice(scope).await?;
+        let letter =
+            crate::platform_mail::invitation(locale, &tenant, &user.value.display_name, link);
+        let kind = crate::platform_mail::MailKind::Invitation;
+        crate::platform_mail::queue(scope, cipher, kind, &user.value.email, &letter).await?;
+    }
+    Ok(user)
+}
+
 /// Accepts the invitation whose token has `invite_digest`: the user gets the password
 /// (already judged and hashed) and becomes active. Returns the user; not found when no
 /// invitation is open under that token.

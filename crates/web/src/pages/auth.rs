@@ -53,7 +53,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn locale(headers: &HeaderMap) -> Locale {
+pub(super) fn locale(headers: &HeaderMap) -> Locale {
     Locale::from_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)

@@ -284,8 +284,13 @@ pub async fn show(
         ]
         .iter()
         .map(|t| {
-            let link = (*t == "tickets" && page.can("tickets.view"))
-                .then(|| format!("/tickets?client_id={id}"));
+            let link = match *t {
+                "tickets" if page.can("tickets.view") => Some(format!("/tickets?client_id={id}")),
+                "communications" if page.can("communications.view") => {
+                    Some(format!("/clients/{id}/communications"))
+                }
+                _ => None,
+            };
             (locale.t(&format!("tab-{t}")), link)
         })
         .collect(),

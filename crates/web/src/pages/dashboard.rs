@@ -107,10 +107,10 @@ async fn support_kpis(
 const WEEKS: i64 = 12;
 
 /// One KPI card; `key` names it for the live updates (a field of the KPI answer).
-struct KpiCard {
-    key: &'static str,
-    label: String,
-    value: String,
+pub(super) struct KpiCard {
+    pub(super) key: &'static str,
+    pub(super) label: String,
+    pub(super) value: String,
 }
 
 fn cards(kpis: &ClientKpis, locale: crate::i18n::Locale) -> Vec<KpiCard> {
@@ -146,7 +146,7 @@ fn chart_percent(rate: Option<f64>) -> Option<f64> {
 }
 
 /// A number with one decimal in the locale's way: 4,3 or 4.3.
-fn one_decimal(x: f64, locale: Locale) -> String {
+pub(super) fn one_decimal(x: f64, locale: Locale) -> String {
     let text = format!("{x:.1}");
     match locale {
         Locale::Es => text.replace('.', ","),
@@ -204,6 +204,7 @@ struct Dashboard {
     recent: Vec<TimelineEvent>,
     can_timeline: bool,
     support: Option<SupportRow>,
+    communications: Option<super::dashboard_communications::CommunicationsRow>,
 }
 
 /// `GET /`
@@ -225,6 +226,17 @@ pub async fn show(State(ws): State<WebState>, mut page: Page) -> PageResult {
     let support = if page.can("tickets.view") {
         let kpis = support_kpis(&mut page, &ws.weekly_counts).await?;
         Some(support_row(&kpis, page.locale))
+    } else {
+        None
+    };
+    let communications = if page.can("communications.view") {
+        let period = KpiParams::defaults(Utc::now());
+        let kpis =
+            services::communications::kpis::communication_kpis(&mut page.ctx, &period).await?;
+        Some(super::dashboard_communications::communications_row(
+            &kpis,
+            page.locale,
+        ))
     } else {
         None
     };
@@ -277,6 +289,7 @@ pub async fn show(State(ws): State<WebState>, mut page: Page) -> PageResult {
         recent,
         can_timeline,
         support,
+        communications,
     };
     page.ctx.done();
     Ok(html(&body))

@@ -114,8 +114,13 @@ struct InvitedPage {
     link: String,
 }
 
-/// `POST /admin/users`: invites a user; the answer shows the invitation link, once.
-pub async fn invite(mut page: Page, Form(fields): Form<Fields>) -> PageResult {
+/// `POST /admin/users`: invites a user, who is mailed the invitation link; the answer also
+/// shows it, once (for an invitee the platform's mail cannot reach).
+pub async fn invite(
+    mut page: Page,
+    headers: axum::http::HeaderMap,
+    Form(fields): Form<Fields>,
+) -> PageResult {
     page.require("users.manage").await?;
     let roles = role_choices(&mut page).await?;
     let form = Invitee {
@@ -130,12 +135,15 @@ pub async fn invite(mut page: Page, Form(fields): Form<Fields>) -> PageResult {
         roles: form.roles.clone(),
         sign_in: SignIn::Invitation(digest),
     };
-    match services::users::invite(&mut page.ctx, input).await {
+    let link = format!("/invitation?{}", query_of("token", &token));
+    let mailed_link = format!("{}{link}", api::http::public_base(&page.app, &headers));
+    let cipher = page.cipher().await?;
+    match services::users::invite_and_mail(&mut page.ctx, &cipher, input, &mailed_link).await {
         Ok(user) => {
             let body = InvitedPage {
                 c: Chrome::new(&page, "users", "admin-invited-title"),
                 user: user.value,
-                link: format!("/invitation?{}", query_of("token", &token)),
+                link,
             };
             page.ctx.commit().await?;
             Ok(html(&body))
