@@ -30,7 +30,9 @@ impl BusinessCalendar {
         if seconds <= 0 {
             return Some(start);
         }
-        let mut left = seconds;
+        // Kept as a duration, not whole seconds: a start between two seconds must not lose its
+        // fraction at each span it crosses.
+        let mut left = TimeDelta::try_seconds(seconds)?;
         // A day's spans never start before its local midnight, so the day before is enough.
         let mut day = self.local_date(start).pred_opt()?;
         for _ in 0..HORIZON_DAYS {
@@ -39,9 +41,9 @@ impl BusinessCalendar {
                 if to <= from {
                     continue;
                 }
-                let length = (to - from).num_seconds();
+                let length = to - from;
                 if left <= length {
-                    return from.checked_add_signed(TimeDelta::seconds(left));
+                    return from.checked_add_signed(left);
                 }
                 left -= length;
             }
@@ -59,12 +61,12 @@ impl BusinessCalendar {
         let Some(mut day) = self.local_date(a).pred_opt() else {
             return 0;
         };
-        let mut total = 0;
+        let mut total = TimeDelta::zero();
         while day <= last {
             for (from, to) in self.spans(day) {
                 let (from, to) = (from.max(a), to.min(b));
                 if from < to {
-                    total += (to - from).num_seconds();
+                    total += to - from;
                 }
             }
             match day.succ_opt() {
@@ -72,7 +74,7 @@ impl BusinessCalendar {
                 None => break,
             }
         }
-        total
+        total.num_seconds()
     }
 
     fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
@@ -114,6 +116,17 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_start_between_seconds_keeps_its_fraction_across_midnight() {
+        let always = BusinessCalendar::always();
+        let start = DateTime::parse_from_rfc3339("2026-12-06T19:05:09.573614Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let due = always.add_business(start, 600).expect("due");
+        assert_eq!(due - start, TimeDelta::minutes(600));
+        assert_eq!(always.business_minutes_between(start, due), 600);
+    }
 
     /// Europe/Madrid, Monday to Friday 09:00-14:00 and 15:00-18:00, Christmas off.
     fn office() -> BusinessCalendar {
