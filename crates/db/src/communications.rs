@@ -519,3 +519,22 @@ pub async fn queued_with_template(
     .fetch_one(tx.conn())
     .await
 }
+
+/// The client's latest e-mail to the tenant (its id and Message-ID): what a new e-mail to the
+/// client answers, for the threading headers.
+#[tracing::instrument(skip(tx))]
+pub async fn latest_inbound_email(
+    tx: &mut TenantTx,
+    client_id: Uuid,
+) -> Result<Option<(Uuid, String)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT id, provider_message_id AS "provider_message_id!" FROM communications
+            WHERE client_id = $1 AND channel = 'email' AND direction = 'inbound'
+              AND provider_message_id IS NOT NULL
+            ORDER BY occurred_at DESC LIMIT 1"#,
+        client_id
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(row.map(|r| (r.id, r.provider_message_id)))
+}

@@ -471,8 +471,9 @@ async fn post_mailgun(
 async fn an_inbound_email_threads_onto_the_message_it_answers() {
     let app = spawn_app().await;
     let t = app.tenant(&slug("mg")).await;
+    let smtp = tests::smtp_server::SmtpServer::start().await;
     let email = json!({
-        "enabled": true, "host": "127.0.0.1", "port": 2525, "security": "none",
+        "enabled": true, "host": "127.0.0.1", "port": smtp.port, "security": "none",
         "from_address": "ventas@acme.example", "inbound_signing_key": SIGNING_KEY
     });
     let r = app
@@ -541,6 +542,22 @@ async fn an_inbound_email_threads_onto_the_message_it_answers() {
         .get(&format!("/api/v1/communications/{ours}"), &t.owner_token)
         .await;
     assert!(answered.body["replied_at"].is_string(), "{}", answered.text);
+
+    // Our answer threads onto the client's reply.
+    let again = app
+        .post(
+            &format!("/api/v1/clients/{client}/communications"),
+            &t.owner_token,
+            json!({ "channel": "email", "subject": "Re: Propuesta", "body": "Gracias a ustedes." }),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    app.drain_jobs().await;
+    let mails = smtp.received();
+    let last = mails.last().expect("sent");
+    let headers = tests::mail_message::Entity::parse(&last.data);
+    assert_eq!(headers.header("in-reply-to"), "<reply-1@gmail.example>");
+    assert_eq!(headers.header("references"), "<reply-1@gmail.example>");
 }
 
 #[tokio::test]

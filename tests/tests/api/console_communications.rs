@@ -681,3 +681,19 @@ async fn the_dashboard_shows_the_communications_of_the_last_30_days() {
         "{chart}"
     );
 }
+
+#[tokio::test]
+async fn the_clients_tab_shows_its_sentiment_trend_and_preferred_channel() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("cct")).await;
+    let d = desk(&app, &t, "Acme Tendencia").await;
+    let browser = Browser::new(&app, Some(&t.owner_token));
+    let (status, page, _) = browser
+        .get(&format!("/clients/{}/communications", d.client))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-sentiment-trend"), "{page}");
+    assert!(page.contains("data-preferred-channel>E-mail<"), "{page}");
+    // The desk's inbound e-mail scored -0.3: this month's mean.
+    assert!(page.contains("-0.3"), "{page}");
+}

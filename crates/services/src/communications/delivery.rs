@@ -68,6 +68,8 @@ pub struct Attempt {
     /// An e-mail's HTML with its tracking image and redirect links, when the API's public
     /// address is known.
     tracked_html: Option<String>,
+    /// The Message-ID of the client's e-mail this one answers (`In-Reply-To`, `References`).
+    answers: Option<String>,
 }
 
 /// How the delivery ended.
@@ -124,8 +126,15 @@ pub async fn prepare(
     };
     db::communications::begin_attempt(&mut scope.tx, id, started_at).await?;
     let tracked_html = tracked_html(&row, cipher, scope.tenant(), platform);
+    let answers = match row.reply_to_id.filter(|_| channel == Channel::Email) {
+        Some(id) => db::communications::get(&mut scope.tx, id)
+            .await?
+            .and_then(|m| m.provider_message_id),
+        None => None,
+    };
     Ok(Step::Send(Box::new(Attempt {
         tracked_html,
+        answers,
         previous_unknown: row.attempt_started_at.is_some(),
         message: row,
         sender,
@@ -202,8 +211,8 @@ impl Attempt {
                     subject: m.subject.clone(),
                     text: m.body.clone(),
                     html: self.tracked_html.clone().or_else(|| m.body_html.clone()),
-                    in_reply_to: None,
-                    references: Vec::new(),
+                    in_reply_to: self.answers.clone(),
+                    references: self.answers.iter().cloned().collect(),
                 };
                 providers.mail.send(settings, &mail).await?;
                 Ok(Some(mail.message_id))

@@ -97,6 +97,13 @@ async fn store(
         MessageStatus::Queued
     };
     let occurred_at = call.and_then(|c| c.occurred_at).unwrap_or(now);
+    // An e-mail answers the client's latest e-mail, so mail clients thread them together.
+    let reply_to_id = match draft.channel {
+        Channel::Email => db::communications::latest_inbound_email(&mut scope.tx, client.id)
+            .await?
+            .map(|(id, _)| id),
+        _ => None,
+    };
     let sentiment =
         (!message.body.trim().is_empty()).then(|| domain::sentiment::score(&message.body));
     let new = NewCommunication {
@@ -113,7 +120,7 @@ async fn store(
         status: status.as_str(),
         message_key: id.to_string(),
         provider_message_id: None,
-        reply_to_id: None,
+        reply_to_id,
         duration_seconds: call.map(|c| c.duration_seconds),
         outcome: call.map(|c| c.outcome.as_str()),
         sentiment_score: sentiment,

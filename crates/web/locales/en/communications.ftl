@@ -132,3 +132,6 @@ channel-field-verify_token = Webhook verify token
 channel-field-account_sid = Account SID
 channel-field-auth_token = Auth token
 channel-field-from = Sender number or Messaging Service SID
+comm-sentiment-trend = The client's sentiment trend (12 months)
+comm-sentiment-series = Mean sentiment of their messages (-1 to 1)
+comm-preferred-channel = Preferred channel

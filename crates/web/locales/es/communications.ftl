@@ -133,3 +133,6 @@ channel-field-verify_token = Token de verificación del webhook
 channel-field-account_sid = Account SID
 channel-field-auth_token = Auth token
 channel-field-from = Número remitente o SID del Messaging Service
+comm-sentiment-trend = Tendencia del sentimiento del cliente (12 meses)
+comm-sentiment-series = Sentimiento medio de sus mensajes (-1 a 1)
+comm-preferred-channel = Canal preferido

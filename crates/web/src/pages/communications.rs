@@ -90,6 +90,39 @@ pub(super) struct ConversationPage {
     /// The forms, for a user who may send.
     compose: Option<Compose>,
     notice: Option<String>,
+    /// The client's sentiment month by month (chart data) and the channel it prefers.
+    trend: Trend,
+}
+
+/// A client's conversation in brief, for the top of its tab.
+pub(super) struct Trend {
+    /// Chart data: months and the mean sentiment of the client's own messages.
+    chart: String,
+    /// Months with messages.
+    months: usize,
+    preferred_channel: Option<String>,
+}
+
+/// The trend of `summary`, with labels in `locale`.
+fn trend(
+    summary: &services::communications::kpis::ClientConversation,
+    locale: crate::i18n::Locale,
+) -> Trend {
+    let chart = serde_json::json!({
+        "labels": summary.months.iter().map(|m| m.month.format("%Y-%m").to_string()).collect::<Vec<_>>(),
+        "series": [{
+            "label": locale.t("comm-sentiment-series"),
+            "values": summary.months.iter().map(|m| m.sentiment).collect::<Vec<_>>(),
+        }],
+    });
+    Trend {
+        chart: chart.to_string(),
+        months: summary.months.len(),
+        preferred_channel: summary
+            .preferred_channel
+            .as_ref()
+            .map(|c| locale.t(&format!("comms-channel-{c}"))),
+    }
 }
 
 /// What the thread may be given: the page after `cursor`.
@@ -178,6 +211,8 @@ pub(super) async fn conversation(
     compose: Option<Compose>,
 ) -> Result<ConversationPage, PageError> {
     let client_name = client_name(page, id).await?;
+    let summary = services::communications::kpis::client_conversation(&mut page.ctx, id).await?;
+    let trend = trend(&summary, page.locale);
     let thread = thread_rows(page, id, None).await?;
     let compose = match compose {
         Some(refused) => Some(refused),
@@ -197,6 +232,7 @@ pub(super) async fn conversation(
         live: page.can("timeline.view"),
         compose,
         notice,
+        trend,
     })
 }
 
