@@ -1,9 +1,9 @@
 //! `deliver-bench`: how many messages ONE worker hands to a provider per second, and how long a
 //! message waits between its commit and its provider's acceptance, against the goal "at least
 //! 500 messages a second per worker, p95 under 1 s". On a scratch database with one tenant whose
-//! SMS channel is an account on a local fake of Twilio's API (`fake_sms`): first a backlog of
-//! queued SMS is drained by a worker started after it (the worker's capacity), then the same
-//! worker gets SMS at a fixed offered rate (the queue latency at that load). See README.md.
+//! SMS channel is an account on a local fake of Twilio's API (`fake_sms`): first a worker gets
+//! SMS at a fixed offered rate (the queue latency at that load), then a backlog of queued SMS is
+//! drained by a worker started after it was queued (the worker's capacity). See README.md.
 
 mod fake_sms;
 mod messages;
@@ -179,50 +179,21 @@ async fn measure(scratch: &Scratch, args: &DeliverBench) -> anyhow::Result<Deliv
     let sender =
         Arc::new(Sender::prepare(senders, &master, owner.tenant, user, args.clients).await?);
     let fake = fake_sms::FakeSms::start(Duration::from_millis(args.provider_ms)).await?;
-    let timeout = Duration::from_secs(args.timeout);
-
-    eprintln!(
-        "queueing a backlog of {} SMS ({} senders)",
-        args.backlog, args.producers
-    );
-    let queueing = std::time::Instant::now();
-    let backlog = messages::backlog(sender.clone(), args.backlog, args.producers).await?;
-    let queue_seconds = queueing.elapsed().as_secs_f64();
     let app_url = scratch.app_url();
     let redis_url = format!("redis://{}", args.redis_addr);
-    let worker = OneWorker::start(&Launch {
+    let launch = Launch {
         app_url: &app_url,
         redis_url: &redis_url,
         master_keys: &args.master_keys,
         concurrency: args.concurrency as usize,
         sms_base_url: &fake.base_url,
-    })
-    .await?;
-    eprintln!("one worker (concurrency {}) draining it", args.concurrency);
-    let drained = messages::wait_sent(&admin, &backlog, timeout).await?;
-    let capacity = capacity(&backlog, &drained, worker.started_at, queue_seconds);
-    eprintln!(
-        "  {} sent in {:.1} s: {:.0}/s",
-        capacity.sent, capacity.seconds, capacity.per_second
-    );
-
-    eprintln!("{} SMS/s offered for {} s", args.rate, args.duration);
-    let queued = messages::offered(
-        sender.clone(),
-        args.rate,
-        Duration::from_secs(args.duration),
-    )
-    .await?;
-    let sent = messages::wait_sent(&admin, &queued, timeout).await?;
-    let offered = offered(args, &queued, &sent);
-    eprintln!(
-        "  {} of {} sent, p95 {:.0} ms",
-        offered.sent, offered.queued, offered.latency.p95_ms
-    );
-
+    };
     let http = crate::client::http_client(1)?;
-    let worker_outcomes = worker.sms_outcomes(&http).await.unwrap_or_default();
-    worker.stop().await;
+    let mut worker_outcomes = BTreeMap::new();
+    let offered =
+        offered_phase(args, &admin, &sender, &launch, &http, &mut worker_outcomes).await?;
+    let capacity =
+        capacity_phase(args, &admin, &sender, &launch, &http, &mut worker_outcomes).await?;
     let provider_accepted = fake.accepted();
     fake.stop().await;
     admin.close().await;
@@ -249,6 +220,78 @@ async fn measure(scratch: &Scratch, args: &DeliverBench) -> anyhow::Result<Deliv
         provider_accepted,
         worker_outcomes,
     })
+}
+
+/// The latency phase, first (on a fresh database): a worker running, `--rate` SMS a second
+/// for `--duration`, each one's wait from its commit to its sending.
+async fn offered_phase(
+    args: &DeliverBench,
+    admin: &sqlx::PgPool,
+    sender: &Arc<Sender>,
+    launch: &Launch<'_>,
+    http: &reqwest::Client,
+    outcomes: &mut BTreeMap<String, f64>,
+) -> anyhow::Result<Offered> {
+    let worker = OneWorker::start(launch).await?;
+    eprintln!("{} SMS/s offered for {} s", args.rate, args.duration);
+    let queued = messages::offered(
+        sender.clone(),
+        args.rate,
+        Duration::from_secs(args.duration),
+    );
+    let queued = queued.await?;
+    let sent = messages::wait_sent(admin, &queued, Duration::from_secs(args.timeout)).await?;
+    add_outcomes(
+        outcomes,
+        worker.sms_outcomes(http).await.unwrap_or_default(),
+    );
+    worker.stop().await;
+    let offered = offered(args, &queued, &sent);
+    eprintln!(
+        "  {} of {} sent, p95 {:.0} ms",
+        offered.sent, offered.queued, offered.latency.p95_ms
+    );
+    Ok(offered)
+}
+
+/// The capacity phase: `--backlog` SMS queued with no worker running, then drained by a worker
+/// started after them.
+async fn capacity_phase(
+    args: &DeliverBench,
+    admin: &sqlx::PgPool,
+    sender: &Arc<Sender>,
+    launch: &Launch<'_>,
+    http: &reqwest::Client,
+    outcomes: &mut BTreeMap<String, f64>,
+) -> anyhow::Result<Capacity> {
+    eprintln!(
+        "queueing a backlog of {} SMS ({} senders)",
+        args.backlog, args.producers
+    );
+    let queueing = std::time::Instant::now();
+    let backlog = messages::backlog(sender.clone(), args.backlog, args.producers).await?;
+    let queue_seconds = queueing.elapsed().as_secs_f64();
+    let worker = OneWorker::start(launch).await?;
+    eprintln!("one worker (concurrency {}) draining it", args.concurrency);
+    let drained = messages::wait_sent(admin, &backlog, Duration::from_secs(args.timeout)).await?;
+    add_outcomes(
+        outcomes,
+        worker.sms_outcomes(http).await.unwrap_or_default(),
+    );
+    let capacity = capacity(&backlog, &drained, worker.started_at, queue_seconds);
+    worker.stop().await;
+    eprintln!(
+        "  {} sent in {:.1} s: {:.0}/s",
+        capacity.sent, capacity.seconds, capacity.per_second
+    );
+    Ok(capacity)
+}
+
+/// Adds one worker's counts to the run's.
+fn add_outcomes(total: &mut BTreeMap<String, f64>, one: BTreeMap<String, f64>) {
+    for (outcome, n) in one {
+        *total.entry(outcome).or_default() += n;
+    }
 }
 
 fn seconds(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {

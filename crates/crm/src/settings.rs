@@ -121,7 +121,7 @@ fn platform_smtp<F: Fn(&str) -> Option<String>>(
     };
     let from_address = env.get("CRM_MAIL_FROM").ok_or(SettingError {
         name: "CRM_MAIL_FROM",
-        reason: "is required with CRM_SMTP_HOST".into(),
+        reason: "must be set when CRM_SMTP_HOST is".into(),
     })?;
     Ok(Some(integrations::mail::SmtpSettings {
         host,

@@ -483,6 +483,7 @@ async fn a_demo_tenant_from_before_communications_gets_them_once() {
     }
     let clients = app.count("clients", demo).await;
     let tickets = app.count("tickets", demo).await;
+    let comments = app.count("ticket_comments", demo).await;
 
     let added = seed(&app).await.added;
     assert_eq!(added.clients, 0, "{added:?}");
@@ -495,6 +496,8 @@ async fn a_demo_tenant_from_before_communications_gets_them_once() {
     );
     assert_eq!(app.count("clients", demo).await, clients);
     assert_eq!(app.count("tickets", demo).await, tickets);
+    // The clients' messages go to clients without an open ticket: the tickets' threads stay.
+    assert_eq!(app.count("ticket_comments", demo).await, comments);
 
     let before = rows(&app, demo).await;
     assert!(seed(&app).await.added.is_empty());

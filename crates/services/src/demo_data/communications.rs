@@ -13,6 +13,8 @@
 //! off after it: there is no provider behind them, so the console says so instead of failing
 //! each message a newcomer sends.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
 use db::audit::Actor;
 use db::crypto::TenantCipher;
@@ -369,19 +371,22 @@ fn email_thread(dice: &mut Dice, whom: Whom, first: bool) -> Vec<(i64, Step)> {
     steps
 }
 
-/// A WhatsApp thread: the approved template opens it; inside the client's 24-hour window we
-/// answer in free text.
+/// A WhatsApp thread: the approved template opens it (a few never arrive); inside the client's
+/// 24-hour window we answer in free text.
 fn whatsapp_thread(dice: &mut Dice, whom: Whom) -> Vec<(i64, Step)> {
     let out = |say, fate| Step::Out {
         channel: Channel::Whatsapp,
         say,
         fate,
     };
-    let opened = if dice.chance(85) {
-        Fate::Read
-    } else {
-        Fate::Delivered
-    };
+    let opened = dice.weighted(&[
+        (Fate::Read, 80),
+        (Fate::Delivered, 14),
+        (
+            Fate::Failed("131026: message undeliverable (not a WhatsApp number)"),
+            6,
+        ),
+    ]);
     let mut steps = vec![(0, out(Say::Template(Kind::WhatsappFollowUp), opened))];
     if opened == Fate::Read && dice.chance(80) {
         let mood = whom.mood(dice);
@@ -412,7 +417,7 @@ fn sms_thread(dice: &mut Dice, whom: Whom) -> Vec<(i64, Step)> {
             body: lang.words().sms,
         },
     };
-    let fate = if dice.chance(20) {
+    let fate = if dice.chance(25) {
         Fate::Failed("30006: landline or unreachable carrier")
     } else {
         Fate::Delivered
@@ -479,8 +484,8 @@ fn conversations(dice: &mut Dice, whom: Whom, now: DateTime<Utc>) -> Vec<(DateTi
             &[
                 (Channel::Email, 45),
                 (Channel::Phone, 25),
-                (Channel::Whatsapp, 20),
-                (Channel::Sms, 10),
+                (Channel::Whatsapp, 18),
+                (Channel::Sms, 12),
             ]
         } else {
             &[(Channel::Email, 65), (Channel::Phone, 35)]
@@ -510,8 +515,20 @@ struct Client {
 }
 
 /// The live clients of the tenant, by name (so the same ones are drawn on every machine), with
-/// their first contact and whether that contact has a mobile number.
+/// their first contact and whether that contact has a mobile number. Clients with an open
+/// ticket are left out: a client's e-mail or WhatsApp message lands on its open ticket, and the
+/// demo's tickets tell their own story.
 async fn clients(scope: &mut Scope, cipher: &TenantCipher) -> Result<Vec<Client>> {
+    let with_tickets = db::clients::Filter {
+        has_open_tickets: true,
+        limit: 2000,
+        ..Default::default()
+    };
+    let busy: HashSet<Uuid> = db::clients::list(&mut scope.tx, &with_tickets)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     let filter = db::clients::Filter {
         sort: Some(db::clients::Sort::Name),
         limit: 2000,
@@ -519,6 +536,9 @@ async fn clients(scope: &mut Scope, cipher: &TenantCipher) -> Result<Vec<Client>
     };
     let mut out = Vec::new();
     for c in db::clients::list(&mut scope.tx, &filter).await? {
+        if busy.contains(&c.id) {
+            continue;
+        }
         let contacts = db::contacts::list_for_client(&mut scope.tx, c.id, None, 10).await?;
         let contact = contacts.into_iter().find(|p| p.erased_at.is_none());
         let phones: Vec<String> = match contact.as_ref().and_then(|p| p.phones_cipher.as_deref()) {
