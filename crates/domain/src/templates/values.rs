@@ -74,7 +74,7 @@ pub struct TemplateValues {
 
 impl TemplateValues {
     /// The text a variable is replaced by.
-    pub(super) fn text_of(&self, variable: &Variable) -> String {
+    pub fn text_of(&self, variable: &Variable) -> String {
         match variable {
             Variable::ClientName => self.client_name.clone(),
             Variable::CompanyName => self.company_name.clone(),

@@ -61,7 +61,6 @@ pub struct Attempt {
     sender: Sender,
     /// The previous attempt may have reached the provider.
     previous_unknown: bool,
-    started_at: DateTime<Utc>,
     whatsapp_template: Option<(String, String, Vec<String>)>,
     /// Where the provider reports the message's status, when it takes such a URL.
     status_callback: Option<String>,
@@ -138,7 +137,6 @@ pub async fn prepare(
         previous_unknown: row.attempt_started_at.is_some(),
         message: row,
         sender,
-        started_at,
         whatsapp_template,
         status_callback: platform.public_url.as_ref().map(|base| {
             let base = base.trim_end_matches('/');
@@ -260,11 +258,6 @@ impl Attempt {
             }
         }
     }
-
-    /// Whether the previous attempt's outcome was unknown.
-    pub fn retries_unknown_outcome(&self) -> bool {
-        self.previous_unknown
-    }
 }
 
 /// Step 3: records what the provider said.
@@ -302,7 +295,6 @@ pub async fn settle(
             if !e.maybe_sent() && !attempt.previous_unknown {
                 db::communications::end_attempt_unsent(&mut scope.tx, id, e.reason()).await?;
             }
-            let _ = attempt.started_at;
             Ok(Outcome::RetryLater(e.reason().to_owned()))
         }
     }

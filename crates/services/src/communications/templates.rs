@@ -522,15 +522,7 @@ pub(super) async fn render_for(
     );
     out.template_id = Some(row.id);
     if let (Some(name), Some(language)) = (&row.provider_name, &row.provider_language) {
-        let parameters = body
-            .variables()
-            .iter()
-            .map(|v| {
-                Template::parse(&format!("{{{{{v}}}}}"), &key_refs)
-                    .map(|t| t.render(&values, Escape::Text))
-                    .unwrap_or_default()
-            })
-            .collect();
+        let parameters = body.variables().iter().map(|v| values.text_of(v)).collect();
         out.whatsapp_template = Some((name.clone(), language.clone(), parameters));
     }
     Ok(out)
