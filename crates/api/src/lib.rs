@@ -176,6 +176,8 @@ fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(routes::communications::router())
         .merge(routes::message_templates::router())
         .merge(routes::channels::router())
+        .merge(routes::pipelines::router())
+        .merge(routes::opportunities::router())
         .merge(routes::events::router())
 }
 

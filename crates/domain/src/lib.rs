@@ -9,6 +9,7 @@ pub mod custom_field;
 pub mod email;
 pub mod permissions;
 pub mod phone;
+pub mod pipeline;
 pub mod role_name;
 pub mod search;
 pub mod sentiment;

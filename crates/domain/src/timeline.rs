@@ -116,6 +116,24 @@ catalogue! {
     TicketSlaBreached = "ticket.sla_breached", contact: false;
     /// A ticket was escalated early: its predicted chance of a breach crossed the threshold.
     TicketBreachPredicted = "ticket.breach_predicted", contact: false;
+    /// A sales pipeline was defined with its stages.
+    PipelineCreated = "pipeline.created", contact: false;
+    /// A pipeline's name or stages changed.
+    PipelineUpdated = "pipeline.updated", contact: false;
+    /// A pipeline without opportunities was deleted.
+    PipelineDeleted = "pipeline.deleted", contact: false;
+    /// An opportunity was opened for a client.
+    OpportunityCreated = "opportunity.created", contact: false;
+    /// An opportunity's details (value, close date, owner ...) changed.
+    OpportunityUpdated = "opportunity.updated", contact: false;
+    /// An opportunity moved to another open stage, or within its stage.
+    OpportunityMoved = "opportunity.moved", contact: false;
+    /// An opportunity reached a won stage.
+    OpportunityWon = "opportunity.won", contact: false;
+    /// An opportunity reached a lost stage.
+    OpportunityLost = "opportunity.lost", contact: false;
+    /// An opportunity was deleted.
+    OpportunityDeleted = "opportunity.deleted", contact: false;
     /// A CSV import was started.
     ImportStarted = "client_import.started", contact: false;
     /// A tenant was provisioned.

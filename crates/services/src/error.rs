@@ -57,8 +57,14 @@ pub enum Error {
     #[error("not found")]
     NotFound,
     /// The request contradicts the current state; `code` is the stable problem type.
+    /// `current` is the resource as it stands now, when the caller needs it to try again (a
+    /// card someone else moved first).
     #[error("conflict ({code}): {detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        current: Option<Box<serde_json::Value>>,
+    },
     /// The caller lacks something this change needs beyond the operation's own permission
     /// (nobody grants what they do not hold).
     #[error("forbidden: {0}")]
@@ -84,6 +90,20 @@ impl Error {
         Self::Conflict {
             code,
             detail: detail.into(),
+            current: None,
+        }
+    }
+
+    /// A conflict with the resource as it stands now.
+    pub fn conflict_with(
+        code: &'static str,
+        detail: impl Into<String>,
+        current: serde_json::Value,
+    ) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+            current: Some(Box::new(current)),
         }
     }
 

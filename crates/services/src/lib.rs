@@ -19,6 +19,7 @@ pub mod live;
 pub mod merges;
 pub mod page;
 pub mod patch;
+pub mod pipeline;
 pub mod platform_mail;
 pub mod query;
 pub mod record;

@@ -104,6 +104,7 @@ pub async fn create(
         roles: vec![BuiltinRole::Owner.name().to_owned()],
     };
     add_user(&mut scope, owner).await?;
+    crate::pipeline::pipelines::create_default(&mut scope, locale).await?;
     scope
         .record(
             Change::of(EventType::TenantCreated, "tenant", id)

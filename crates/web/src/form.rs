@@ -35,7 +35,7 @@ impl Refusal {
                 Some(detail),
                 Vec::new(),
             ),
-            Error::Conflict { code, detail } => (
+            Error::Conflict { code, detail, .. } => (
                 StatusCode::CONFLICT,
                 conflict(locale, code, &detail),
                 None,

@@ -25,6 +25,7 @@ mod kpis;
 mod merges;
 mod operations;
 mod passwords;
+mod pipeline;
 mod platform_mail;
 mod redis_outage;
 mod roles;

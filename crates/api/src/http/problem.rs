@@ -19,6 +19,11 @@ pub struct Problem {
     pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<InvalidField>,
+    /// On some conflicts, the resource as it stands now (a moved opportunity), so the client
+    /// can show it and try again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 /// An error answer: status, stable type code, human title and detail.
@@ -30,6 +35,7 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<InvalidField>,
     pub retry_after: Option<u64>,
+    pub current: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
@@ -46,6 +52,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            current: None,
         }
     }
 
@@ -143,7 +150,15 @@ impl From<services::Error> for ApiError {
         match err {
             Error::Invalid(fields) => Self::validation(fields),
             Error::NotFound => Self::not_found(),
-            Error::Conflict { code, detail } => Self::conflict(code, detail),
+            Error::Conflict {
+                code,
+                detail,
+                current,
+            } => {
+                let mut e = Self::conflict(code, detail);
+                e.current = current;
+                e
+            }
             Error::Forbidden(detail) => Self::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -190,6 +205,7 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             request_id: request_id::current(),
             errors: self.errors,
+            current: self.current.map(|c| *c),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut res = (self.status, body).into_response();

@@ -82,11 +82,24 @@ pub fn requiring(
     base: RefOr<Schema>,
     members: impl IntoIterator<Item = (&'static str, Object)>,
 ) -> RefOr<Schema> {
+    requiring_members(
+        base,
+        members
+            .into_iter()
+            .map(|(name, schema)| (name, RefOr::T(Schema::Object(schema)))),
+    )
+}
+
+/// [`requiring`] for members of any schema (an array, a reference).
+pub fn requiring_members(
+    base: RefOr<Schema>,
+    members: impl IntoIterator<Item = (&'static str, RefOr<Schema>)>,
+) -> RefOr<Schema> {
     let RefOr::T(Schema::Object(mut object)) = base else {
         return base;
     };
     for (name, schema) in members {
-        object.properties.insert(name.to_owned(), schema.into());
+        object.properties.insert(name.to_owned(), schema);
         if !object.required.iter().any(|r| r == name) {
             object.required.push(name.to_owned());
         }

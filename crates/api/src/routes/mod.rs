@@ -18,6 +18,8 @@ pub mod kpis;
 pub mod me;
 pub mod merges;
 pub mod message_templates;
+pub mod opportunities;
+pub mod pipelines;
 pub mod roles;
 pub mod tenant;
 pub mod ticket_categories;

@@ -221,26 +221,43 @@ pub async fn convert(
             format!("Only leads convert; this one is {}.", before.status),
         ));
     }
+    record_conversion(scope, id, &before.company_name).await?;
+    get(scope, cipher, id).await
+}
+
+/// Converts the client `id` if it is a lead (a won opportunity, an accepted proposal);
+/// returns whether it was one. Nothing of the client needs decrypting.
+pub async fn convert_if_lead(scope: &mut Scope, id: Uuid) -> Result<bool> {
+    let row = db::clients::get(&mut scope.tx, id, false)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if row.status != ClientStatus::Lead.as_str() {
+        return Ok(false);
+    }
+    record_conversion(scope, id, &row.company_name).await?;
+    Ok(true)
+}
+
+/// Marks a lead converted now by the scope's user, with its audit row and timeline event.
+async fn record_conversion(scope: &mut Scope, id: Uuid, company_name: &str) -> Result<()> {
     let by = scope.user_id();
     db::clients::convert(&mut scope.tx, id, by).await?;
-    let after = get(scope, cipher, id).await?;
-    let client = &after.value;
+    let converted_at = chrono::Utc::now();
     scope
         .record(
             Change::of_client(EventType::ClientConverted, id)
-                .before(json!({ "status": before.status }))
+                .before(json!({ "status": ClientStatus::Lead.as_str() }))
                 .after(json!({
-                    "status": client.status,
-                    "converted_at": client.converted_at,
+                    "status": ClientStatus::Client.as_str(),
+                    "converted_at": converted_at,
                     "converted_by": by,
                 }))
                 .on_timeline(
-                    format!("{} became a client", client.company_name),
+                    format!("{company_name} became a client"),
                     json!({ "converted_by": by }),
                 ),
         )
-        .await?;
-    Ok(after)
+        .await
 }
 
 #[cfg(test)]

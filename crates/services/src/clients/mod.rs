@@ -12,7 +12,8 @@ mod output;
 mod schema;
 
 pub use flows::{
-    Origin, convert, create, create_prepared, get, get_including_deleted, set_deleted, update,
+    Origin, convert, convert_if_lead, create, create_prepared, get, get_including_deleted,
+    set_deleted, update,
 };
 pub use input::{
     Address, ClientInput, MAX_EMAILS, MAX_PHONES, MAX_TAGS, TAG_CHARS, parse_emails, parse_phones,

@@ -8,6 +8,8 @@ use db::clients::ClientRow;
 use db::tickets::{PauseRow, TicketData, TicketRow};
 use domain::EventType;
 use domain::tickets::{PREMIUM_TIERS, Priority, PriorityInputs, TicketStatus, suggest_priority};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -58,6 +60,7 @@ pub async fn get_at(
 fn suggested(
     client: &ClientRow,
     category_default: Option<Priority>,
+    pipeline_value: Option<Decimal>,
     title: &str,
     description: &str,
 ) -> (Priority, String) {
@@ -70,9 +73,10 @@ fn suggested(
     suggest_priority(&PriorityInputs {
         category_default,
         client_tier: tier,
-        // Proposals and the pipeline join once their modules exist.
+        // Proposals join once their module exists.
         has_open_proposals: false,
-        pipeline_value_cents: None,
+        pipeline_value_cents: pipeline_value
+            .and_then(|v| (v * Decimal::ONE_HUNDRED).trunc().to_i64()),
         text: &text,
         sentiment: Some(f64::from(domain::sentiment::score(&text))),
     })
@@ -113,7 +117,17 @@ pub async fn create(scope: &mut Scope, input: NewTicket) -> Result<Versioned<Tic
             p,
             reason.unwrap_or_else(|| "set when the ticket was opened".into()),
         ),
-        None => suggested(&client, category_default, &title, &description),
+        None => {
+            let pipeline_value =
+                db::opportunities::open_value_of_client(&mut scope.tx, client.id).await?;
+            suggested(
+                &client,
+                category_default,
+                pipeline_value,
+                &title,
+                &description,
+            )
+        }
     };
     let now = now();
     let mut data = TicketData {
