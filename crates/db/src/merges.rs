@@ -90,13 +90,20 @@ pub async fn restore_snapshot(
     Ok(())
 }
 
-/// Moves a client's contacts and timeline to another client; returns the moved ids.
+/// What a merge moved from the absorbed client to the survivor, by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moved {
+    pub contacts: Vec<Uuid>,
+    pub events: Vec<Uuid>,
+    pub tickets: Vec<Uuid>,
+    pub communications: Vec<Uuid>,
+    pub opportunities: Vec<Uuid>,
+}
+
+/// Moves a client's contacts, timeline, tickets, communications and opportunities to another
+/// client; returns the moved ids.
 #[tracing::instrument(skip(tx))]
-pub async fn move_children(
-    tx: &mut TenantTx,
-    from: Uuid,
-    to: Uuid,
-) -> Result<(Vec<Uuid>, Vec<Uuid>), sqlx::Error> {
+pub async fn move_children(tx: &mut TenantTx, from: Uuid, to: Uuid) -> Result<Moved, sqlx::Error> {
     let contacts = sqlx::query_scalar!(
         "UPDATE contacts SET client_id = $2 WHERE client_id = $1 RETURNING id",
         from,
@@ -106,6 +113,27 @@ pub async fn move_children(
     .await?;
     let events = sqlx::query_scalar!(
         "UPDATE timeline_events SET client_id = $2 WHERE client_id = $1 RETURNING id",
+        from,
+        to
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    let tickets = sqlx::query_scalar!(
+        "UPDATE tickets SET client_id = $2 WHERE client_id = $1 RETURNING id",
+        from,
+        to
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    let communications = sqlx::query_scalar!(
+        "UPDATE communications SET client_id = $2 WHERE client_id = $1 RETURNING id",
+        from,
+        to
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    let opportunities = sqlx::query_scalar!(
+        "UPDATE opportunities SET client_id = $2 WHERE client_id = $1 RETURNING id",
         from,
         to
     )
@@ -122,28 +150,50 @@ pub async fn move_children(
     )
     .execute(tx.conn())
     .await?;
-    Ok((contacts, events))
+    Ok(Moved {
+        contacts,
+        events,
+        tickets,
+        communications,
+        opportunities,
+    })
 }
 
-/// Moves the given contacts and events back to their client (undo).
-#[tracing::instrument(skip(tx, contacts, events))]
-pub async fn move_back(
-    tx: &mut TenantTx,
-    to: Uuid,
-    contacts: &[Uuid],
-    events: &[Uuid],
-) -> Result<(), sqlx::Error> {
+/// Moves what a merge moved back to its client (undo).
+#[tracing::instrument(skip(tx, moved))]
+pub async fn move_back(tx: &mut TenantTx, to: Uuid, moved: &Moved) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE contacts SET client_id = $1 WHERE id = ANY($2)",
         to,
-        contacts
+        &moved.contacts
     )
     .execute(tx.conn())
     .await?;
     sqlx::query!(
         "UPDATE timeline_events SET client_id = $1 WHERE id = ANY($2)",
         to,
-        events
+        &moved.events
+    )
+    .execute(tx.conn())
+    .await?;
+    sqlx::query!(
+        "UPDATE tickets SET client_id = $1 WHERE id = ANY($2)",
+        to,
+        &moved.tickets
+    )
+    .execute(tx.conn())
+    .await?;
+    sqlx::query!(
+        "UPDATE communications SET client_id = $1 WHERE id = ANY($2)",
+        to,
+        &moved.communications
+    )
+    .execute(tx.conn())
+    .await?;
+    sqlx::query!(
+        "UPDATE opportunities SET client_id = $1 WHERE id = ANY($2)",
+        to,
+        &moved.opportunities
     )
     .execute(tx.conn())
     .await?;
@@ -172,8 +222,7 @@ pub struct NewMerge<'a> {
     pub merged_id: Uuid,
     pub survivor_before: &'a Value,
     pub merged_before: &'a Value,
-    pub moved_contacts: &'a [Uuid],
-    pub moved_events: &'a [Uuid],
+    pub moved: &'a Moved,
     pub merged_by: Option<Uuid>,
 }
 
@@ -183,16 +232,20 @@ pub async fn insert(tx: &mut TenantTx, m: &NewMerge<'_>) -> Result<(), sqlx::Err
     let tenant = tx.tenant_id();
     sqlx::query!(
         "INSERT INTO client_merges (tenant_id, id, survivor_id, merged_id, survivor_before, merged_before,
-                                    moved_contacts, moved_events, merged_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                    moved_contacts, moved_events, moved_tickets,
+                                    moved_communications, moved_opportunities, merged_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         tenant,
         m.id,
         m.survivor_id,
         m.merged_id,
         m.survivor_before,
         m.merged_before,
-        m.moved_contacts,
-        m.moved_events,
+        &m.moved.contacts,
+        &m.moved.events,
+        &m.moved.tickets,
+        &m.moved.communications,
+        &m.moved.opportunities,
         m.merged_by
     )
     .execute(tx.conn())
@@ -209,6 +262,9 @@ pub struct Merge {
     pub merged_before: Value,
     pub moved_contacts: Vec<Uuid>,
     pub moved_events: Vec<Uuid>,
+    pub moved_tickets: Vec<Uuid>,
+    pub moved_communications: Vec<Uuid>,
+    pub moved_opportunities: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
     pub undone_at: Option<DateTime<Utc>>,
 }
@@ -219,7 +275,7 @@ pub async fn get_for_update(tx: &mut TenantTx, id: Uuid) -> Result<Option<Merge>
     sqlx::query_as!(
         Merge,
         "SELECT id, survivor_id, merged_id, survivor_before, merged_before, moved_contacts, moved_events,
-                created_at, undone_at
+                moved_tickets, moved_communications, moved_opportunities, created_at, undone_at
            FROM client_merges WHERE id = $1 FOR UPDATE",
         id
     )
@@ -238,4 +294,17 @@ pub async fn mark_undone(tx: &mut TenantTx, id: Uuid, by: Option<Uuid>) -> Resul
     .execute(tx.conn())
     .await?;
     Ok(())
+}
+
+impl Merge {
+    /// What the merge moved, to move back.
+    pub fn moved(&self) -> Moved {
+        Moved {
+            contacts: self.moved_contacts.clone(),
+            events: self.moved_events.clone(),
+            tickets: self.moved_tickets.clone(),
+            communications: self.moved_communications.clone(),
+            opportunities: self.moved_opportunities.clone(),
+        }
+    }
 }

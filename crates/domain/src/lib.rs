@@ -10,6 +10,7 @@ pub mod email;
 pub mod permissions;
 pub mod phone;
 pub mod pipeline;
+pub mod proposals;
 pub mod role_name;
 pub mod search;
 pub mod sentiment;

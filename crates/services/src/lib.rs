@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod kpis;
 pub mod live;
 pub mod merges;
+pub mod number;
 pub mod page;
 pub mod patch;
 pub mod pipeline;

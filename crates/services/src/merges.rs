@@ -143,8 +143,7 @@ pub async fn merge(
     )
     .await?;
     db::clients::update(&mut scope.tx, id, &data).await?;
-    let (moved_contacts, moved_events) =
-        db::merges::move_children(&mut scope.tx, other_id, id).await?;
+    let moved = db::merges::move_children(&mut scope.tx, other_id, id).await?;
     db::merges::retire(&mut scope.tx, other_id, id).await?;
     let merge_id = Uuid::now_v7();
     let merged_by = scope.user_id();
@@ -156,24 +155,22 @@ pub async fn merge(
             merged_id: other_id,
             survivor_before: &survivor_before,
             merged_before: &merged_before,
-            moved_contacts: &moved_contacts,
-            moved_events: &moved_events,
+            moved: &moved,
             merged_by,
         },
     )
     .await?;
-    let moved = (moved_contacts.len(), moved_events.len());
-    record_merge(scope, merge_id, &keep, &other, moved).await?;
+    record_merge(scope, merge_id, &keep, &other, &moved).await?;
     Ok(merge_id)
 }
 
-/// Records a merge on the survivor: `moved` counts the contacts and events that came over.
+/// Records a merge on the survivor, with how many records of each kind came over.
 async fn record_merge(
     scope: &mut Scope,
     merge_id: Uuid,
     keep: &ClientOut,
     other: &ClientOut,
-    (moved_contacts, moved_events): (usize, usize),
+    moved: &db::merges::Moved,
 ) -> Result<()> {
     scope
         .record(
@@ -188,15 +185,18 @@ async fn record_merge(
                     json!({
                         "merge_id": merge_id,
                         "merged_id": other.id,
-                        "moved_contacts": moved_contacts,
-                        "moved_events": moved_events,
+                        "moved_contacts": moved.contacts.len(),
+                        "moved_events": moved.events.len(),
+                        "moved_tickets": moved.tickets.len(),
+                        "moved_communications": moved.communications.len(),
+                        "moved_opportunities": moved.opportunities.len(),
                     }),
                 ),
         )
         .await
 }
 
-/// Undoes merge `id`: both clients as they were, every moved contact and event back. A merge
+/// Undoes merge `id`: both clients as they were, every moved record back. A merge
 /// undone already is a conflict (`already-undone`).
 pub async fn undo(scope: &mut Scope, id: Uuid) -> Result<()> {
     let m = db::merges::get_for_update(&mut scope.tx, id)
@@ -210,13 +210,7 @@ pub async fn undo(scope: &mut Scope, id: Uuid) -> Result<()> {
     }
     db::merges::restore_snapshot(&mut scope.tx, m.survivor_id, &m.survivor_before).await?;
     db::merges::restore_snapshot(&mut scope.tx, m.merged_id, &m.merged_before).await?;
-    db::merges::move_back(
-        &mut scope.tx,
-        m.merged_id,
-        &m.moved_contacts,
-        &m.moved_events,
-    )
-    .await?;
+    db::merges::move_back(&mut scope.tx, m.merged_id, &m.moved()).await?;
     let by = scope.user_id();
     db::merges::mark_undone(&mut scope.tx, id, by).await?;
     for client in [m.survivor_id, m.merged_id] {

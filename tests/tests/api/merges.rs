@@ -435,3 +435,85 @@ async fn gdpr_erasure_leaves_no_trace_of_the_person() {
     assert_eq!(still.body["name"], "[erased]");
     app.stop().await;
 }
+
+/// The ids of a client's rows in `table`.
+async fn ids_in(app: &TestApp, table: &str, client: &str) -> Vec<String> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT id::text FROM {table} WHERE client_id = $1::uuid ORDER BY id"
+    )))
+    .bind(client)
+    .fetch_all(&app.owner)
+    .await
+    .expect("ids")
+}
+
+#[tokio::test]
+async fn a_merge_moves_tickets_messages_and_opportunities_and_undo_brings_them_back() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("mrg-all")).await;
+    let keep = create(&app, &t.owner_token, json!({ "company_name": "Norte SL" })).await;
+    let other = create(
+        &app,
+        &t.owner_token,
+        json!({ "company_name": "Norte S.L.", "phones": ["+34 911 234 567"] }),
+    )
+    .await;
+    let mut expected = Vec::new();
+    for (path, body) in [
+        (
+            "/api/v1/tickets",
+            json!({ "client_id": other, "title": "Factura duplicada" }),
+        ),
+        (
+            "/api/v1/opportunities",
+            json!({ "client_id": other, "title": "Renovación 2027" }),
+        ),
+        (
+            &*format!("/api/v1/clients/{other}/communications"),
+            json!({ "channel": "phone", "body": "Llamada de seguimiento",
+                    "duration_seconds": 60, "outcome": "answered" }),
+        ),
+    ] {
+        let r = app.post(path, &t.owner_token, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.text);
+        expected.push(r.body["id"].as_str().expect("id").to_owned());
+    }
+    let tables = ["tickets", "opportunities", "communications"];
+    let r = app
+        .post(
+            &format!("/api/v1/clients/{keep}/merge"),
+            &t.owner_token,
+            json!({ "other_id": other }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let merge_id = r.body["merge_id"].as_str().expect("merge id").to_owned();
+    for (table, id) in tables.iter().zip(&expected) {
+        assert_eq!(
+            ids_in(&app, table, &keep).await,
+            [id.clone()],
+            "{table} on the survivor"
+        );
+        assert!(
+            ids_in(&app, table, &other).await.is_empty(),
+            "{table} left behind"
+        );
+    }
+    let r = app
+        .post(
+            &format!("/api/v1/merges/{merge_id}/undo"),
+            &t.owner_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    for (table, id) in tables.iter().zip(&expected) {
+        assert_eq!(
+            ids_in(&app, table, &other).await,
+            [id.clone()],
+            "{table} back"
+        );
+        assert!(ids_in(&app, table, &keep).await.is_empty(), "{table} kept");
+    }
+    app.stop().await;
+}

@@ -24,8 +24,10 @@ pub struct MoveInput {
     pub stage_id: Uuid,
     /// The 0-based place among the stage's other cards (past the end: last).
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000))]
+    #[serde(deserialize_with = "crate::number::whole")]
     pub position: i64,
     /// The opportunity's `version` as the board last read it.
+    #[serde(deserialize_with = "crate::number::whole")]
     pub version: i32,
     /// Why it was lost, when moved to a lost stage (1-500 characters).
     #[cfg_attr(feature = "openapi", schema(max_length = 500))]

@@ -38,6 +38,7 @@ pub struct NewOpportunity {
     /// The salesperson in charge (default: whoever creates it).
     pub owner_id: Option<Uuid>,
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
+    #[serde(default, deserialize_with = "crate::number::whole_opt")]
     pub completion_percentage: Option<i16>,
 }
 
@@ -58,6 +59,7 @@ pub struct OpportunityPatch {
     #[serde(default, deserialize_with = "present")]
     pub owner_id: Option<Option<Uuid>>,
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
+    #[serde(default, deserialize_with = "crate::number::whole_opt")]
     pub completion_percentage: Option<i16>,
     /// Why it was lost (1-500 characters); `null` clears it.
     #[serde(default, deserialize_with = "present")]

@@ -29,12 +29,14 @@ pub struct StageInput {
     pub name: String,
     /// Win probability in percent (the forecast's weight).
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
+    #[serde(deserialize_with = "crate::number::whole")]
     pub probability: i16,
     /// `open`, `won` or `lost`.
     #[cfg_attr(feature = "openapi", schema(pattern = "^(open|won|lost)$"))]
     pub kind: String,
     /// An open opportunity this many days in the stage is rotting (open stages only).
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
+    #[serde(default, deserialize_with = "crate::number::whole_opt")]
     pub rot_days: Option<i32>,
 }
 
