@@ -17,6 +17,7 @@ cp "$m/bootstrap/dist/css/bootstrap.min.css" \
   "$m/chart.js/dist/chart.umd.min.js" \
   "$m/tom-select/dist/js/tom-select.complete.min.js" \
   "$m/tom-select/dist/css/tom-select.bootstrap5.min.css" \
+  "$m/sortablejs/Sortable.min.js" \
   "$m/bootstrap-icons/font/bootstrap-icons.min.css" \
   ../crates/web/static/* \
   dist/console/

@@ -33,6 +33,10 @@ export const consolePages = [
   '/templates',
   '/templates/new',
   '/admin/channels',
+  '/pipeline',
+  '/pipeline/opportunities/new',
+  '/admin/pipelines',
+  '/admin/pipelines/new',
 ];
 
 /** Roles of the demo tenant that `crm seed-demo` creates. */

@@ -54,10 +54,6 @@ pub struct Place {
     pub lost_reason: Option<String>,
 }
 
-const COLUMNS: &str = "id, pipeline_id, stage_id, client_id, title, estimated_value, currency, \
-     rank, expected_close_date, owner_id, completion_percentage, lost_reason, stage_entered_at, \
-     closed_at, version, created_at, updated_at";
-
 /// Stores a new opportunity at `place` and opens its first stay.
 #[tracing::instrument(skip(tx, d))]
 pub async fn insert(
@@ -428,32 +424,47 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-/// A page of opportunities, newest first. Built with `QueryBuilder` for the filters.
+/// An opportunity of a list, with its 0-based place in its stage and its stage's kind.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedRow {
+    #[sqlx(flatten)]
+    pub row: OpportunityRow,
+    pub position: i64,
+    pub kind: String,
+}
+
+/// A page of opportunities, newest first, each with its place and its stage's kind (one
+/// statement). Built with `QueryBuilder` for the filters.
 #[tracing::instrument(skip(tx))]
-pub async fn list(tx: &mut TenantTx, f: &ListFilter) -> Result<Vec<OpportunityRow>, sqlx::Error> {
-    let mut q = QueryBuilder::<Postgres>::new("SELECT ");
-    q.push(COLUMNS).push(" FROM opportunities o WHERE true");
+pub async fn list(tx: &mut TenantTx, f: &ListFilter) -> Result<Vec<ListedRow>, sqlx::Error> {
+    let mut q = QueryBuilder::<Postgres>::new(
+        "SELECT o.id, o.pipeline_id, o.stage_id, o.client_id, o.title, o.estimated_value,
+                o.currency, o.rank, o.expected_close_date, o.owner_id, o.completion_percentage,
+                o.lost_reason, o.stage_entered_at, o.closed_at, o.version, o.created_at,
+                o.updated_at, s.kind,
+                (SELECT count(*) FROM opportunities p
+                  WHERE p.stage_id = o.stage_id AND p.rank < o.rank) AS position
+           FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id WHERE true",
+    );
     if let Some(v) = f.pipeline_id {
-        q.push(" AND pipeline_id = ").push_bind(v);
+        q.push(" AND o.pipeline_id = ").push_bind(v);
     }
     if let Some(v) = f.stage_id {
-        q.push(" AND stage_id = ").push_bind(v);
+        q.push(" AND o.stage_id = ").push_bind(v);
     }
     if let Some(v) = f.client_id {
-        q.push(" AND client_id = ").push_bind(v);
+        q.push(" AND o.client_id = ").push_bind(v);
     }
     if let Some(v) = f.owner_id {
-        q.push(" AND owner_id = ").push_bind(v);
+        q.push(" AND o.owner_id = ").push_bind(v);
     }
     if let Some(v) = &f.state {
-        q.push(" AND stage_id IN (SELECT id FROM pipeline_stages WHERE kind = ")
-            .push_bind(v)
-            .push(")");
+        q.push(" AND s.kind = ").push_bind(v);
     }
     if let Some(v) = f.after {
-        q.push(" AND id < ").push_bind(v);
+        q.push(" AND o.id < ").push_bind(v);
     }
-    q.push(" ORDER BY id DESC LIMIT ").push_bind(f.limit);
+    q.push(" ORDER BY o.id DESC LIMIT ").push_bind(f.limit);
     q.build_query_as().fetch_all(tx.conn()).await
 }
 

@@ -59,6 +59,7 @@ pub fn console(app: &AppState) -> api::Console {
         .merge(pages::contacts::routes())
         .merge(pages::tickets::routes())
         .merge(pages::communications::routes())
+        .merge(pages::pipeline::routes())
         .route(
             "/invitation",
             get(pages::auth::show_invitation).post(pages::auth::accept_invitation),

@@ -39,7 +39,7 @@ pub struct NavItem {
 }
 
 /// The navigation: (section, path, icon, message key, permission needed).
-const NAV: [(&str, &str, &str, &str, &str); 5] = [
+const NAV: [(&str, &str, &str, &str, &str); 6] = [
     (
         "dashboard",
         "/",
@@ -53,6 +53,13 @@ const NAV: [(&str, &str, &str, &str, &str); 5] = [
         "building",
         "nav-clients",
         "clients.view",
+    ),
+    (
+        "pipeline",
+        "/pipeline",
+        "kanban",
+        "nav-pipeline",
+        "pipeline.view",
     ),
     (
         "tickets",
@@ -78,7 +85,7 @@ const NAV: [(&str, &str, &str, &str, &str); 5] = [
 ];
 
 /// The administration menu: (section, path, message key, permission needed).
-const ADMIN: [(&str, &str, &str, &str); 9] = [
+const ADMIN: [(&str, &str, &str, &str); 10] = [
     ("users", "/admin/users", "nav-users", "users.view"),
     ("roles", "/admin/roles", "nav-roles", "roles.manage"),
     (
@@ -117,6 +124,12 @@ const ADMIN: [(&str, &str, &str, &str); 9] = [
         "/admin/channels",
         "nav-channels",
         "tenant.settings",
+    ),
+    (
+        "pipelines",
+        "/admin/pipelines",
+        "nav-pipelines",
+        "pipeline.config",
     ),
 ];
 

@@ -280,3 +280,134 @@
     field.dispatchEvent(new Event("input", { bubbles: true }));
   });
 })();
+
+// The sales board (/pipeline): ol[data-sortable] lists of cards dragged between and within
+// stages with SortableJS (loaded by that page only). A drop posts the card's stage, place and
+// version (li[data-version]) to the move endpoint, which answers JSON; the card keeps the new
+// version and the board (#pipeline-board) is redrawn, so that the columns' totals follow. A
+// 409 means someone else moved the card first: #pipeline-notice says so (its data-msg-* hold
+// the messages in the page's language) and the board is redrawn as it now stands.
+(function () {
+  "use strict";
+  let dragging = false;
+  let redrawLater = false;
+
+  function csrfToken() {
+    return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
+  }
+
+  function notice(text, kind) {
+    const box = document.getElementById("pipeline-notice");
+    if (!box) return;
+    box.replaceChildren();
+    if (!text) return;
+    const alert = document.createElement("div");
+    alert.className = `alert alert-${kind} alert-dismissible d-flex align-items-center`;
+    alert.setAttribute("role", "alert");
+    alert.dataset.moveNotice = kind;
+    const message = document.createElement("span");
+    message.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("data-bs-dismiss", "alert");
+    close.setAttribute("aria-label", box.dataset.msgClose || "Close");
+    alert.append(message, close);
+    box.append(alert);
+  }
+
+  // Another user's move arrives on the live stream as an `opportunity.*` event: the board
+  // (data-live-refresh) is redrawn, after the drag in progress if there is one.
+  document.addEventListener("live-refresh", (e) => {
+    if (e.target && e.target.id === "pipeline-board") redraw();
+  });
+
+  // The board as it stands, with the filters of the address (htmx keeps it current).
+  function redraw() {
+    const board = document.getElementById("pipeline-board");
+    if (!board) return Promise.resolve();
+    if (dragging) {
+      redrawLater = true;
+      return Promise.resolve();
+    }
+    redrawLater = false;
+    if (!window.htmx) {
+      window.location.reload();
+      return Promise.resolve();
+    }
+    return window.htmx.ajax("GET", window.location.pathname + window.location.search, {
+      target: board,
+      swap: "innerHTML",
+    });
+  }
+
+  async function dropped(evt) {
+    const card = evt.item;
+    if (evt.from === evt.to && evt.oldIndex === evt.newIndex) {
+      if (redrawLater) redraw();
+      return;
+    }
+    const box = document.getElementById("pipeline-notice");
+    const form = new URLSearchParams({
+      stage_id: evt.to.dataset.stageId,
+      position: String(evt.newIndex),
+      version: card.dataset.version,
+    });
+    card.dataset.moving = "1";
+    let answer = null;
+    try {
+      answer = await fetch(`/pipeline/opportunities/${card.dataset.opportunityId}/move`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "X-CSRF-Token": csrfToken(),
+          Accept: "application/json",
+        },
+        body: form,
+      });
+    } catch {
+      answer = null;
+    }
+    const data = answer ? await answer.json().catch(() => ({})) : {};
+    delete card.dataset.moving;
+    if (answer && answer.ok) {
+      card.dataset.version = String(data.version);
+      notice("", "");
+    } else if (answer && answer.status === 409) {
+      notice(data.message || (box && box.dataset.msgMoved), "warning");
+    } else {
+      notice(data.message || (box && box.dataset.msgFailed), "danger");
+    }
+    await redraw();
+  }
+
+  function sortableLists(root) {
+    if (!window.Sortable || !root.querySelectorAll) return;
+    root.querySelectorAll("ol[data-sortable]:not([data-sortable-ready])").forEach((list) => {
+      const board = list.closest("[data-kanban]");
+      window.Sortable.create(list, {
+        group: `pipeline-${board ? board.dataset.pipelineId : ""}`,
+        draggable: ".kanban-card",
+        // Pointer events rather than the browser's own drag and drop: the same in every
+        // browser, and a click on a card's links stays a click.
+        forceFallback: true,
+        fallbackOnBody: true,
+        fallbackTolerance: 4,
+        animation: 120,
+        ghostClass: "kanban-card-ghost",
+        chosenClass: "kanban-card-chosen",
+        onStart: () => {
+          dragging = true;
+        },
+        onEnd: (evt) => {
+          dragging = false;
+          dropped(evt);
+        },
+      });
+      list.dataset.sortableReady = "1";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => sortableLists(document));
+  if (document.readyState !== "loading") sortableLists(document);
+  document.addEventListener("htmx:afterSettle", (e) => sortableLists(e.target));
+})();

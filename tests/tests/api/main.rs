@@ -9,6 +9,7 @@ mod communications_delivery;
 mod communications_webhooks;
 mod console;
 mod console_communications;
+mod console_pipeline;
 mod console_tickets;
 mod conventions;
 mod demo_data;

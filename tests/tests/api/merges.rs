@@ -491,7 +491,7 @@ async fn a_merge_moves_tickets_messages_and_opportunities_and_undo_brings_them_b
     for (table, id) in tables.iter().zip(&expected) {
         assert_eq!(
             ids_in(&app, table, &keep).await,
-            [id.clone()],
+            std::slice::from_ref(id),
             "{table} on the survivor"
         );
         assert!(
@@ -510,7 +510,7 @@ async fn a_merge_moves_tickets_messages_and_opportunities_and_undo_brings_them_b
     for (table, id) in tables.iter().zip(&expected) {
         assert_eq!(
             ids_in(&app, table, &other).await,
-            [id.clone()],
+            std::slice::from_ref(id),
             "{table} back"
         );
         assert!(ids_in(&app, table, &keep).await.is_empty(), "{table} kept");

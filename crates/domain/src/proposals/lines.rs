@@ -171,7 +171,7 @@ pub fn totals(lines: &[Line]) -> Totals {
             }),
         }
     }
-    taxes.sort_by(|a, b| a.rate.cmp(&b.rate));
+    taxes.sort_by_key(|t| t.rate);
     let subtotal: Decimal = lines.iter().map(|l| l.net).sum();
     let tax_total: Decimal = lines.iter().map(|l| l.tax).sum();
     Totals {

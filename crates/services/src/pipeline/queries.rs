@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::board::{BoardQuery, MAX_PER_STAGE};
-use super::flows::view;
-use super::opportunity::OpportunityOut;
+use super::opportunity::{OpportunityOut, opportunity_out};
 use crate::{Error, InvalidField, Page, PageRequest, Result, Scope, query};
 
 /// The opportunity list's query. Filters add up; newest first.
@@ -93,15 +92,14 @@ pub async fn list(
         ..filter.clone()
     };
     let rows = db::opportunities::list(&mut scope.tx, &f).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(view(scope, row).await?.value);
-    }
     Page::from_rows(
-        out,
+        rows,
         page.limit,
-        |o| OpportunityKey { id: o.id },
-        Ok::<_, Error>,
+        |r| OpportunityKey { id: r.row.id },
+        |r| {
+            let kind = StageKind::parse(&r.kind).map_err(|e| Error::Corrupt(e.0))?;
+            Ok::<_, Error>(opportunity_out(r.row, r.position, kind).value)
+        },
     )
 }
 

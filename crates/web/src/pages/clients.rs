@@ -215,6 +215,8 @@ struct ClientPage {
     can_timeline: bool,
     /// The later modules' tabs: label, and where it leads once the module exists.
     tabs: Vec<(String, Option<String>)>,
+    /// The client's opportunities, for a user who may see the pipeline.
+    opportunities: Option<super::pipeline_client::ClientOpportunities>,
 }
 
 /// A client's events and the link to the next page.
@@ -258,6 +260,11 @@ pub async fn show(
     } else {
         empty_timeline(&page)
     };
+    let opportunities = if page.can("pipeline.view") {
+        Some(super::pipeline_client::of_client(&mut page, id).await?)
+    } else {
+        None
+    };
     let locale = page.locale;
     let body = ClientPage {
         c: Chrome::new(&page, "clients", "client-title"),
@@ -283,6 +290,7 @@ pub async fn show(
             "assistant",
         ]
         .iter()
+        .filter(|t| !(**t == "opportunities" && opportunities.is_some()))
         .map(|t| {
             let link = match *t {
                 "tickets" if page.can("tickets.view") => Some(format!("/tickets?client_id={id}")),
@@ -294,6 +302,7 @@ pub async fn show(
             (locale.t(&format!("tab-{t}")), link)
         })
         .collect(),
+        opportunities,
     };
     page.ctx.done();
     Ok(html(&body))

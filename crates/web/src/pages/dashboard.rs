@@ -2,7 +2,9 @@
 //! and the timeline's activity per week by kind; the cards and the recent activity follow the
 //! live stream (`/live`, the API's event stream). Later modules add their cards here: the
 //! support row (SLA compliance per target, backlog, breaches and satisfaction of the last 30
-//! days) for those who hold `tickets.view`, from one service call.
+//! days) for those who hold `tickets.view`, from one service call; the communications row
+//! (`dashboard_communications`) and the pipeline row (`dashboard_pipeline`: value per stage and
+//! the weighted forecast) for those who may see them.
 //!
 //! The weekly counts read every event of twelve weeks (about 50,000 in the large data set's
 //! biggest tenant, some 55 ms of database time), and the support KPIs walk the SLA clock of
@@ -205,6 +207,7 @@ struct Dashboard {
     can_timeline: bool,
     support: Option<SupportRow>,
     communications: Option<super::dashboard_communications::CommunicationsRow>,
+    pipeline: Option<super::dashboard_pipeline::PipelineRow>,
 }
 
 /// `GET /`
@@ -236,6 +239,16 @@ pub async fn show(State(ws): State<WebState>, mut page: Page) -> PageResult {
         Some(super::dashboard_communications::communications_row(
             &kpis,
             page.locale,
+        ))
+    } else {
+        None
+    };
+    let pipeline = if page.can("pipeline.view") {
+        let board = super::dashboard_pipeline::default_board(&mut page).await?;
+        Some(super::dashboard_pipeline::pipeline_row(
+            &board,
+            page.locale,
+            &page.me.tenant.currency,
         ))
     } else {
         None
@@ -290,6 +303,7 @@ pub async fn show(State(ws): State<WebState>, mut page: Page) -> PageResult {
         can_timeline,
         support,
         communications,
+        pipeline,
     };
     page.ctx.done();
     Ok(html(&body))

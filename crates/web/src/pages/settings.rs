@@ -83,7 +83,7 @@ pub(crate) const TIME_ZONES: &[&str] = &[
 ];
 
 /// Currencies offered in the list (the tenant's own is added when it is not one of them).
-const CURRENCIES: &[&str] = &[
+pub(crate) const CURRENCIES: &[&str] = &[
     "EUR", "USD", "GBP", "CHF", "MXN", "COP", "ARS", "CLP", "PEN", "BRL", "UYU", "DOP", "GTQ",
     "CRC", "CAD", "AUD", "JPY", "CNY", "INR", "MAD",
 ];

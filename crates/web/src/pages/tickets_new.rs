@@ -140,7 +140,10 @@ async fn contact_options(
 }
 
 /// The first clients by name, and the chosen one when it is not among them.
-async fn client_choices(page: &mut Page, chosen: Option<Uuid>) -> Result<Vec<Choice>, PageError> {
+pub(super) async fn client_choices(
+    page: &mut Page,
+    chosen: Option<Uuid>,
+) -> Result<Vec<Choice>, PageError> {
     let cipher = page.cipher().await?;
     let q = ClientQuery {
         sort: Some("name".into()),
