@@ -300,13 +300,15 @@ pub async fn last_rank(
 }
 
 /// Spreads a stage's cards `step` apart in their order (the caller holds the stage's lock).
+/// A card another transaction moves out of the stage meanwhile is left alone: the stage is
+/// checked again on the row as that transaction left it.
 #[tracing::instrument(skip(tx))]
 pub async fn renumber(tx: &mut TenantTx, stage_id: Uuid, step: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE opportunities o SET rank = r.n * $2
            FROM (SELECT id, row_number() OVER (ORDER BY rank) - 1 AS n
                    FROM opportunities WHERE stage_id = $1) r
-          WHERE o.id = r.id AND o.rank <> r.n * $2",
+          WHERE o.id = r.id AND o.stage_id = $1 AND o.rank <> r.n * $2",
         stage_id,
         step
     )

@@ -1042,3 +1042,57 @@ async fn a_clients_open_pipeline_weighs_on_its_new_tickets_priority() {
     assert!(!small_reason.contains("pipeline"), "{small_reason}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_renumbering_leaves_alone_a_card_moved_out_meanwhile() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("pl-race2")).await;
+    let p = default_pipeline(&app, &t.owner_token).await;
+    let c = client(&app, &t.owner_token, "Carrera SL").await;
+    let mut opps = Vec::new();
+    for i in 0..4 {
+        opps.push(
+            opportunity(
+                &app,
+                &t.owner_token,
+                json!({ "client_id": c, "title": format!("{i}") }),
+            )
+            .await,
+        );
+    }
+    // Cards 0, 1 and 2 touch in the first stage: a drop between 0 and 1 renumbers it.
+    for (i, o) in opps.iter().take(3).enumerate() {
+        sqlx::query("UPDATE opportunities SET rank = $2 WHERE id = $1::uuid")
+            .bind(id_of(o))
+            .bind(i as i64)
+            .execute(&app.owner)
+            .await
+            .expect("touching ranks");
+    }
+    // Another transaction moves card 2 out to the second stage and has not committed yet.
+    let mut other = app.owner.begin().await.expect("tx");
+    sqlx::query("UPDATE opportunities SET stage_id = $2::uuid, rank = 777 WHERE id = $1::uuid")
+        .bind(id_of(&opps[2]))
+        .bind(stage(&p, 1))
+        .execute(&mut *other)
+        .await
+        .expect("move out");
+    let token = t.owner_token.clone();
+    let (app_ref, third, first_stage) = (&app, &opps[3], stage(&p, 0));
+    let drop = move_to(app_ref, &token, third, &first_stage, 1);
+    let commit_later = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        other.commit().await.expect("commit the move out");
+    };
+    let (r, ()) = tokio::join!(drop, commit_later);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let rank: i64 = sqlx::query_scalar("SELECT rank FROM opportunities WHERE id = $1::uuid")
+        .bind(id_of(&opps[2]))
+        .fetch_one(&app.owner)
+        .await
+        .expect("rank");
+    assert_eq!(rank, 777, "the card in its new stage keeps its place");
+    let b = board(&app, &t.owner_token, &p).await;
+    assert_eq!(column(&b, &stage(&p, 0)), ["0", "3", "1"]);
+    app.stop().await;
+}

@@ -4,7 +4,7 @@
 //!
 //! | an operation that | gains |
 //! |---|---|
-//! | exists (all of them read or write the database) | 500 `internal`; 503 `timeout`, `busy`, `unavailable` |
+//! | exists (all of them read or write the database) | 500 `internal`; 503 `timeout`, `busy`, `unavailable`, `contention` |
 //! | has `bearer` security | 401 |
 //! | declares `x-permission` (the permission its handler requires) | 403, and the permission in its description |
 //! | has parameters or a body | 400 (text that is not storable, a malformed query or body) |
@@ -35,8 +35,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 const INTERNAL: &str = "An unexpected failure, logged on our side; quote the `request_id` when \
     reporting it (`internal`).";
 const UNAVAILABLE: &str = "The database could not serve the request: a statement ran past its \
-    time limit (`timeout`), no connection was free (`busy`) or the connection was lost \
-    (`unavailable`). Nothing was changed; repeat the request after `Retry-After` seconds (with \
+    time limit (`timeout`), no connection was free (`busy`), the connection was lost \
+    (`unavailable`) or another request changing the same rows made it roll back (`contention`). Nothing was changed; repeat the request after `Retry-After` seconds (with \
     the same `Idempotency-Key`, if it had one).";
 const UNAUTHORIZED: &str = "No valid credential: send `Authorization: Bearer <access token or API \
     key>` (`unauthorized`); the token may have expired or the session ended.";

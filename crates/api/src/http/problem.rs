@@ -188,6 +188,10 @@ impl From<sqlx::Error> for ApiError {
             tracing::warn!(error = %err, "request stopped: the database reached its time limit");
             return super::timeout::timed_out();
         }
+        if super::timeout::is_contention(&err) {
+            tracing::warn!(error = %err, "request rolled back: it met another on the same rows");
+            return super::timeout::contention();
+        }
         if super::timeout::is_connection_lost(&err) {
             tracing::warn!(error = %err, "request stopped: the database connection was lost");
             return super::timeout::unavailable();

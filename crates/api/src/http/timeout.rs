@@ -41,6 +41,27 @@ pub fn is_timeout(err: &sqlx::Error) -> bool {
     })
 }
 
+/// Whether two transactions met on the same rows and Postgres rolled this one back to let the
+/// other go on (a deadlock, a serialization failure): nothing was done, a retry succeeds.
+pub fn is_contention(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "40P01" || code == "40001")
+}
+
+/// The answer to a request rolled back by contention ([`is_contention`]).
+pub fn contention() -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "contention",
+        "Try again",
+        "Another request was changing the same records at the same moment; this one was rolled \
+         back and did nothing. Try again.",
+    );
+    e.retry_after = Some(1);
+    e
+}
+
 /// Whether the database connection was lost or refused, as opposed to a statement failing on a
 /// live connection. A transaction cut off this way is rolled back by Postgres.
 pub fn is_connection_lost(err: &sqlx::Error) -> bool {
