@@ -1,6 +1,7 @@
 //! `loadtest`: closed-loop HTTP load against the CRM API on this machine (see README.md).
 
 mod bench;
+mod board_bench;
 mod client;
 mod copyfmt;
 mod day;
@@ -55,6 +56,9 @@ enum Command {
     /// Messages one worker delivers per second to a local fake provider, and their queue
     /// latency at an offered load.
     DeliverBench(deliver_bench::DeliverBench),
+    /// The pipeline's board and card moves of 50 people on one pipeline of 5,000 open
+    /// opportunities, against `crm serve` on a scratch database.
+    BoardBench(board_bench::BoardBench),
     /// One SLA escalation pass as `crm worker` runs it, in this process (escalation-bench's
     /// child, so its memory is the pass's).
     #[command(hide = true)]
@@ -101,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
         Command::EscalationBench(args) => escalation_bench::run(args).await,
         Command::EscalationPass(args) => escalation_bench::run_child(args).await,
         Command::DeliverBench(args) => deliver_bench::run(args).await,
+        Command::BoardBench(args) => board_bench::run(args).await,
     }
 }
 

@@ -164,6 +164,11 @@ pub async fn login_as(
         .context("login answered no access_token")
 }
 
+/// Signs the scratch tenant's owner in (see [`Scratch::provision_tenant`]) at `api`.
+pub async fn login_owner(http: &reqwest::Client, api: SocketAddr) -> anyhow::Result<String> {
+    login_as(http, api, SLUG, EMAIL, PASSWORD).await
+}
+
 /// The real API alone, in-process, on a port-0 listener on 127.0.0.1.
 pub struct Api {
     pub addr: SocketAddr,

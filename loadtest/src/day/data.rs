@@ -1,6 +1,8 @@
 //! What the working day needs to know about the `seed-large` data, read once as `postgres` (no
 //! row-level security): the tenants the staff work for, a sample of each one's clients, a ticket
-//! category of each, and the load test's own clients and tickets (the only ones it changes).
+//! category of each, and the load test's own clients, tickets and deals (the only ones it
+//! changes). The deals (and the default pipeline of a tenant loaded without one) are made here
+//! the first time, through the pipeline's flows (`pipeline_work::prepare`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
+use super::pipeline_work::{self, Board};
 use crate::names;
 use crate::seed;
 
@@ -38,6 +41,8 @@ pub struct Tenant {
     /// A ticket category of the tenant (the first by name), for the desk's tickets: its SLA
     /// applies to them. None when the tenant has none (the tickets then have no SLA).
     pub ticket_category: Option<Uuid>,
+    /// Its default pipeline and the load test's deals on it.
+    pub board: Option<Board>,
 }
 
 /// A client (or a ticket) the load test changes, created through the API on first use. The lock
@@ -101,14 +106,20 @@ impl Shared {
 
 /// Reads the data set: `big` plus `count - 1` other tenants spread evenly over the size ranking,
 /// a sample of each one's clients, a ticket category of each, and the desks (clients and open
-/// tickets) that exist from earlier runs.
+/// tickets) that exist from earlier runs; gives each tenant its deals when it has none yet. The
+/// migrations run first (as `crm migrate`, a no-op on a current schema), since the deals need
+/// the pipeline's tables.
 pub async fn load(
     pg_addr: &str,
     database: &str,
+    master_keys: &str,
     count: usize,
     seed_value: u64,
 ) -> anyhow::Result<Shared> {
     let (pool, seeded) = seed::open_seeded(pg_addr, database).await?;
+    db::migrate::run(&pool, &worker::queue::migrations())
+        .await
+        .context("cannot migrate the database")?;
 
     // The load test's own clients do not count, so every run picks the same tenants.
     let ranked: Vec<(Uuid, String, i64)> = sqlx::query_as(
@@ -139,7 +150,7 @@ pub async fn load(
     .await
     .context("cannot sample the tenants' clients")?;
 
-    let existing: Vec<(Uuid, String, Uuid)> = sqlx::query_as(
+    let mut existing: Vec<(Uuid, String, Uuid)> = sqlx::query_as(
         "SELECT tenant_id, company_name, id FROM clients
           WHERE tenant_id = ANY($1) AND deleted_at IS NULL AND company_name LIKE $2",
     )
@@ -149,6 +160,7 @@ pub async fn load(
     .await?;
     let tickets = ticket_data(&pool, &ids).await?;
     pool.close().await;
+    let mut boards = pipeline_boards(pg_addr, database, master_keys, &ids, &mut existing).await?;
 
     let mut rng = StdRng::seed_from_u64(seed_value);
     let index: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -163,6 +175,7 @@ pub async fn load(
             sectors: Vec::new(),
             tags: Vec::new(),
             ticket_category: tickets.categories.get(id).copied(),
+            board: boards.remove(id),
         })
         .collect();
     for (tenant, id, name, sector, tags) in rows {
@@ -198,6 +211,34 @@ pub async fn load(
         seeded,
         password: seed::PASSWORD.to_owned(),
     })
+}
+
+/// Each tenant's board for the pipeline work, the desks' clients it made added to `existing`.
+async fn pipeline_boards(
+    pg_addr: &str,
+    database: &str,
+    master_keys: &str,
+    tenants: &[Uuid],
+    existing: &mut Vec<(Uuid, String, Uuid)>,
+) -> anyhow::Result<HashMap<Uuid, Board>> {
+    let mut known: HashMap<Uuid, Vec<(usize, Uuid)>> = HashMap::new();
+    for (tenant, name, id) in existing.iter() {
+        if let Some(n) = desk_number(name) {
+            known.entry(*tenant).or_default().push((n, *id));
+        }
+    }
+    let app_url = seed::url(pg_addr, "crm_app", database);
+    let prepared = pipeline_work::prepare(&app_url, master_keys, tenants, &known).await?;
+    let mut boards = HashMap::new();
+    for (tenant, p) in prepared {
+        for (n, id) in p.desk_clients {
+            if !existing.iter().any(|(_, _, e)| *e == id) {
+                existing.push((tenant, format!("{DESK_PREFIX} {n}"), id));
+            }
+        }
+        boards.insert(tenant, p.board);
+    }
+    Ok(boards)
 }
 
 /// What the data set holds for the ticket work: a category per tenant and the desks' open

@@ -10,8 +10,9 @@ mod data;
 mod mix;
 mod open_loop;
 mod pgbench;
+mod pipeline_work;
 mod report;
-mod server;
+pub(crate) mod server;
 mod ticket_work;
 
 use std::path::PathBuf;
@@ -151,6 +152,7 @@ pub async fn run(args: WorkingDay) -> anyhow::Result<()> {
         data::load(
             &args.seeded.pg_addr,
             &args.seeded.database,
+            &args.seeded.master_keys,
             args.tenants as usize,
             args.seed,
         )

@@ -1,7 +1,8 @@
 //! The demo tenant's data set (`crm seed-demo`): a few hundred clients and leads with people,
 //! custom fields and months of history that the API's lists, KPIs and charts show, a help desk
-//! with tickets in every state, and conversations with clients on every channel; seeded once,
-//! whoever asks again or at the same time, and seen by no other tenant.
+//! with tickets in every state, conversations with clients on every channel, and a sales pipeline
+//! with deals in every stage; seeded once, whoever asks again or at the same time, and seen by
+//! no other tenant.
 
 use std::collections::BTreeSet;
 
@@ -80,6 +81,8 @@ async fn rows(app: &TestApp, tenant: Uuid) -> Vec<i64> {
         "message_templates",
         "channel_settings",
         "communications",
+        "opportunities",
+        "opportunity_stage_stays",
     ] {
         counts.push(app.count(table, tenant).await);
     }
@@ -233,6 +236,7 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
 
     tickets_are_seen_at_every_stage(&app, &owner, demo, &added).await;
     conversations_are_there_on_every_channel(&app, &owner, demo, &added).await;
+    opportunities_stand_in_every_stage(&app, &owner, demo, &added).await;
 
     let stats = app.get("/api/v1/timeline/stats?bucket=month", &owner).await;
     assert_eq!(stats.status, StatusCode::OK, "{}", stats.text);
@@ -296,6 +300,11 @@ async fn a_demo_tenant_from_before_the_data_is_filled_once_even_by_two_at_a_time
     assert_eq!(filled[0].clients, services::demo_data::COMPANIES);
     assert!(filled[0].tickets > 0, "{:?}", filled[0]);
     assert!(filled[0].communications > 0, "{:?}", filled[0]);
+    assert!(filled[0].opportunities > 0, "{:?}", filled[0]);
+    assert_eq!(
+        app.count("opportunities", id).await,
+        filled[0].opportunities as i64
+    );
     assert_eq!(
         app.count("communications", id).await,
         filled[0].communications as i64
@@ -503,6 +512,193 @@ async fn a_demo_tenant_from_before_communications_gets_them_once() {
     assert!(seed(&app).await.added.is_empty());
     assert_eq!(rows(&app, demo).await, before);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_demo_tenant_from_before_the_pipeline_gets_its_opportunities_once() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let demo = demo_id(&app).await;
+    // The demo tenant as it was before the pipeline module: its default pipeline, no deals.
+    sqlx::query("DELETE FROM opportunities WHERE tenant_id = $1")
+        .bind(demo)
+        .execute(&app.owner)
+        .await
+        .expect("delete the opportunities");
+    let clients = app.count("clients", demo).await;
+    let tickets = app.count("tickets", demo).await;
+    let communications = app.count("communications", demo).await;
+
+    let added = seed(&app).await.added;
+    assert_eq!(
+        (added.clients, added.tickets, added.communications),
+        (0, 0, 0),
+        "{added:?}"
+    );
+    assert!(added.opportunities >= 60, "{added:?}");
+    assert_eq!(
+        app.count("opportunities", demo).await,
+        added.opportunities as i64
+    );
+    assert_eq!(app.count("clients", demo).await, clients);
+    assert_eq!(app.count("tickets", demo).await, tickets);
+    assert_eq!(app.count("communications", demo).await, communications);
+
+    let before = rows(&app, demo).await;
+    assert!(seed(&app).await.added.is_empty());
+    assert_eq!(rows(&app, demo).await, before);
+    app.stop().await;
+}
+
+/// The pipeline a newcomer finds: the default pipeline's board with deals in every stage,
+/// open ones expected to close over the coming months, won ones (with clients, not leads),
+/// lost ones with the client's reason, a few rotting, most owned by the sales user; each deal
+/// on its client's timeline.
+async fn opportunities_stand_in_every_stage(
+    app: &TestApp,
+    owner: &str,
+    demo: Uuid,
+    added: &services::demo_data::DemoCounts,
+) {
+    assert!(added.opportunities >= 60, "{added:?}");
+    assert_eq!(
+        app.count("opportunities", demo).await,
+        added.opportunities as i64
+    );
+    assert!(
+        added.opportunities_won >= 5
+            && added.opportunities_lost >= 5
+            && added.opportunities_rotting >= 3,
+        "{added:?}"
+    );
+
+    let pipelines = app.get("/api/v1/pipelines", owner).await;
+    assert_eq!(pipelines.status, StatusCode::OK, "{}", pipelines.text);
+    let default = pipelines
+        .body
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["is_default"] == true))
+        .expect("the default pipeline");
+    let id = default["id"].as_str().expect("id");
+    let board = app
+        .get(
+            &format!("/api/v1/pipelines/{id}/board?per_stage=500"),
+            owner,
+        )
+        .await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.text);
+    let stages = board.body["stages"].as_array().expect("stages");
+    assert_eq!(stages.len(), 6, "{}", board.text);
+    let mut cards = Vec::new();
+    for stage in stages {
+        let listed = stage["cards"].as_array().expect("cards");
+        assert!(
+            listed.len() >= 3,
+            "{}: {} cards",
+            stage["name"],
+            listed.len()
+        );
+        // Everything is on the board: the open deals, and the won and lost ones closed today.
+        assert_eq!(stage["count"].as_u64(), Some(listed.len() as u64));
+        cards.extend(listed.iter().map(|c| (stage["kind"].as_str(), c)));
+    }
+    assert_eq!(cards.len(), added.opportunities);
+    let rotting: Vec<_> = cards.iter().filter(|(_, c)| c["rotting"] == true).collect();
+    assert_eq!(rotting.len(), added.opportunities_rotting);
+    assert!(
+        rotting.iter().all(|(kind, c)| *kind == Some("open")
+            && c["days_in_stage"].as_i64().is_some_and(|d| d >= 14))
+    );
+    assert!(
+        cards
+            .iter()
+            .all(|(_, c)| c["owner_name"].is_string() && c["client_name"].is_string())
+    );
+    let by_sales = cards
+        .iter()
+        .filter(|(_, c)| c["owner_name"] == "Demo sales")
+        .count();
+    assert!(by_sales * 2 > cards.len(), "{by_sales} of {}", cards.len());
+    let in_pounds = cards.iter().filter(|(_, c)| c["currency"] == "GBP").count();
+    assert!(in_pounds > 0 && in_pounds * 2 < cards.len(), "{in_pounds}");
+    assert!(
+        board.body["open_totals"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["currency"] == "EUR")),
+        "{}",
+        board.body["open_totals"]
+    );
+
+    let metrics = app
+        .get(&format!("/api/v1/pipelines/{id}/metrics"), owner)
+        .await;
+    assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.text);
+    assert_eq!(
+        metrics.body["rotting"]["count"].as_u64(),
+        Some(added.opportunities_rotting as u64),
+        "{}",
+        metrics.text
+    );
+    assert_eq!(
+        metrics.body["won"]["count"].as_u64(),
+        Some(added.opportunities_won as u64)
+    );
+
+    let lost = app
+        .get("/api/v1/opportunities?state=lost&limit=100", owner)
+        .await;
+    assert_eq!(lost.status, StatusCode::OK, "{}", lost.text);
+    assert_eq!(data(&lost).len(), added.opportunities_lost, "{}", lost.text);
+    assert!(
+        data(&lost)
+            .iter()
+            .all(|o| o["lost_reason"].as_str().is_some_and(|r| r.len() > 5)),
+        "{}",
+        lost.text
+    );
+
+    // Open deals not rotting close in the coming months; no lead is won (that would convert
+    // it); titles in Spanish; each deal opened, and each won or lost, on its client's timeline.
+    let odd = scalar(
+        app,
+        "SELECT count(*) FROM opportunities o JOIN pipeline_stages s ON s.id = o.stage_id
+          WHERE o.tenant_id = $1 AND s.kind = 'open' AND o.stage_entered_at > now() - interval '1 day'
+            AND (o.expected_close_date IS NULL OR o.expected_close_date <= current_date
+                 OR o.expected_close_date > current_date + 200)",
+        demo,
+    )
+    .await;
+    assert_eq!(odd, 0);
+    let conversions = scalar(
+        app,
+        "SELECT count(*) FROM timeline_events WHERE tenant_id = $1 AND event_type = 'client.converted'",
+        demo,
+    )
+    .await;
+    assert_eq!(conversions, added.converted as i64);
+    let spanish = scalar(
+        app,
+        "SELECT count(*) FROM opportunities WHERE tenant_id = $1 AND title ~ '[áéíóúñ]'",
+        demo,
+    )
+    .await;
+    assert!(spanish >= 10, "{spanish}");
+    for (event, n) in [
+        ("opportunity.created", added.opportunities),
+        ("opportunity.won", added.opportunities_won),
+        ("opportunity.lost", added.opportunities_lost),
+    ] {
+        let recorded = scalar(
+            app,
+            &format!(
+                "SELECT count(*) FROM timeline_events WHERE tenant_id = $1 AND event_type = '{event}'
+                   AND client_id IS NOT NULL"
+            ),
+            demo,
+        )
+        .await;
+        assert_eq!(recorded, n as i64, "{event}");
+    }
 }
 
 /// The conversations a newcomer finds: the demo's templates, the e-mail channel on the local

@@ -167,6 +167,7 @@ struct Fixture {
     role: String,
     field: String,
     calendar: String,
+    pipeline: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -206,7 +207,12 @@ async fn fixture(app: &TestApp) -> Fixture {
     let calendar = id(app
         .post("/api/v1/business-calendars", tok, office_hours("Edge"))
         .await);
+    let pipeline = app.get("/api/v1/pipelines", tok).await.body[0]["id"]
+        .as_str()
+        .expect("the default pipeline")
+        .to_owned();
     Fixture {
+        pipeline,
         tenant: t,
         client,
         contact,
@@ -240,6 +246,7 @@ impl Fixture {
             ("name", "roles") => self.role.clone(),
             ("key", "custom-fields") => self.field.clone(),
             ("id", "business-calendars") => self.calendar.clone(),
+            ("id", "pipelines") => self.pipeline.clone(),
             _ => match param["schema"]["format"].as_str() {
                 Some("uuid") => Uuid::now_v7().to_string(),
                 _ => "probe".to_owned(),
@@ -279,6 +286,9 @@ impl Fixture {
                 json!({ "key": self.field, "label": "Probe", "field_type": "select", "options": ["a"] })
             }
             "POST /api/v1/roles" => json!({ "name": format!("probe-{n}") }),
+            "POST /api/v1/pipelines" | "PATCH /api/v1/pipelines/{id}" => {
+                json!({ "name": format!("probe-{n}") })
+            }
             "POST /api/v1/users" => {
                 json!({ "email": format!("probe{n}@example.com"), "display_name": "Probe" })
             }
@@ -541,6 +551,15 @@ fn items(name: &str, count: usize, permissions: &[Value]) -> Vec<Value> {
             "options" => json!(format!("o{i}")),
             "permissions" => permissions[i % permissions.len()].clone(),
             "roles" => json!("viewer"),
+            // A pipeline needs a won and a lost stage: the last two.
+            "stages" => {
+                let kind = match count - i {
+                    2 => "won",
+                    1 => "lost",
+                    _ => "open",
+                };
+                json!({ "name": format!("S{i}"), "probability": 10, "kind": kind })
+            }
             "holidays" => json!(
                 (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")
                     + chrono::TimeDelta::days(i as i64))

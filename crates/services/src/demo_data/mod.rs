@@ -5,12 +5,14 @@
 //! transaction. A tenant that holds clients, or the demo's first custom field, is left as it is,
 //! so seeding again adds nothing. A later module adds its own records here, in [`fill`]: the
 //! help desk (`tickets`) is added once to a tenant without ticket categories, and the
-//! communications (`communications`) once to a tenant without message templates, so a demo
+//! communications (`communications`) once to a tenant without message templates, and the sales
+//! pipeline's opportunities (`pipeline`) once to a tenant without opportunities, so a demo
 //! tenant filled before they existed gets them too.
 
 mod communications;
 mod company;
 mod dice;
+mod pipeline;
 mod story;
 mod tickets;
 mod words;
@@ -54,6 +56,13 @@ pub struct DemoCounts {
     /// Messages to and from clients on every channel, and logged calls.
     pub communications: usize,
     pub message_templates: usize,
+    /// Opportunities on the default pipeline, in every stage.
+    pub opportunities: usize,
+    /// Of them, those won and those lost (with a reason).
+    pub opportunities_won: usize,
+    pub opportunities_lost: usize,
+    /// Of the open ones, those left in their stage past its rot days.
+    pub opportunities_rotting: usize,
 }
 
 impl DemoCounts {
@@ -69,7 +78,7 @@ impl std::fmt::Display for DemoCounts {
             f,
             "{} clients and leads ({} converted today, {} deleted), {} contacts, {} custom fields \
              and {} events of history; {} tickets with {} comments; {} messages and calls, {} \
-             message templates",
+             message templates; {} opportunities ({} won, {} lost, {} rotting)",
             self.clients,
             self.converted,
             self.deleted,
@@ -79,14 +88,19 @@ impl std::fmt::Display for DemoCounts {
             self.tickets,
             self.ticket_comments,
             self.communications,
-            self.message_templates
+            self.message_templates,
+            self.opportunities,
+            self.opportunities_won,
+            self.opportunities_lost,
+            self.opportunities_rotting
         )
     }
 }
 
 /// Gives the tenant (the demo tenant) its companies, unless it holds clients or the demo's
-/// custom fields already, its help desk, unless it has ticket categories, and its
-/// conversations with clients, unless it has message templates; returns what was added.
+/// custom fields already, its help desk, unless it has ticket categories, its conversations
+/// with clients, unless it has message templates, and its opportunities, unless it has some;
+/// returns what was added.
 pub async fn fill(pool: &PgPool, master: &MasterKeys, tenant_id: Uuid) -> Result<DemoCounts> {
     let mut scope = Scope::new(TenantTx::begin(pool, tenant_id).await?, Actor::system());
     let now = Utc::now();
@@ -108,6 +122,9 @@ pub async fn fill(pool: &PgPool, master: &MasterKeys, tenant_id: Uuid) -> Result
         if !communications::add(&mut scope, &cipher, &owners, now, &mut counts).await? {
             return Ok(DemoCounts::default());
         }
+    }
+    if !pipeline::filled_already(&mut scope).await? {
+        pipeline::add(&mut scope, &owners, now, &mut counts).await?;
     }
     if counts.is_empty() {
         scope.done();
@@ -265,6 +282,10 @@ mod tests {
             ticket_comments: 200,
             communications: 700,
             message_templates: 4,
+            opportunities: 120,
+            opportunities_won: 20,
+            opportunities_lost: 15,
+            opportunities_rotting: 8,
         };
         assert!(!counts.is_empty());
         assert!(DemoCounts::default().is_empty());
@@ -272,7 +293,7 @@ mod tests {
             counts.to_string(),
             "300 clients and leads (30 converted today, 12 deleted), 550 contacts, 4 custom \
              fields and 3000 events of history; 60 tickets with 200 comments; 700 messages and \
-             calls, 4 message templates"
+             calls, 4 message templates; 120 opportunities (20 won, 15 lost, 8 rotting)"
         );
     }
 }
