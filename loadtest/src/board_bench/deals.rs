@@ -55,12 +55,7 @@ pub async fn write(
     let pipeline = services::pipeline::pipelines::default_pipeline(&mut scope)
         .await?
         .value;
-    let open_stages: Vec<Uuid> = pipeline
-        .stages
-        .iter()
-        .filter(|s| s.kind == "open")
-        .map(|s| s.id)
-        .collect();
+    let open_stages = pipeline.open_stage_ids();
     anyhow::ensure!(
         !open_stages.is_empty(),
         "the default pipeline has no open stage"

@@ -100,6 +100,17 @@ impl StageOut {
     }
 }
 
+impl PipelineOut {
+    /// The ids of its open stages, in board order.
+    pub fn open_stage_ids(&self) -> Vec<Uuid> {
+        self.stages
+            .iter()
+            .filter(|s| s.kind == StageKind::Open.as_str())
+            .map(|s| s.id)
+            .collect()
+    }
+}
+
 fn pipeline_out(row: PipelineRow, stages: Vec<StageRow>) -> Versioned<PipelineOut> {
     Versioned {
         version: row.version,
