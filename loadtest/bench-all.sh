@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole benchmark on the seeded large data set, in one command (about 15 minutes here after
 # the build): seed-large when its database is missing, then clients-bench, working-day,
-# escalation-bench, and deliver-bench and board-bench (each on a scratch database of its own).
+# escalation-bench, and deliver-bench, board-bench and proposal-bench (each on a scratch database
+# of its own).
 # Needs Postgres (trust auth for postgres and crm_app) and Redis on 127.0.0.1, and pgbench.
 # Results: loadtest/results/{seed-large,clients-bench,working-day}.{json,md},
-# loadtest/results/{escalation-bench,deliver-bench,board-bench}/*.{json,md}
+# loadtest/results/{escalation-bench,deliver-bench,board-bench,proposal-bench}/*.{json,md}
 # (CRM_BENCH_OUT=<dir> writes them elsewhere; CRM_BENCH_DATABASE=<name> uses another database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,4 +45,6 @@ echo "== deliver-bench"
 "$bin" deliver-bench --out "$out/deliver-bench" || status=$?
 echo "== board-bench"
 "$bin" board-bench --out "$out/board-bench" || status=$?
+echo "== proposal-bench"
+"$bin" proposal-bench --out "$out/proposal-bench" || status=$?
 exit "$status"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the browser tests runnable: Debian's `chromium` (installed with apt, as root or with
 # sudo, when /usr/bin/chromium is missing; never a downloaded browser build) and the pinned npm
-# packages of tests/browser (playwright-core, axe-core) from the npm registry.
+# packages of tests/browser (playwright-core, axe-core) from the npm registry. Also Debian's
+# `poppler-utils`, whose pdftotext the proposal PDF tests use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,12 @@ apt_install() {
 if [ ! -x /usr/bin/chromium ]; then
   echo "installing Debian's chromium..."
   apt_install chromium
+fi
+
+# pdftotext reads back the text layer of the proposal PDFs in the services tests.
+if ! command -v pdftotext >/dev/null; then
+  echo "installing Debian's poppler-utils (pdftotext)..."
+  apt_install poppler-utils
 fi
 
 if ! command -v npm >/dev/null; then

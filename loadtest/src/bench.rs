@@ -1,6 +1,11 @@
 //! `clients-bench`: the client endpoints of the real API on the `seed-large` data, signed in as
 //! the big tenant's owner: list with filters, typo-tolerant search, detail, timeline page and
 //! (when the route exists) the client KPIs; then `EXPLAIN (ANALYZE, BUFFERS)` of their SQL.
+//! Beside it, what the benchmarks of people at work share: their pace and tallies (`people`)
+//! and the database's waits meanwhile (`waits`).
+
+pub mod people;
+pub mod waits;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -10,7 +10,6 @@
 mod deals;
 mod users;
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,9 +22,9 @@ use clap::Args;
 use serde::Serialize;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::bench::waits::{self, WaitSampler};
 use crate::day::server::{self, Server};
 use crate::explain::{self, PlanSummary, Statement, lit_text, lit_uuid};
 use crate::report::{self, Stats};
@@ -352,16 +351,13 @@ fn phase_report(
     name: &str,
     think_ms: u64,
     tally: users::Tally,
-    waits: BTreeMap<String, u64>,
+    waits: Vec<(String, u64)>,
     wait_samples: u64,
     pid: Option<u32>,
 ) -> PhaseReport {
     let errors = tally.errors();
     let first_error = tally.first_error().map(str::to_owned);
     let seconds = tally.board.elapsed.as_secs_f64();
-    let mut waits: Vec<(String, u64)> = waits.into_iter().collect();
-    waits.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    waits.truncate(12);
     PhaseReport {
         name: name.to_owned(),
         think_ms,
@@ -385,50 +381,6 @@ fn phase_report(
         waits,
         wait_samples,
         api_rss_mib: pid.and_then(server::rss_kib).map(|k| k as f64 / 1024.0),
-    }
-}
-
-/// Samples, every 50 ms, what the scratch database's active sessions are waiting on.
-struct WaitSampler {
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<(BTreeMap<String, u64>, u64)>,
-}
-
-impl WaitSampler {
-    fn start(admin: PgPool, database: String) -> Self {
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            let mut seen: BTreeMap<String, u64> = BTreeMap::new();
-            let mut samples = 0;
-            let mut tick = tokio::time::interval(Duration::from_millis(50));
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = stopped.changed() => break,
-                }
-                let rows: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT coalesce(wait_event_type || '/' || wait_event, 'CPU'),
-                            regexp_replace(left(query, 48), '\\s+', ' ', 'g')
-                       FROM pg_stat_activity
-                      WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()",
-                )
-                .bind(&database)
-                .fetch_all(&admin)
-                .await
-                .unwrap_or_default();
-                samples += 1;
-                for (wait, query) in rows {
-                    *seen.entry(format!("{wait}: {query}")).or_default() += 1;
-                }
-            }
-            (seen, samples)
-        });
-        Self { stop, task }
-    }
-
-    async fn finish(self) -> (BTreeMap<String, u64>, u64) {
-        let _ = self.stop.send(true);
-        self.task.await.unwrap_or_default()
     }
 }
 
@@ -512,21 +464,6 @@ async fn explain_statements(
     .await
 }
 
-fn stats_line(s: &mut String, phase: &str, st: &Stats) {
-    let _ = writeln!(
-        s,
-        "| {phase} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
-        st.endpoint,
-        st.ok,
-        st.throughput_rps,
-        st.p50_ms,
-        st.p95_ms,
-        st.p99_ms,
-        st.max_ms,
-        st.errors
-    );
-}
-
 fn markdown(r: &BoardReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "## board-bench\n");
@@ -550,14 +487,10 @@ fn markdown(r: &BoardReport) -> String {
         r.board_percent,
         r.cpus
     );
-    let _ = writeln!(
-        s,
-        "| phase | request | answered | per s | p50 ms | p95 ms | p99 ms | max ms | errors |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|"
-    );
+    let _ = writeln!(s, "{}", report::PHASE_HEADER);
     for p in &r.phases {
         for st in [&p.board, &p.moves, &p.rereads] {
-            stats_line(&mut s, &p.name, st);
+            report::phase_row(&mut s, &p.name, st);
         }
     }
     let _ = writeln!(
@@ -590,16 +523,7 @@ fn markdown(r: &BoardReport) -> String {
         .collect();
     let _ = writeln!(s, "\nCards per stage at the end: {}.\n", stages.join(", "));
     for p in &r.phases {
-        let _ = writeln!(
-            s,
-            "What the database's active sessions were doing ({}; {} samples, 50 ms apart):\n\n\
-             | wait: statement | samples |\n|---|---:|",
-            p.name, p.wait_samples
-        );
-        for (what, n) in &p.waits {
-            let _ = writeln!(s, "| `{}` | {n} |", what.replace('|', "\\|"));
-        }
-        let _ = writeln!(s);
+        waits::markdown(&mut s, &p.name, &p.waits, p.wait_samples);
     }
     let _ = writeln!(
         s,

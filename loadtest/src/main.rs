@@ -9,6 +9,7 @@ mod deliver_bench;
 mod escalation_bench;
 mod explain;
 mod names;
+mod proposal_bench;
 mod report;
 mod rolling;
 mod searchdb;
@@ -59,6 +60,9 @@ enum Command {
     /// The pipeline's board and card moves of 50 people on one pipeline of 5,000 open
     /// opportunities, against `crm serve` on a scratch database.
     BoardBench(board_bench::BoardBench),
+    /// Proposals of 20 lines drafted, their PDF rendered and sent by 50 salespeople, against
+    /// `crm serve` on a scratch database.
+    ProposalBench(proposal_bench::ProposalBench),
     /// One SLA escalation pass as `crm worker` runs it, in this process (escalation-bench's
     /// child, so its memory is the pass's).
     #[command(hide = true)]
@@ -106,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
         Command::EscalationPass(args) => escalation_bench::run_child(args).await,
         Command::DeliverBench(args) => deliver_bench::run(args).await,
         Command::BoardBench(args) => board_bench::run(args).await,
+        Command::ProposalBench(args) => proposal_bench::run(args).await,
     }
 }
 

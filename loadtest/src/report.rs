@@ -155,6 +155,26 @@ pub fn write_pair(
     Ok((json, md))
 }
 
+/// The header of a table of requests by phase, whose rows [`phase_row`] writes.
+pub const PHASE_HEADER: &str = "| phase | request | answered | per s | p50 ms | p95 ms | p99 ms | \
+                                max ms | errors |\n|---|---|---:|---:|---:|---:|---:|---:|---:|";
+
+/// One request's figures in one phase, as a row of a [`PHASE_HEADER`] table.
+pub fn phase_row(s: &mut String, phase: &str, st: &Stats) {
+    let _ = writeln!(
+        s,
+        "| {phase} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
+        st.endpoint,
+        st.ok,
+        st.throughput_rps,
+        st.p50_ms,
+        st.p95_ms,
+        st.p99_ms,
+        st.max_ms,
+        st.errors
+    );
+}
+
 /// A ratio with three significant digits (the share of one action can be 0.0004).
 pub fn ratio(v: Option<f64>) -> String {
     match v {

@@ -37,6 +37,8 @@ export const consolePages = [
   '/pipeline/opportunities/new',
   '/admin/pipelines',
   '/admin/pipelines/new',
+  '/proposals',
+  '/proposals/new',
 ];
 
 /** Roles of the demo tenant that `crm seed-demo` creates. */

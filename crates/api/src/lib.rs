@@ -178,6 +178,8 @@ fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(routes::channels::router())
         .merge(routes::pipelines::router())
         .merge(routes::opportunities::router())
+        .merge(routes::proposal_templates::router())
+        .merge(routes::proposals::router())
         .merge(routes::events::router())
 }
 

@@ -538,3 +538,54 @@ pub async fn latest_inbound_email(
     .await?;
     Ok(row.map(|r| (r.id, r.provider_message_id)))
 }
+
+/// A file sent with an e-mail, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRow {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// Stores a file sent with message `communication_id`, at `position` among its files.
+#[tracing::instrument(skip(tx, content), fields(bytes = content.len()))]
+pub async fn insert_attachment(
+    tx: &mut TenantTx,
+    communication_id: Uuid,
+    position: i16,
+    filename: &str,
+    content_type: &str,
+    content: &[u8],
+) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant_id();
+    sqlx::query!(
+        "INSERT INTO communication_attachments
+                (tenant_id, communication_id, position, filename, content_type, content)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        tenant,
+        communication_id,
+        position,
+        filename,
+        content_type,
+        content
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The files sent with message `communication_id`, in their order.
+#[tracing::instrument(skip(tx))]
+pub async fn attachments(
+    tx: &mut TenantTx,
+    communication_id: Uuid,
+) -> Result<Vec<AttachmentRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AttachmentRow,
+        "SELECT filename, content_type, content FROM communication_attachments
+          WHERE communication_id = $1 ORDER BY position",
+        communication_id
+    )
+    .fetch_all(tx.conn())
+    .await
+}

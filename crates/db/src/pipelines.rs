@@ -27,6 +27,8 @@ pub struct StageRow {
     pub probability: i16,
     pub kind: String,
     pub rot_days: Option<i32>,
+    /// An opportunity moves here when a proposal for it is sent.
+    pub on_proposal_sent: bool,
 }
 
 /// Stores a new pipeline; a name taken (ignoring case) fails on `pipelines_name`, a second
@@ -163,7 +165,7 @@ pub async fn delete(tx: &mut TenantTx, id: Uuid) -> Result<(), sqlx::Error> {
 pub async fn stages_of(tx: &mut TenantTx, ids: &[Uuid]) -> Result<Vec<StageRow>, sqlx::Error> {
     sqlx::query_as!(
         StageRow,
-        "SELECT id, pipeline_id, name, position, probability, kind, rot_days
+        "SELECT id, pipeline_id, name, position, probability, kind, rot_days, on_proposal_sent
            FROM pipeline_stages WHERE pipeline_id = ANY($1)
           ORDER BY pipeline_id, position",
         ids
@@ -177,7 +179,7 @@ pub async fn stages_of(tx: &mut TenantTx, ids: &[Uuid]) -> Result<Vec<StageRow>,
 pub async fn stage(tx: &mut TenantTx, id: Uuid) -> Result<Option<StageRow>, sqlx::Error> {
     sqlx::query_as!(
         StageRow,
-        "SELECT id, pipeline_id, name, position, probability, kind, rot_days
+        "SELECT id, pipeline_id, name, position, probability, kind, rot_days, on_proposal_sent
            FROM pipeline_stages WHERE id = $1",
         id
     )
@@ -190,12 +192,13 @@ pub async fn stage(tx: &mut TenantTx, id: Uuid) -> Result<Option<StageRow>, sqlx
 pub async fn upsert_stage(tx: &mut TenantTx, s: &StageRow) -> Result<(), sqlx::Error> {
     let tenant = tx.tenant_id();
     sqlx::query!(
-        "INSERT INTO pipeline_stages (tenant_id, id, pipeline_id, name, position, probability, kind, rot_days)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "INSERT INTO pipeline_stages (tenant_id, id, pipeline_id, name, position, probability, kind,
+                                      rot_days, on_proposal_sent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (tenant_id, id) DO UPDATE
             SET name = EXCLUDED.name, position = EXCLUDED.position,
                 probability = EXCLUDED.probability, kind = EXCLUDED.kind,
-                rot_days = EXCLUDED.rot_days",
+                rot_days = EXCLUDED.rot_days, on_proposal_sent = EXCLUDED.on_proposal_sent",
         tenant,
         s.id,
         s.pipeline_id,
@@ -203,7 +206,8 @@ pub async fn upsert_stage(tx: &mut TenantTx, s: &StageRow) -> Result<(), sqlx::E
         s.position,
         s.probability,
         s.kind,
-        s.rot_days
+        s.rot_days,
+        s.on_proposal_sent
     )
     .execute(tx.conn())
     .await?;
@@ -238,5 +242,52 @@ pub async fn touch(tx: &mut TenantTx, id: Uuid) -> Result<PipelineRow, sqlx::Err
         id
     )
     .fetch_one(tx.conn())
+    .await
+}
+
+/// Clears the stage a sent proposal moves to, before the stages are written again (the
+/// partial unique index allows one per pipeline at every moment).
+#[tracing::instrument(skip(tx))]
+pub async fn clear_proposal_stage(tx: &mut TenantTx, pipeline_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE pipeline_stages SET on_proposal_sent = false
+          WHERE pipeline_id = $1 AND on_proposal_sent",
+        pipeline_id
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The first won stage of a pipeline (where an accepted proposal moves its opportunity).
+#[tracing::instrument(skip(tx))]
+pub async fn first_won_stage(
+    tx: &mut TenantTx,
+    pipeline_id: Uuid,
+) -> Result<Option<StageRow>, sqlx::Error> {
+    sqlx::query_as!(
+        StageRow,
+        "SELECT id, pipeline_id, name, position, probability, kind, rot_days, on_proposal_sent
+           FROM pipeline_stages WHERE pipeline_id = $1 AND kind = 'won'
+          ORDER BY position LIMIT 1",
+        pipeline_id
+    )
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// The stage a sent proposal moves an opportunity of the pipeline to, if one is mapped.
+#[tracing::instrument(skip(tx))]
+pub async fn proposal_stage(
+    tx: &mut TenantTx,
+    pipeline_id: Uuid,
+) -> Result<Option<StageRow>, sqlx::Error> {
+    sqlx::query_as!(
+        StageRow,
+        "SELECT id, pipeline_id, name, position, probability, kind, rot_days, on_proposal_sent
+           FROM pipeline_stages WHERE pipeline_id = $1 AND on_proposal_sent",
+        pipeline_id
+    )
+    .fetch_optional(tx.conn())
     .await
 }

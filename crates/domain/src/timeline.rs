@@ -134,6 +134,30 @@ catalogue! {
     OpportunityLost = "opportunity.lost", contact: false;
     /// An opportunity was deleted.
     OpportunityDeleted = "opportunity.deleted", contact: false;
+    /// A proposal template was written (its version 1).
+    ProposalTemplateCreated = "proposal_template.created", contact: false;
+    /// A proposal template was renamed or its content changed (a new version).
+    ProposalTemplateUpdated = "proposal_template.updated", contact: false;
+    /// A proposal template no proposal was made from was deleted.
+    ProposalTemplateDeleted = "proposal_template.deleted", contact: false;
+    /// A proposal (or a new revision of one) was drafted for a client.
+    ProposalCreated = "proposal.created", contact: false;
+    /// A draft proposal's items, terms or validity changed.
+    ProposalUpdated = "proposal.updated", contact: false;
+    /// A draft proposal was deleted.
+    ProposalDeleted = "proposal.deleted", contact: false;
+    /// A proposal was e-mailed to the client with its PDF.
+    ProposalSent = "proposal.sent", contact: false;
+    /// The client opened a proposal through its public link.
+    ProposalViewed = "proposal.viewed", contact: true;
+    /// The client accepted a proposal.
+    ProposalAccepted = "proposal.accepted", contact: true;
+    /// The client turned a proposal down.
+    ProposalRejected = "proposal.rejected", contact: true;
+    /// A sent proposal passed its validity without an answer.
+    ProposalExpired = "proposal.expired", contact: false;
+    /// A sent proposal's owner was reminded that it expires soon.
+    ProposalExpiring = "proposal.expiring", contact: false;
     /// A CSV import was started.
     ImportStarted = "client_import.started", contact: false;
     /// A tenant was provisioned.

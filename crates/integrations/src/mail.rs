@@ -72,6 +72,29 @@ pub struct OutgoingMail {
     pub in_reply_to: Option<String>,
     /// Message-IDs of the thread, oldest first.
     pub references: Vec<String>,
+    /// Files sent with the mail, in order; when present the message is `multipart/mixed`
+    /// with the body first.
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file sent with an e-mail (base64 in the message).
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    /// The name the recipient sees, e.g. `PRO-2026-0003.pdf`.
+    pub filename: String,
+    /// Its MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for MailAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailAttachment")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.content.len())
+            .finish()
+    }
 }
 
 /// Sends one e-mail through a tenant's SMTP server.

@@ -31,6 +31,9 @@ pub enum Job {
     },
     /// Sends one of the platform's own mails to a user ([`crate::platform_mail`]).
     SendPlatformMail { tenant_id: Uuid, mail_id: Uuid },
+    /// Expires sent proposals past their validity and reminds their owners before, tenant by
+    /// tenant ([`crate::proposals::expiry::sweep`]).
+    SweepProposals,
 }
 
 impl Job {
@@ -44,6 +47,7 @@ impl Job {
             Self::EscalateTickets => "escalate_tickets",
             Self::DeliverCommunication { .. } => "deliver_communication",
             Self::SendPlatformMail { .. } => "send_platform_mail",
+            Self::SweepProposals => "sweep_proposals",
         }
     }
 
@@ -53,7 +57,8 @@ impl Job {
             Self::Heartbeat { .. }
             | Self::PurgeIdempotencyKeys
             | Self::PruneSearchWords
-            | Self::EscalateTickets => None,
+            | Self::EscalateTickets
+            | Self::SweepProposals => None,
             Self::ImportClients { tenant_id, .. }
             | Self::DeliverCommunication { tenant_id, .. }
             | Self::SendPlatformMail { tenant_id, .. } => Some(*tenant_id),
@@ -120,6 +125,11 @@ pub const SCHEDULE: &[Periodic] = &[
         cadence: Cadence::Minute,
         job: |_| Job::EscalateTickets,
         once_per_period: Some("sla-escalation"),
+    },
+    Periodic {
+        cadence: Cadence::Minute,
+        job: |_| Job::SweepProposals,
+        once_per_period: Some("proposal-sweep"),
     },
 ];
 

@@ -22,6 +22,7 @@ pub mod page;
 pub mod patch;
 pub mod pipeline;
 pub mod platform_mail;
+pub mod proposals;
 pub mod query;
 pub mod record;
 pub mod roles;

@@ -23,6 +23,8 @@ pub enum MailKind {
     PasswordReset,
     /// A ticket's SLA breached (`crate::sla_escalation`).
     SlaBreach,
+    /// A sent proposal expires soon (`crate::proposals::expiry`).
+    ProposalExpiring,
 }
 
 impl MailKind {
@@ -31,6 +33,7 @@ impl MailKind {
             Self::Invitation => "invitation",
             Self::PasswordReset => "password_reset",
             Self::SlaBreach => "sla_breach",
+            Self::ProposalExpiring => "proposal_expiring",
         }
     }
 }
@@ -120,6 +123,34 @@ pub fn sla_breach(
     }
 }
 
+/// The reminder that proposal `title` for `client` is valid until `last_day` with no answer.
+pub fn proposal_expiring(
+    locale: Locale,
+    name: &str,
+    title: &str,
+    client: &str,
+    last_day: &str,
+    link: Option<&str>,
+) -> Letter {
+    let link = link.map(|l| format!("\n\n{l}")).unwrap_or_default();
+    match locale {
+        Locale::Es => Letter {
+            subject: format!("Propuesta a punto de caducar: {title}"),
+            text: format!(
+                "Hola {name}:\n\nla propuesta «{title}» para {client} es válida hasta el \
+                 {last_day} y el cliente aún no ha respondido.{link}"
+            ),
+        },
+        Locale::En => Letter {
+            subject: format!("Proposal about to expire: {title}"),
+            text: format!(
+                "Hello {name},\n\nproposal \"{title}\" for {client} is valid until {last_day} \
+                 and the client has not answered yet.{link}"
+            ),
+        },
+    }
+}
+
 /// Puts a mail in the outbox with its job, in the caller's transaction.
 pub async fn queue(
     scope: &mut Scope,
@@ -180,6 +211,7 @@ pub async fn prepare(
             html: None,
             in_reply_to: None,
             references: Vec::new(),
+            attachments: Vec::new(),
         },
     }))
 }

@@ -121,8 +121,8 @@ macro_rules! catalogue {
 }
 
 const SOURCES: [(&str, &[&str]); 2] = [
-    catalogue!("es": "main", "admin", "clients", "contacts", "settings", "tickets", "communications", "pipeline"),
-    catalogue!("en": "main", "admin", "clients", "contacts", "settings", "tickets", "communications", "pipeline"),
+    catalogue!("es": "main", "admin", "clients", "contacts", "settings", "tickets", "communications", "pipeline", "proposals"),
+    catalogue!("en": "main", "admin", "clients", "contacts", "settings", "tickets", "communications", "pipeline", "proposals"),
 ];
 
 fn catalogues() -> &'static [FluentBundle<FluentResource>; 2] {

@@ -60,6 +60,7 @@ pub fn console(app: &AppState) -> api::Console {
         .merge(pages::tickets::routes())
         .merge(pages::communications::routes())
         .merge(pages::pipeline::routes())
+        .merge(pages::proposals::routes())
         .route(
             "/invitation",
             get(pages::auth::show_invitation).post(pages::auth::accept_invitation),
@@ -94,6 +95,11 @@ pub fn console(app: &AppState) -> api::Console {
         .layer(from_fn_with_state(ws.clone(), session::attach))
         .layer(from_fn_with_state(ws.clone(), csrf::protect))
         .layer(from_fn(errors::render_problems));
+    // The client's page of a sent proposal: no session and no CSRF cookie, the signed link is
+    // the capability (`pages::proposal_public`).
+    let public = pages::proposal_public::routes()
+        .with_state(ws.clone())
+        .layer(from_fn(errors::render_problems));
     let files = Router::new()
         .route("/static/{*file}", get(assets::serve))
         .route(
@@ -102,7 +108,10 @@ pub fn console(app: &AppState) -> api::Console {
         )
         .with_state(ws);
     api::Console {
-        routes: protected.merge(files).layer(from_fn(headers::security)),
+        routes: protected
+            .merge(public)
+            .merge(files)
+            .layer(from_fn(headers::security)),
         not_found: errors::not_found,
     }
 }

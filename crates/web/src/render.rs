@@ -39,7 +39,7 @@ pub struct NavItem {
 }
 
 /// The navigation: (section, path, icon, message key, permission needed).
-const NAV: [(&str, &str, &str, &str, &str); 6] = [
+const NAV: [(&str, &str, &str, &str, &str); 7] = [
     (
         "dashboard",
         "/",
@@ -60,6 +60,13 @@ const NAV: [(&str, &str, &str, &str, &str); 6] = [
         "kanban",
         "nav-pipeline",
         "pipeline.view",
+    ),
+    (
+        "proposals",
+        "/proposals",
+        "file-earmark-text",
+        "nav-proposals",
+        "proposals.view",
     ),
     (
         "tickets",

@@ -61,7 +61,8 @@ async fn record(ctx: &WorkerCtx, job: &Job, reason: &str) -> anyhow::Result<()> 
         Job::Heartbeat { .. }
         | Job::PurgeIdempotencyKeys
         | Job::PruneSearchWords
-        | Job::EscalateTickets => Ok(()),
+        | Job::EscalateTickets
+        | Job::SweepProposals => Ok(()),
         Job::DeliverCommunication { .. } | Job::SendPlatformMail { .. } => Ok(()),
     }
 }

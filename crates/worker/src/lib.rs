@@ -9,6 +9,7 @@ mod import;
 mod metrics;
 mod notice;
 mod platform_mail;
+mod proposal_sweep;
 
 pub use services::jobs::Job;
 use services::jobs::{Cadence, Periodic, SCHEDULE};
@@ -125,6 +126,7 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
             import_id,
         } => import::run(ctx, *tenant_id, *import_id).await?,
         Job::EscalateTickets => escalation::run(ctx).await?,
+        Job::SweepProposals => proposal_sweep::run(ctx).await?,
         Job::DeliverCommunication {
             tenant_id,
             communication_id,

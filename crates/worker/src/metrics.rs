@@ -25,6 +25,7 @@ pub struct WorkerMetrics {
     escalation_last_pass: IntGauge,
     messages: IntCounterVec,
     message_latency: HistogramVec,
+    proposals_swept: IntCounterVec,
 }
 
 impl WorkerMetrics {
@@ -95,8 +96,19 @@ impl WorkerMetrics {
                 messages.with_label_values(&[channel, outcome]);
             }
         }
+        let proposals_swept = IntCounterVec::new(
+            Opts::new(
+                "proposals_swept_total",
+                "Sent proposals the worker's passes expired or reminded their owner about",
+            ),
+            &["outcome"],
+        )?;
+        for outcome in ["expired", "reminded"] {
+            proposals_swept.with_label_values(&[outcome]);
+        }
         for c in [
             Box::new(messages.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(proposals_swept.clone()),
             Box::new(message_latency.clone()),
             Box::new(jobs.clone()),
             Box::new(escalation_tickets.clone()),
@@ -124,7 +136,15 @@ impl WorkerMetrics {
             escalation_last_pass,
             messages,
             message_latency,
+            proposals_swept,
         })
+    }
+
+    /// Counts what a proposal pass did.
+    pub fn observe_proposal_sweep(&self, counts: &services::proposals::expiry::SweepCounts) {
+        for (outcome, n) in [("expired", counts.expired), ("reminded", counts.reminded)] {
+            self.proposals_swept.with_label_values(&[outcome]).inc_by(n);
+        }
     }
 
     /// Counts what an SLA escalation pass did, and when it ended.

@@ -15,6 +15,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::bench::people::{Pace, exchange, merge, note, nothing};
 use crate::client::Outcome;
 
 /// Cards of each stage a person drags a card among (the top of the column on the screen).
@@ -55,17 +56,10 @@ pub struct Tally {
 
 impl Tally {
     fn new() -> Self {
-        let empty = || Outcome {
-            ok: 0,
-            errors: 0,
-            latencies_us: Vec::new(),
-            elapsed: Duration::ZERO,
-            first_error: None,
-        };
         Self {
-            board: empty(),
-            moves: empty(),
-            rereads: empty(),
+            board: nothing(),
+            moves: nothing(),
+            rereads: nothing(),
             conflicts: 0,
             conflicts_again: 0,
             moved: 0,
@@ -74,18 +68,9 @@ impl Tally {
     }
 
     fn add(&mut self, other: Tally) {
-        for (into, from) in [
-            (&mut self.board, other.board),
-            (&mut self.moves, other.moves),
-            (&mut self.rereads, other.rereads),
-        ] {
-            into.ok += from.ok;
-            into.errors += from.errors;
-            into.latencies_us.extend(from.latencies_us);
-            if into.first_error.is_none() {
-                into.first_error = from.first_error;
-            }
-        }
+        merge(&mut self.board, other.board);
+        merge(&mut self.moves, other.moves);
+        merge(&mut self.rereads, other.rereads);
         self.conflicts += other.conflicts;
         self.conflicts_again += other.conflicts_again;
         self.moved += other.moved;
@@ -108,32 +93,6 @@ impl Tally {
             .into_iter()
             .find_map(|o| o.first_error.as_deref())
     }
-}
-
-fn micros(d: Duration) -> u32 {
-    u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
-}
-
-fn note(o: &mut Outcome, took: Duration, result: Result<(), String>) {
-    match result {
-        Ok(()) => {
-            o.ok += 1;
-            o.latencies_us.push(micros(took));
-        }
-        Err(e) => {
-            o.errors += 1;
-            o.first_error.get_or_insert(e);
-        }
-    }
-}
-
-/// One answer: its status and JSON body.
-async fn exchange(request: reqwest::RequestBuilder) -> Result<(u16, Value), String> {
-    let response = request.send().await.map_err(|e| e.to_string())?;
-    let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| e.to_string())?;
-    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    Ok((status, json))
 }
 
 fn card_of(v: &Value) -> Option<Card> {
@@ -318,7 +277,7 @@ pub async fn phase(
     seed: u64,
 ) -> Tally {
     let started = Instant::now();
-    let deadline = started + duration;
+    let pace = Pace::new(think, started + duration);
     let mut tasks = Vec::with_capacity(people);
     for p in 0..people {
         let mut person = Person {
@@ -329,13 +288,9 @@ pub async fn phase(
         };
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::new();
-            // People do not click in step.
-            if !think.is_zero() {
-                let start = think.mul_f64(person.rng.gen_range(0.0..1.0));
-                tokio::time::sleep(start).await;
-            }
+            pace.stagger(&mut person.rng).await;
             let mut first = true;
-            while Instant::now() < deadline {
+            while pace.going() {
                 if first || person.rng.gen_range(0..100) < person.board.board_percent {
                     person.open_board(&mut tally).await;
                 } else {
@@ -343,14 +298,7 @@ pub async fn phase(
                 }
                 first = false;
                 tally.actions += 1;
-                if !think.is_zero() {
-                    let unit: f64 = person.rng.gen_range(f64::EPSILON..1.0);
-                    let pause = think.mul_f64(-unit.ln());
-                    tokio::time::sleep(
-                        pause.min(deadline.saturating_duration_since(Instant::now())),
-                    )
-                    .await;
-                }
+                pace.pause(&mut person.rng).await;
             }
             tally
         }));

@@ -1,8 +1,9 @@
 //! What the working day needs to know about the `seed-large` data, read once as `postgres` (no
 //! row-level security): the tenants the staff work for, a sample of each one's clients, a ticket
-//! category of each, and the load test's own clients, tickets and deals (the only ones it
-//! changes). The deals (and the default pipeline of a tenant loaded without one) are made here
-//! the first time, through the pipeline's flows (`pipeline_work::prepare`).
+//! category of each, and the load test's own clients, tickets, deals and proposals (the only
+//! ones it changes). The deals (and the default pipeline of a tenant loaded without one) and the
+//! proposal template are made here the first time, through the product's flows
+//! (`pipeline_work::prepare`, `proposal_work::prepare`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 use super::pipeline_work::{self, Board};
+use super::proposal_work;
 use crate::names;
 use crate::seed;
 
@@ -43,6 +45,8 @@ pub struct Tenant {
     pub ticket_category: Option<Uuid>,
     /// Its default pipeline and the load test's deals on it.
     pub board: Option<Board>,
+    /// The load test's proposal template (`Loadtest proposal`).
+    pub proposal_template: Option<Uuid>,
 }
 
 /// A client (or a ticket) the load test changes, created through the API on first use. The lock
@@ -106,9 +110,9 @@ impl Shared {
 
 /// Reads the data set: `big` plus `count - 1` other tenants spread evenly over the size ranking,
 /// a sample of each one's clients, a ticket category of each, and the desks (clients and open
-/// tickets) that exist from earlier runs; gives each tenant its deals when it has none yet. The
-/// migrations run first (as `crm migrate`, a no-op on a current schema), since the deals need
-/// the pipeline's tables.
+/// tickets) that exist from earlier runs; gives each tenant its deals and its proposal template
+/// when it has none yet. The migrations run first (as `crm migrate`, a no-op on a current
+/// schema), since these need the pipeline's and the proposals' tables.
 pub async fn load(
     pg_addr: &str,
     database: &str,
@@ -161,6 +165,8 @@ pub async fn load(
     let tickets = ticket_data(&pool, &ids).await?;
     pool.close().await;
     let mut boards = pipeline_boards(pg_addr, database, master_keys, &ids, &mut existing).await?;
+    let app_url = seed::url(pg_addr, "crm_app", database);
+    let mut proposal_templates = proposal_work::prepare(&app_url, &ids).await?;
 
     let mut rng = StdRng::seed_from_u64(seed_value);
     let index: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -176,6 +182,7 @@ pub async fn load(
             tags: Vec::new(),
             ticket_category: tickets.categories.get(id).copied(),
             board: boards.remove(id),
+            proposal_template: proposal_templates.remove(id),
         })
         .collect();
     for (tenant, id, name, sector, tags) in rows {

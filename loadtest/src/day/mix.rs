@@ -18,7 +18,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::data::{DESK_PREFIX, DESKS, Shared, Tenant};
-use super::{communication_work, pipeline_work, ticket_work};
+use super::{communication_work, pipeline_work, proposal_work, ticket_work};
 
 /// Who is at work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,12 +62,13 @@ pub enum Action {
     LogCommunication,
     OpenBoard,
     MoveOpportunity,
+    DraftProposal,
     WorkTicket,
     AskAssistant,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::SignIn,
         Action::Dashboard,
         Action::DashboardPage,
@@ -81,6 +82,7 @@ impl Action {
         Action::LogCommunication,
         Action::OpenBoard,
         Action::MoveOpportunity,
+        Action::DraftProposal,
         Action::WorkTicket,
         Action::AskAssistant,
     ];
@@ -100,6 +102,7 @@ impl Action {
             Action::LogCommunication => "log a communication",
             Action::OpenBoard => "open the pipeline board",
             Action::MoveOpportunity => "move an opportunity",
+            Action::DraftProposal => "draft a proposal and download its PDF",
             Action::WorkTicket => "open and update a ticket",
             Action::AskAssistant => "ask the assistant",
         }
@@ -141,6 +144,10 @@ impl Action {
                 "GET /api/v1/opportunities/{id}, then POST /api/v1/opportunities/{id}/move with \
                  its version, near the top of an open stage (on 409, read again and move again)"
             }
+            Action::DraftProposal => {
+                "POST /api/v1/proposals (8 lines, the tenant's load-test template, on the desk's \
+                 client), then GET /api/v1/proposals/{id}/render.pdf"
+            }
             Action::WorkTicket => {
                 "GET /api/v1/tickets/{id} (a quarter first GET /api/v1/tickets?open=true), then a \
                  public reply POST /api/v1/tickets/{id}/comments or, one in three, PATCH of the \
@@ -172,14 +179,15 @@ impl Action {
             Action::DashboardPage => (5, 2),
             Action::ListClients => (12, 5),
             Action::ClientsPage => (6, 3),
-            Action::SearchClients => (10, 22),
+            Action::SearchClients => (8, 22),
             Action::OpenClient => (16, 20),
             Action::ClientPage => (10, 10),
-            Action::TenantTimeline => (8, 8),
+            Action::TenantTimeline => (7, 8),
             Action::EditClient => (6, 6),
             Action::LogCommunication => (8, 6),
             Action::OpenBoard => (4, 0),
             Action::MoveOpportunity => (6, 0),
+            Action::DraftProposal => (3, 0),
             Action::WorkTicket => (0, 12),
             Action::AskAssistant => (2, 2),
         };
@@ -465,6 +473,7 @@ pub async fn perform<H: Http>(
         Action::LogCommunication => communication_work::log_call(http, staff, shared).await,
         Action::OpenBoard => pipeline_work::open_board(http, staff).await,
         Action::MoveOpportunity => pipeline_work::move_deal(http, staff).await,
+        Action::DraftProposal => proposal_work::draft_proposal(http, staff, shared).await,
         other => Err(format!(
             "not built: module missing ({})",
             other.missing_module().unwrap_or("?")
@@ -717,6 +726,13 @@ mod tests {
         assert!(mix.contains(&(Action::OpenBoard, 12)));
         assert!(mix.contains(&(Action::MoveOpportunity, 18)));
         assert_eq!(Action::MoveOpportunity.weight(Role::Support), 0);
+    }
+
+    #[test]
+    fn sales_draft_proposals() {
+        // Sales' 3 of 100, three salespeople in every five; support does not.
+        assert!(Action::built_mix().contains(&(Action::DraftProposal, 9)));
+        assert_eq!(Action::DraftProposal.weight(Role::Support), 0);
     }
 
     #[test]

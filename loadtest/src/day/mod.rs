@@ -11,6 +11,7 @@ mod mix;
 mod open_loop;
 mod pgbench;
 mod pipeline_work;
+pub(crate) mod proposal_work;
 mod report;
 pub(crate) mod server;
 mod ticket_work;

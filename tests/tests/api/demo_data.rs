@@ -1,8 +1,8 @@
 //! The demo tenant's data set (`crm seed-demo`): a few hundred clients and leads with people,
 //! custom fields and months of history that the API's lists, KPIs and charts show, a help desk
-//! with tickets in every state, conversations with clients on every channel, and a sales pipeline
-//! with deals in every stage; seeded once, whoever asks again or at the same time, and seen by
-//! no other tenant.
+//! with tickets in every state, conversations with clients on every channel, a sales pipeline
+//! with deals in every stage, and proposals in every status; seeded once, whoever asks again or
+//! at the same time, and seen by no other tenant.
 
 use std::collections::BTreeSet;
 
@@ -83,6 +83,10 @@ async fn rows(app: &TestApp, tenant: Uuid) -> Vec<i64> {
         "communications",
         "opportunities",
         "opportunity_stage_stays",
+        "proposal_templates",
+        "proposal_template_versions",
+        "proposals",
+        "communication_attachments",
     ] {
         counts.push(app.count(table, tenant).await);
     }
@@ -148,7 +152,7 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
     assert!(by_sales * 2 > total, "{by_sales} of {total}");
 
     // History over at least six months, none of it in the future; each client's last contact
-    // is its latest message or ticket event that counts as contact.
+    // is its latest event that counts as contact (a message, a ticket's, a proposal's answer).
     let span_days = scalar(
         &app,
         "SELECT extract(day FROM now() - min(event_date))::bigint FROM timeline_events WHERE tenant_id = $1",
@@ -163,17 +167,21 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
     )
     .await;
     assert_eq!(future, 0);
-    let implausible = scalar(
-        &app,
+    let contact: Vec<&str> = domain::EventType::ALL
+        .iter()
+        .filter(|e| e.counts_as_contact())
+        .map(|e| e.name())
+        .collect();
+    let implausible: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM clients c WHERE c.tenant_id = $1 AND c.last_contact_at IS DISTINCT FROM
            (SELECT max(e.event_date) FROM timeline_events e
-             WHERE e.tenant_id = c.tenant_id AND e.client_id = c.id
-               AND e.event_type IN ('communication.sent', 'communication.received',
-                                    'communication.call_logged', 'ticket.created',
-                                    'ticket.replied', 'ticket.customer_replied'))",
-        demo,
+             WHERE e.tenant_id = c.tenant_id AND e.client_id = c.id AND e.event_type = ANY($2))",
     )
-    .await;
+    .bind(demo)
+    .bind(&contact)
+    .fetch_one(&app.owner)
+    .await
+    .expect("last contacts");
     assert_eq!(implausible, 0);
 
     // What a newcomer signing in sees.
@@ -237,6 +245,7 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
     tickets_are_seen_at_every_stage(&app, &owner, demo, &added).await;
     conversations_are_there_on_every_channel(&app, &owner, demo, &added).await;
     opportunities_stand_in_every_stage(&app, &owner, demo, &added).await;
+    proposals_are_there_in_every_status(&app, &owner, demo, &added).await;
 
     let stats = app.get("/api/v1/timeline/stats?bucket=month", &owner).await;
     assert_eq!(stats.status, StatusCode::OK, "{}", stats.text);
@@ -548,6 +557,251 @@ async fn a_demo_tenant_from_before_the_pipeline_gets_its_opportunities_once() {
     assert!(seed(&app).await.added.is_empty());
     assert_eq!(rows(&app, demo).await, before);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_demo_tenant_from_before_proposals_gets_them_once() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let demo = demo_id(&app).await;
+    // The demo tenant as it was before the proposals module: no templates, no proposals, none
+    // of the e-mails they were sent with.
+    for sql in [
+        "DELETE FROM communications c WHERE c.tenant_id = $1 AND EXISTS
+           (SELECT 1 FROM communication_attachments a
+             WHERE a.tenant_id = c.tenant_id AND a.communication_id = c.id)",
+        "DELETE FROM proposals WHERE tenant_id = $1",
+        "DELETE FROM proposal_templates WHERE tenant_id = $1",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(demo)
+            .execute(&app.owner)
+            .await
+            .expect(sql);
+    }
+    let opportunities = app.count("opportunities", demo).await;
+    let communications = app.count("communications", demo).await;
+
+    let added = seed(&app).await.added;
+    assert_eq!(
+        (added.clients, added.tickets, added.opportunities),
+        (0, 0, 0),
+        "{added:?}"
+    );
+    assert_eq!(added.proposal_templates, 2, "{added:?}");
+    assert!(added.proposals >= 20, "{added:?}");
+    assert_eq!(app.count("proposals", demo).await, added.proposals as i64);
+    // One e-mail, with its PDF, for every proposal sent.
+    let sent = added.proposals_pending
+        + added.proposals_accepted
+        + added.proposals_rejected
+        + added.proposals_expired;
+    assert_eq!(added.communications, sent, "{added:?}");
+    assert_eq!(
+        app.count("communications", demo).await,
+        communications + sent as i64
+    );
+    assert_eq!(
+        app.count("communication_attachments", demo).await,
+        sent as i64
+    );
+    assert_eq!(app.count("opportunities", demo).await, opportunities);
+
+    let before = rows(&app, demo).await;
+    assert!(seed(&app).await.added.is_empty());
+    assert_eq!(rows(&app, demo).await, before);
+    app.stop().await;
+}
+
+/// The proposals a newcomer finds: the two templates (the services proposal at its second
+/// version), proposals in every status on the deals of Spanish clients, priced with IVA 21 and
+/// 10 and a discount here and there; the sent ones e-mailed with their PDF weeks ago, the
+/// expired ones past their validity, the accepted ones on won deals, a few won on a second
+/// revision.
+async fn proposals_are_there_in_every_status(
+    app: &TestApp,
+    owner: &str,
+    demo: Uuid,
+    added: &services::demo_data::DemoCounts,
+) {
+    assert_eq!(added.proposal_templates, 2, "{added:?}");
+    assert_eq!(app.count("proposals", demo).await, added.proposals as i64);
+    let templates = app.get("/api/v1/proposal-templates", owner).await;
+    assert_eq!(templates.status, StatusCode::OK, "{}", templates.text);
+    let templates = data(&templates);
+    let names: BTreeSet<&str> = templates
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["Contrato de mantenimiento", "Propuesta de servicios"])
+    );
+    let services = templates
+        .iter()
+        .find(|t| t["name"] == "Propuesta de servicios")
+        .expect("the services proposal");
+    assert_eq!(services["version"], 2, "{services}");
+    assert!(
+        services["variables"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|d| d["type"] == "percentage")),
+        "{services}"
+    );
+
+    for (status, expected) in [
+        ("draft", None),
+        ("sent", Some(added.proposals_pending)),
+        ("accepted", Some(added.proposals_accepted)),
+        ("rejected", Some(added.proposals_rejected)),
+        ("expired", Some(added.proposals_expired)),
+    ] {
+        let r = app
+            .get(
+                &format!("/api/v1/proposals?status={status}&limit=100"),
+                owner,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let listed = data(&r);
+        assert!(listed.len() >= 2, "{status}: {}", r.text);
+        assert!(listed.iter().all(|p| p["status"] == status), "{status}");
+        if let Some(n) = expected {
+            assert_eq!(listed.len(), n, "{status}");
+        }
+        assert!(
+            listed.iter().all(|p| p["currency"] == "EUR"
+                && p["opportunity_id"].is_string()
+                && p["items"].as_array().is_some_and(|i| i.len() >= 3)),
+            "{status}: {}",
+            r.text
+        );
+    }
+
+    // Each in its place in time: drafted before sent, sent before answered, none in the future;
+    // expired ones past their validity, pending ones within it; accepted ones on won deals,
+    // expired ones on lost deals, rejected ones on deals lost, or won on a second revision.
+    let odd = scalar(
+        app,
+        "SELECT count(*) FROM proposals p JOIN opportunities o ON o.id = p.opportunity_id
+           JOIN pipeline_stages s ON s.id = o.stage_id
+          WHERE p.tenant_id = $1 AND (p.created_at > now() OR p.sent_at < p.created_at
+             OR p.sent_at > now() OR p.decided_at < p.sent_at OR p.decided_at > now()
+             OR p.viewed_at < p.sent_at OR p.viewed_at > coalesce(p.decided_at, now())
+             OR (p.status = 'expired' AND p.valid_until >= current_date)
+             OR (p.status IN ('sent', 'draft') AND p.valid_until < current_date)
+             OR (p.status = 'accepted' AND s.kind <> 'won')
+             OR (p.status = 'expired' AND s.kind <> 'lost')
+             OR (p.status = 'rejected' AND s.kind = 'open')
+             OR (p.status = 'sent' AND s.kind <> 'open'))",
+        demo,
+    )
+    .await;
+    assert_eq!(odd, 0);
+    let weeks_old = scalar(
+        app,
+        "SELECT count(*) FROM proposals WHERE tenant_id = $1 AND status <> 'draft'
+            AND sent_at < now() - interval '14 days'",
+        demo,
+    )
+    .await;
+    assert!(weeks_old >= 10, "{weeks_old}");
+    let viewed = scalar(
+        app,
+        "SELECT count(*) FROM proposals WHERE tenant_id = $1 AND status = 'sent' AND viewed_at IS NOT NULL",
+        demo,
+    )
+    .await;
+    assert!(
+        viewed >= 1 && viewed < added.proposals_pending as i64,
+        "{viewed}"
+    );
+    let second_revisions = scalar(
+        app,
+        "SELECT count(*) FROM proposals p WHERE p.tenant_id = $1 AND p.revision = 2
+            AND p.status = 'accepted' AND EXISTS (SELECT 1 FROM proposals f
+              WHERE f.tenant_id = p.tenant_id AND f.id = p.first_id AND f.status = 'rejected')",
+        demo,
+    )
+    .await;
+    assert!(second_revisions >= 1, "{second_revisions}");
+    let first_version = scalar(
+        app,
+        "SELECT count(*) FROM proposals WHERE tenant_id = $1 AND template_version = 1
+            AND template_id = (SELECT id FROM proposal_templates
+                                WHERE tenant_id = $1 AND name = 'Propuesta de servicios')",
+        demo,
+    )
+    .await;
+    assert!(first_version >= 1, "{first_version}");
+    for (what, sql) in [
+        (
+            "IVA 10",
+            "SELECT count(*) FROM proposals WHERE tenant_id = $1 AND items @> '[{\"tax_rate\": \"10\"}]'",
+        ),
+        (
+            "a discount",
+            "SELECT count(*) FROM proposals WHERE tenant_id = $1
+                AND EXISTS (SELECT 1 FROM jsonb_array_elements(items) i
+                             WHERE i->>'discount_percentage' <> '0')",
+        ),
+        (
+            "a rejection's reason",
+            "SELECT count(*) FROM proposals WHERE tenant_id = $1 AND status = 'rejected'
+                AND decision_note ~ '[a-záéíóúñ]{4}'",
+        ),
+    ] {
+        assert!(scalar(app, sql, demo).await >= 3, "{what}");
+    }
+
+    // Every proposal sent went by e-mail with its PDF, handed to the mail server at its moment;
+    // each step is on its client's timeline.
+    let sent = (added.proposals
+        - scalar(
+            app,
+            "SELECT count(*) FROM proposals WHERE tenant_id = $1 AND status = 'draft'",
+            demo,
+        )
+        .await as usize) as i64;
+    let mails = scalar(
+        app,
+        "SELECT count(*) FROM communications c JOIN communication_attachments a
+             ON a.tenant_id = c.tenant_id AND a.communication_id = c.id
+          WHERE c.tenant_id = $1 AND c.status = 'sent' AND a.content_type = 'application/pdf'
+            AND c.occurred_at < now() - interval '12 hours'",
+        demo,
+    )
+    .await;
+    assert_eq!(mails, sent);
+    for (event, n) in [
+        ("proposal.created", added.proposals as i64),
+        ("proposal.sent", sent),
+        ("proposal.accepted", added.proposals_accepted as i64),
+        ("proposal.rejected", added.proposals_rejected as i64),
+        ("proposal.expired", added.proposals_expired as i64),
+    ] {
+        let recorded = scalar(
+            app,
+            &format!(
+                "SELECT count(*) FROM timeline_events WHERE tenant_id = $1 AND event_type = '{event}'
+                   AND client_id IS NOT NULL AND event_date < now()"
+            ),
+            demo,
+        )
+        .await;
+        assert_eq!(recorded, n, "{event}");
+    }
+
+    // What a newcomer opens: an accepted proposal's PDF.
+    let accepted = app
+        .get("/api/v1/proposals?status=accepted&limit=1", owner)
+        .await;
+    let id = data(&accepted)[0]["id"].as_str().expect("id");
+    let pdf = app
+        .get(&format!("/api/v1/proposals/{id}/render.pdf"), owner)
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.text.starts_with("%PDF"), "not a PDF");
 }
 
 /// The pipeline a newcomer finds: the default pipeline's board with deals in every stage,

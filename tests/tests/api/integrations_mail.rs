@@ -39,6 +39,7 @@ fn mail() -> OutgoingMail {
             "<root@acme.example>".into(),
             "<parent@cliente.example>".into(),
         ],
+        attachments: vec![],
     }
 }
 

@@ -1,11 +1,13 @@
 //! KPIs for the dashboard: the clients module's (counts, activity and lead conversion) and the
 //! support desk's (SLA compliance, response and resolution times, backlog, breaches,
-//! satisfaction).
+//! satisfaction), the communications' and the proposals' (conversion, values, return per
+//! template version).
 
 use chrono::Utc;
 use serde::Deserialize;
 use services::communications::kpis::CommunicationKpis;
 use services::kpis::{self, ClientKpis, DEFAULT_ACTIVE_DAYS, KpiParams, MAX_ACTIVE_DAYS};
+use services::proposals::kpis::ProposalKpis;
 use services::tickets_kpis::{self, SupportKpiParams, SupportKpis};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(client_kpis))
         .routes(routes!(support_kpis))
         .routes(routes!(communication_kpis))
+        .routes(routes!(proposal_kpis))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -112,6 +115,25 @@ async fn communication_kpis(
     ctx.require("communications.view").await?;
     let params = KpiParams::parse(q.from.as_deref(), q.to.as_deref(), None, Utc::now())?;
     let out = services::communications::kpis::communication_kpis(&mut ctx, &params).await?;
+    ctx.done();
+    Ok(ApiJson(out))
+}
+
+/// Proposal KPIs over the proposals sent in a period (every revision sent counts): accepted,
+/// rejected, expired and pending counts, the conversion rate, the mean days to acceptance, per
+/// currency the mean, pending and won values, and per template version and currency the won
+/// value per proposal sent.
+#[utoipa::path(get, path = "/kpis/proposals", tag = "kpis", security(("bearer" = [])),
+    extensions(("x-permission" = json!("proposals.view"))),
+    params(SupportKpiQuery),
+    responses((status = 200, description = "The proposal KPIs of the period", body = ProposalKpis)))]
+async fn proposal_kpis(
+    mut ctx: Ctx,
+    ApiQuery(q): ApiQuery<SupportKpiQuery>,
+) -> ApiResult<ApiJson<ProposalKpis>> {
+    ctx.require("proposals.view").await?;
+    let params = KpiParams::parse(q.from.as_deref(), q.to.as_deref(), None, Utc::now())?;
+    let out = services::proposals::kpis::proposal_kpis(&mut ctx, &params).await?;
     ctx.done();
     Ok(ApiJson(out))
 }

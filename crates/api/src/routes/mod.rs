@@ -20,6 +20,8 @@ pub mod merges;
 pub mod message_templates;
 pub mod opportunities;
 pub mod pipelines;
+pub mod proposal_templates;
+pub mod proposals;
 pub mod roles;
 pub mod tenant;
 pub mod ticket_categories;

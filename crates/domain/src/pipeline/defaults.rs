@@ -22,6 +22,7 @@ pub fn default_stages(locale: &str) -> Vec<StageSpec> {
             probability,
             kind,
             rot_days,
+            on_proposal_sent: es == "Propuesta",
         })
         .collect()
 }

@@ -43,6 +43,8 @@ pub struct StageSpec {
     pub probability: i16,
     pub kind: StageKind,
     pub rot_days: Option<i32>,
+    /// An opportunity moves here when a proposal for it is sent (one open stage at most).
+    pub on_proposal_sent: bool,
 }
 
 /// Most stages a pipeline may have.
@@ -79,6 +81,20 @@ pub fn check_stages(stages: &[StageSpec]) -> Vec<(Option<usize>, &'static str, S
             }
             _ => {}
         }
+        if s.on_proposal_sent && s.kind.is_closed() {
+            problems.push((
+                Some(i),
+                "on_proposal_sent",
+                "applies to open stages only".into(),
+            ));
+        }
+    }
+    if stages.iter().filter(|s| s.on_proposal_sent).count() > 1 {
+        problems.push((
+            None,
+            "",
+            "at most one stage is where a sent proposal moves its opportunity".into(),
+        ));
     }
     for kind in StageKind::ALL {
         if !stages.is_empty() && !stages.iter().any(|s| s.kind == kind) {
@@ -102,6 +118,7 @@ mod tests {
             probability: 50,
             kind,
             rot_days: None,
+            on_proposal_sent: false,
         }
     }
 

@@ -182,6 +182,18 @@ pub fn totals(lines: &[Line]) -> Totals {
     }
 }
 
+/// The discount of the whole proposal in percent, to two decimals: how much less its subtotal
+/// is than its lines at list price (quantity × unit price). Zero for an empty proposal.
+pub fn overall_discount(lines: &[Line]) -> Decimal {
+    let list: Decimal = lines.iter().map(|l| cents(l.quantity * l.unit_price)).sum();
+    if list.is_zero() {
+        return Decimal::ZERO;
+    }
+    let net: Decimal = lines.iter().map(|l| l.net).sum();
+    ((list - net) * Decimal::ONE_HUNDRED / list)
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +283,20 @@ mod tests {
         for q in ["1e2", "1,5", "", ".5", "5.", "-1", "10000000000000"] {
             assert!(line(&input(q, "1", None, None)).is_err(), "{q:?}");
         }
+    }
+
+    #[test]
+    fn the_overall_discount_weighs_lines_by_list_price() {
+        let lines: Vec<Line> = [
+            input("1", "1000", Some("10"), None),
+            input("2", "500", None, Some("21")),
+        ]
+        .iter()
+        .map(|i| line(i).expect("valid"))
+        .collect();
+        assert_eq!(overall_discount(&lines), d("5"));
+        assert_eq!(overall_discount(&[]), Decimal::ZERO);
+        let free = [line(&input("3", "9.999", Some("100"), None)).expect("valid")];
+        assert_eq!(overall_discount(&free), d("100"));
     }
 }

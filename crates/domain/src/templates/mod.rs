@@ -31,6 +31,15 @@ pub use locale::Locale;
 pub use parse::{TemplateError, TemplateErrorKind};
 pub use values::{CustomValue, TemplateValues};
 
+/// The names a template may use besides the standard variables: the tenant's custom field
+/// keys (`custom.<key>`) and, in a proposal template, the proposal's own variables
+/// ([`PROPOSAL_VARIABLES`] and those the template declares), written bare.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Names<'a> {
+    pub custom_keys: &'a [&'a str],
+    pub proposal: &'a [&'a str],
+}
+
 /// The variables every template may use, besides the tenant's `custom.<key>` fields.
 pub const STANDARD_VARIABLES: &[&str] = &[
     "clientName",
@@ -39,6 +48,10 @@ pub const STANDARD_VARIABLES: &[&str] = &[
     "ownerName",
     "today",
 ];
+
+/// The variables of every proposal, besides those its template declares.
+pub const PROPOSAL_VARIABLES: &[&str] =
+    &["proposalDate", "validUntil", "total", "discountPercentage"];
 
 /// A variable a placeholder names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,6 +63,8 @@ pub enum Variable {
     Today,
     /// A tenant's custom field, by its key.
     Custom(String),
+    /// A proposal's variable (one of [`PROPOSAL_VARIABLES`] or declared by its template).
+    Proposal(String),
 }
 
 impl Variable {
@@ -76,6 +91,7 @@ impl std::fmt::Display for Variable {
             Self::OwnerName => f.write_str("ownerName"),
             Self::Today => f.write_str("today"),
             Self::Custom(key) => write!(f, "custom.{key}"),
+            Self::Proposal(name) => f.write_str(name),
         }
     }
 }
@@ -106,7 +122,18 @@ impl Template {
     /// Parses `text` and checks every placeholder against the standard variables and the
     /// tenant's custom field keys.
     pub fn parse(text: &str, custom_keys: &[&str]) -> Result<Template, TemplateError> {
-        parse::parts(text, custom_keys).map(|parts| Template { parts })
+        Self::parse_with(
+            text,
+            Names {
+                custom_keys,
+                proposal: &[],
+            },
+        )
+    }
+
+    /// Parses `text` allowing the standard variables and `names`.
+    pub fn parse_with(text: &str, names: Names<'_>) -> Result<Template, TemplateError> {
+        parse::parts(text, names).map(|parts| Template { parts })
     }
 
     /// Every variable used, in order of first use.

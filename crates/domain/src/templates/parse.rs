@@ -1,6 +1,6 @@
 //! Reading a template's text into text and placeholders, with errors a user can act on.
 
-use super::{Part, STANDARD_VARIABLES, Variable};
+use super::{Names, Part, STANDARD_VARIABLES, Variable};
 
 /// Most characters of an unclosed placeholder quoted back in its error.
 const QUOTE_LIMIT: usize = 40;
@@ -78,7 +78,7 @@ impl TemplateError {
 }
 
 /// The parts of `text`, or the first placeholder that cannot be used.
-pub(super) fn parts(text: &str, custom_keys: &[&str]) -> Result<Vec<Part>, TemplateError> {
+pub(super) fn parts(text: &str, names: Names<'_>) -> Result<Vec<Part>, TemplateError> {
     let mut parts = Vec::new();
     let mut cursor = 0;
     while let Some(found) = text[cursor..].find("{{") {
@@ -86,7 +86,7 @@ pub(super) fn parts(text: &str, custom_keys: &[&str]) -> Result<Vec<Part>, Templ
         if open > cursor {
             parts.push(Part::Text(text[cursor..open].to_owned()));
         }
-        let (variable, after) = placeholder(text, open, custom_keys)?;
+        let (variable, after) = placeholder(text, open, names)?;
         parts.push(Part::Value(variable));
         cursor = after;
     }
@@ -100,7 +100,7 @@ pub(super) fn parts(text: &str, custom_keys: &[&str]) -> Result<Vec<Part>, Templ
 fn placeholder(
     text: &str,
     open: usize,
-    custom_keys: &[&str],
+    names: Names<'_>,
 ) -> Result<(Variable, usize), TemplateError> {
     let inner_start = open + 2;
     let line_end = text[inner_start..]
@@ -123,14 +123,15 @@ fn placeholder(
     if text[after..].starts_with('}') {
         return fail(TemplateErrorKind::TooManyBraces, after + 1);
     }
-    match variable(rest_of_line[..close].trim(), custom_keys) {
+    match variable(rest_of_line[..close].trim(), names) {
         Ok(v) => Ok((v, after)),
         Err(kind) => fail(kind, after),
     }
 }
 
 /// The variable a trimmed placeholder name stands for.
-fn variable(name: &str, custom_keys: &[&str]) -> Result<Variable, TemplateErrorKind> {
+fn variable(name: &str, names: Names<'_>) -> Result<Variable, TemplateErrorKind> {
+    let custom_keys = names.custom_keys;
     if name.is_empty() {
         return Err(TemplateErrorKind::Empty);
     }
@@ -143,6 +144,9 @@ fn variable(name: &str, custom_keys: &[&str]) -> Result<Variable, TemplateErrorK
     if let Some(v) = Variable::standard(name) {
         return Ok(v);
     }
+    if names.proposal.contains(&name) {
+        return Ok(Variable::Proposal(name.to_owned()));
+    }
     if let Some(key) = name.strip_prefix("custom.") {
         return if !is_custom_key(key) {
             Err(TemplateErrorKind::BadCustomKey)
@@ -153,19 +157,21 @@ fn variable(name: &str, custom_keys: &[&str]) -> Result<Variable, TemplateErrorK
         };
     }
     Err(TemplateErrorKind::UnknownVariable {
-        suggestion: suggestion(name, custom_keys),
+        suggestion: suggestion(name, names),
     })
 }
 
 /// The variable a user most likely meant by an unknown name: a standard one spelled in
 /// another case, or a custom field written without its `custom.` prefix.
-fn suggestion(name: &str, custom_keys: &[&str]) -> Option<String> {
+fn suggestion(name: &str, names: Names<'_>) -> Option<String> {
     let standard = STANDARD_VARIABLES
         .iter()
+        .chain(names.proposal)
         .find(|s| s.eq_ignore_ascii_case(name))
         .map(|s| (*s).to_owned());
     standard.or_else(|| {
-        custom_keys
+        names
+            .custom_keys
             .iter()
             .find(|k| k.eq_ignore_ascii_case(name))
             .map(|k| format!("custom.{k}"))

@@ -31,6 +31,16 @@ fn values(locale: Locale) -> TemplateValues {
         owner_name: None,
         today: NaiveDate::from_ymd_opt(2026, 12, 5).expect("a date"),
         custom,
+        proposal: BTreeMap::from([
+            (
+                "total".to_owned(),
+                CustomValue::Money {
+                    amount: "1210.00".to_owned(),
+                    currency: "EUR".to_owned(),
+                },
+            ),
+            ("discountPercentage".to_owned(), CustomValue::Number(12.5)),
+        ]),
         locale,
     }
 }
@@ -263,4 +273,36 @@ fn a_long_unclosed_placeholder_is_quoted_shortened() {
     let e = error(&format!("{{{{clientName {}", "x".repeat(100)));
     assert_eq!(e.placeholder.chars().count(), 41);
     assert!(e.placeholder.ends_with("x…"));
+}
+
+#[test]
+fn proposal_variables_are_known_only_where_a_proposal_allows_them() {
+    let names = Names {
+        custom_keys: KEYS,
+        proposal: &["total", "discountPercentage", "paymentTerms"],
+    };
+    let t = Template::parse_with("Total {{total}} ({{discountPercentage}} % off)", names)
+        .expect("a proposal template");
+    assert_eq!(
+        t.render(&values(Locale::Es), Escape::Text),
+        "Total 1.210,00 € (12,5 % off)"
+    );
+    assert_eq!(
+        t.render(&values(Locale::En), Escape::Text),
+        "Total €1,210.00 (12.5 % off)"
+    );
+    let declared = Template::parse_with("{{paymentTerms}}", names).expect("declared");
+    assert_eq!(declared.render(&values(Locale::Es), Escape::Text), "");
+    let outside = Template::parse("{{total}}", KEYS).expect_err("not in a message");
+    assert!(matches!(
+        outside.kind,
+        TemplateErrorKind::UnknownVariable { .. }
+    ));
+    let typo = Template::parse_with("{{Total}}", names).expect_err("a typo");
+    assert_eq!(
+        typo.kind,
+        TemplateErrorKind::UnknownVariable {
+            suggestion: Some("total".into())
+        }
+    );
 }

@@ -42,7 +42,7 @@ impl CustomValue {
     }
 
     /// The value written in `locale`.
-    fn text(&self, locale: Locale) -> String {
+    pub fn text(&self, locale: Locale) -> String {
         match self {
             Self::Text(s) => s.clone(),
             Self::Number(n) => locale.number(*n),
@@ -69,6 +69,8 @@ pub struct TemplateValues {
     pub today: NaiveDate,
     /// The client's custom field values by key; a key not present renders as empty text.
     pub custom: BTreeMap<String, CustomValue>,
+    /// A proposal's variables by name (empty outside proposals).
+    pub proposal: BTreeMap<String, CustomValue>,
     pub locale: Locale,
 }
 
@@ -84,6 +86,10 @@ impl TemplateValues {
             Variable::Custom(key) => self
                 .custom
                 .get(key)
+                .map_or_else(String::new, |v| v.text(self.locale)),
+            Variable::Proposal(name) => self
+                .proposal
+                .get(name)
                 .map_or_else(String::new, |v| v.text(self.locale)),
         }
     }

@@ -22,7 +22,7 @@ use domain::EventType;
 use domain::communications::{Channel, MAX_DELIVERY_ATTEMPTS, MessageStatus};
 use integrations::DeliveryError;
 use integrations::mail::public_host::check_public_host;
-use integrations::mail::{MailTransport, OutgoingMail, message_id_for};
+use integrations::mail::{MailAttachment, MailTransport, OutgoingMail, message_id_for};
 use integrations::sms::SmsApi;
 use integrations::whatsapp::{WhatsAppApi, WhatsAppMessage};
 use serde_json::json;
@@ -69,6 +69,8 @@ pub struct Attempt {
     tracked_html: Option<String>,
     /// The Message-ID of the client's e-mail this one answers (`In-Reply-To`, `References`).
     answers: Option<String>,
+    /// An e-mail's files, as stored with it: every attempt sends the same bytes.
+    attachments: Vec<MailAttachment>,
 }
 
 /// How the delivery ended.
@@ -131,9 +133,14 @@ pub async fn prepare(
             .and_then(|m| m.provider_message_id),
         None => None,
     };
+    let attachments = match channel {
+        Channel::Email => stored_attachments(scope, id).await?,
+        _ => Vec::new(),
+    };
     Ok(Step::Send(Box::new(Attempt {
         tracked_html,
         answers,
+        attachments,
         previous_unknown: row.attempt_started_at.is_some(),
         message: row,
         sender,
@@ -143,6 +150,19 @@ pub async fn prepare(
             format!("{base}/api/v1/webhooks/twilio/{}/status", scope.tenant())
         }),
     })))
+}
+
+/// The files stored with message `id`, in their order.
+async fn stored_attachments(scope: &mut Scope, id: Uuid) -> Result<Vec<MailAttachment>> {
+    let rows = db::communications::attachments(&mut scope.tx, id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|a| MailAttachment {
+            filename: a.filename,
+            content_type: a.content_type,
+            content: a.content,
+        })
+        .collect())
 }
 
 /// An e-mail's HTML part with its engagement tracking (see `super::tracking`).
@@ -211,6 +231,7 @@ impl Attempt {
                     html: self.tracked_html.clone().or_else(|| m.body_html.clone()),
                     in_reply_to: self.answers.clone(),
                     references: self.answers.iter().cloned().collect(),
+                    attachments: self.attachments.clone(),
                 };
                 providers.mail.send(settings, &mail).await?;
                 Ok(Some(mail.message_id))

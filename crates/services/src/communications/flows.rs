@@ -50,6 +50,57 @@ pub async fn send_at(
     input: NewMessage,
     now: DateTime<Utc>,
 ) -> Result<CommunicationOut> {
+    send_message(scope, cipher, client_id, input, Vec::new(), now).await
+}
+
+/// A file sent with an e-mail (a proposal's PDF).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The name the client sees, 1-200 characters, no path.
+    pub filename: String,
+    /// Its MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// At most [`ATTACHMENT_BYTES`].
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.content.len())
+            .finish()
+    }
+}
+
+/// Most bytes of one attachment (10 MiB).
+pub const ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+/// Most attachments of one e-mail.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// [`send`] for an e-mail with files: they are stored with the message, in the same
+/// transaction, and every delivery attempt sends them as stored. Only an e-mail carries
+/// files.
+pub async fn send_with_attachments(
+    scope: &mut Scope,
+    cipher: &TenantCipher,
+    client_id: Uuid,
+    input: NewMessage,
+    attachments: Vec<Attachment>,
+) -> Result<CommunicationOut> {
+    send_message(scope, cipher, client_id, input, attachments, now()).await
+}
+
+/// The one path of every message sent or logged, with its files (none but for an e-mail).
+async fn send_message(
+    scope: &mut Scope,
+    cipher: &TenantCipher,
+    client_id: Uuid,
+    input: NewMessage,
+    attachments: Vec<Attachment>,
+    now: DateTime<Utc>,
+) -> Result<CommunicationOut> {
     let mut problems = Vec::new();
     let draft = input.check(now, &mut problems);
     let client = db::clients::get(&mut scope.tx, client_id, false)
@@ -58,6 +109,7 @@ pub async fn send_at(
     let Some(draft) = draft else {
         return Err(Error::Invalid(problems));
     };
+    check_attachments(draft.channel, &attachments)?;
     let counterpart = counterpart(scope, cipher, &client, input.contact_id, &draft).await?;
     let message = content(scope, &client, input.contact_id, &draft).await?;
     if draft.channel.is_sent_by_provider() {
@@ -76,7 +128,71 @@ pub async fn send_at(
         now,
     )
     .await?;
+    for (position, file) in (0_i16..).zip(&attachments) {
+        db::communications::insert_attachment(
+            &mut scope.tx,
+            row.id,
+            position,
+            &file.filename,
+            &file.content_type,
+            &file.content,
+        )
+        .await?;
+    }
     Ok(communication_out(row))
+}
+
+/// Files go with an e-mail only, within the stored limits.
+fn check_attachments(channel: Channel, files: &[Attachment]) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    if channel != Channel::Email {
+        return Err(Error::field(
+            "/channel",
+            format!("only an e-mail can carry attachments, not a {channel} message"),
+        ));
+    }
+    if files.len() > MAX_ATTACHMENTS {
+        return Err(Error::field(
+            "/attachments",
+            format!("at most {MAX_ATTACHMENTS} files go with one e-mail"),
+        ));
+    }
+    let mut problems = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let name_chars = file.filename.chars().count();
+        if name_chars == 0
+            || name_chars > 200
+            || file
+                .filename
+                .chars()
+                .any(|c| c.is_control() || c == '/' || c == '\\')
+        {
+            problems.push(InvalidField::at(
+                &format!("/attachments/{i}/filename"),
+                "must be a file name of 1 to 200 characters, without a path",
+            ));
+        }
+        let type_chars = file.content_type.chars().count();
+        if !(3..=100).contains(&type_chars) || !file.content_type.contains('/') {
+            problems.push(InvalidField::at(
+                &format!("/attachments/{i}/content_type"),
+                "must be a MIME type such as application/pdf",
+            ));
+        }
+        if file.content.len() > ATTACHMENT_BYTES {
+            problems.push(InvalidField::at(
+                &format!("/attachments/{i}/content"),
+                format!("is larger than {} MiB", ATTACHMENT_BYTES / (1024 * 1024)),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
 }
 
 /// Stores the message (and its job), and records it.

@@ -23,7 +23,10 @@ pub mod templates;
 pub mod tracking;
 mod values;
 
-pub use flows::{get, mark_seen, send, send_at};
+pub use flows::{
+    ATTACHMENT_BYTES, Attachment, MAX_ATTACHMENTS, get, mark_seen, send, send_at,
+    send_with_attachments,
+};
 pub use input::{BODY_CHARS, NewMessage, SUBJECT_CHARS};
 pub use list::{CommunicationFilter, CommunicationQuery, list, list_of_client};
 pub use output::{CommunicationOut, communication_out};

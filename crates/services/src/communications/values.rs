@@ -55,6 +55,7 @@ pub async fn values_for(
         owner_name,
         today: Utc::now().with_timezone(&zone).date_naive(),
         custom,
+        proposal: BTreeMap::new(),
         locale,
     })
 }

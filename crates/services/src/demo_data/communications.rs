@@ -102,7 +102,7 @@ impl Kind {
 
 /// The e-mail channel on the local mail catcher; the WhatsApp and SMS channels on made-up
 /// accounts (switched off once the history is written).
-fn channel_settings(channel: Channel, enabled: bool) -> ChannelInput {
+pub(super) fn channel_settings(channel: Channel, enabled: bool) -> ChannelInput {
     let base = ChannelInput {
         enabled,
         ..ChannelInput::default()

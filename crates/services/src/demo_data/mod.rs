@@ -6,13 +6,16 @@
 //! so seeding again adds nothing. A later module adds its own records here, in [`fill`]: the
 //! help desk (`tickets`) is added once to a tenant without ticket categories, and the
 //! communications (`communications`) once to a tenant without message templates, and the sales
-//! pipeline's opportunities (`pipeline`) once to a tenant without opportunities, so a demo
-//! tenant filled before they existed gets them too.
+//! pipeline's opportunities (`pipeline`) once to a tenant without opportunities, and the
+//! proposals with their templates (`proposals`) once to a tenant without proposal templates, so
+//! a demo tenant filled before they existed gets them too.
 
 mod communications;
 mod company;
 mod dice;
 mod pipeline;
+mod proposal_texts;
+mod proposals;
 mod story;
 mod tickets;
 mod words;
@@ -53,7 +56,8 @@ pub struct DemoCounts {
     pub tickets: usize,
     /// Their public replies, internal notes and customer messages.
     pub ticket_comments: usize,
-    /// Messages to and from clients on every channel, and logged calls.
+    /// Messages to and from clients on every channel, and logged calls (with the e-mails the
+    /// proposals were sent with).
     pub communications: usize,
     pub message_templates: usize,
     /// Opportunities on the default pipeline, in every stage.
@@ -63,6 +67,15 @@ pub struct DemoCounts {
     pub opportunities_lost: usize,
     /// Of the open ones, those left in their stage past its rot days.
     pub opportunities_rotting: usize,
+    pub proposal_templates: usize,
+    /// Proposals in every status, each revision counted.
+    pub proposals: usize,
+    /// Of them, those sent and awaiting an answer, accepted, rejected and expired (the rest
+    /// are drafts).
+    pub proposals_pending: usize,
+    pub proposals_accepted: usize,
+    pub proposals_rejected: usize,
+    pub proposals_expired: usize,
 }
 
 impl DemoCounts {
@@ -78,7 +91,8 @@ impl std::fmt::Display for DemoCounts {
             f,
             "{} clients and leads ({} converted today, {} deleted), {} contacts, {} custom fields \
              and {} events of history; {} tickets with {} comments; {} messages and calls, {} \
-             message templates; {} opportunities ({} won, {} lost, {} rotting)",
+             message templates; {} opportunities ({} won, {} lost, {} rotting); {} proposals \
+             ({} awaiting an answer, {} accepted, {} rejected, {} expired) from {} templates",
             self.clients,
             self.converted,
             self.deleted,
@@ -92,15 +106,21 @@ impl std::fmt::Display for DemoCounts {
             self.opportunities,
             self.opportunities_won,
             self.opportunities_lost,
-            self.opportunities_rotting
+            self.opportunities_rotting,
+            self.proposals,
+            self.proposals_pending,
+            self.proposals_accepted,
+            self.proposals_rejected,
+            self.proposals_expired,
+            self.proposal_templates
         )
     }
 }
 
 /// Gives the tenant (the demo tenant) its companies, unless it holds clients or the demo's
 /// custom fields already, its help desk, unless it has ticket categories, its conversations
-/// with clients, unless it has message templates, and its opportunities, unless it has some;
-/// returns what was added.
+/// with clients, unless it has message templates, its opportunities, unless it has some, and
+/// its proposals, unless it has proposal templates; returns what was added.
 pub async fn fill(pool: &PgPool, master: &MasterKeys, tenant_id: Uuid) -> Result<DemoCounts> {
     let mut scope = Scope::new(TenantTx::begin(pool, tenant_id).await?, Actor::system());
     let now = Utc::now();
@@ -125,6 +145,12 @@ pub async fn fill(pool: &PgPool, master: &MasterKeys, tenant_id: Uuid) -> Result
     }
     if !pipeline::filled_already(&mut scope).await? {
         pipeline::add(&mut scope, &owners, now, &mut counts).await?;
+    }
+    if !proposals::filled_already(&mut scope).await? {
+        let cipher = db::crypto::tenant_cipher(&mut scope.tx, master).await?;
+        if !proposals::add(&mut scope, &cipher, &owners, now, &mut counts).await? {
+            return Ok(DemoCounts::default());
+        }
     }
     if counts.is_empty() {
         scope.done();
@@ -286,6 +312,12 @@ mod tests {
             opportunities_won: 20,
             opportunities_lost: 15,
             opportunities_rotting: 8,
+            proposal_templates: 2,
+            proposals: 40,
+            proposals_pending: 12,
+            proposals_accepted: 10,
+            proposals_rejected: 6,
+            proposals_expired: 4,
         };
         assert!(!counts.is_empty());
         assert!(DemoCounts::default().is_empty());
@@ -293,7 +325,9 @@ mod tests {
             counts.to_string(),
             "300 clients and leads (30 converted today, 12 deleted), 550 contacts, 4 custom \
              fields and 3000 events of history; 60 tickets with 200 comments; 700 messages and \
-             calls, 4 message templates; 120 opportunities (20 won, 15 lost, 8 rotting)"
+             calls, 4 message templates; 120 opportunities (20 won, 15 lost, 8 rotting); 40 \
+             proposals (12 awaiting an answer, 10 accepted, 6 rejected, 4 expired) from 2 \
+             templates"
         );
     }
 }

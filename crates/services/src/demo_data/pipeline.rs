@@ -417,6 +417,7 @@ mod tests {
             probability,
             kind: "open".into(),
             rot_days: Some(rot),
+            on_proposal_sent: false,
         })
         .collect()
     }

@@ -38,6 +38,9 @@ pub struct StageInput {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3650))]
     #[serde(default, deserialize_with = "crate::number::whole_opt")]
     pub rot_days: Option<i32>,
+    /// Where an opportunity moves when a proposal for it is sent (one open stage at most;
+    /// default false).
+    pub on_proposal_sent: Option<bool>,
 }
 
 /// A pipeline as given: on create `name` and `stages` are required; on update an absent member
@@ -68,6 +71,8 @@ pub struct StageOut {
     /// `open`, `won` or `lost`.
     pub kind: String,
     pub rot_days: Option<i32>,
+    /// Where an opportunity moves when a proposal for it is sent.
+    pub on_proposal_sent: bool,
 }
 
 /// A pipeline with its stages in board order.
@@ -91,6 +96,7 @@ impl StageOut {
             probability: row.probability,
             kind: row.kind,
             rot_days: row.rot_days,
+            on_proposal_sent: row.on_proposal_sent,
         }
     }
 
@@ -184,6 +190,7 @@ fn checked_stages(
                 probability: s.probability,
                 kind,
                 rot_days: s.rot_days,
+                on_proposal_sent: s.on_proposal_sent.unwrap_or(false),
             },
         ));
     }
@@ -215,6 +222,7 @@ async fn write_stages(
         }
         other => other?,
     }
+    db::pipelines::clear_proposal_stage(&mut scope.tx, pipeline).await?;
     for (position, (id, spec)) in stages.into_iter().enumerate() {
         let row = StageRow {
             id: id.unwrap_or_else(Uuid::now_v7),
@@ -224,6 +232,7 @@ async fn write_stages(
             probability: spec.probability,
             kind: spec.kind.as_str().to_owned(),
             rot_days: spec.rot_days,
+            on_proposal_sent: spec.on_proposal_sent,
         };
         db::pipelines::upsert_stage(&mut scope.tx, &row).await?;
     }
@@ -234,6 +243,7 @@ async fn write_stages(
 fn snapshot(p: &PipelineOut) -> Value {
     json!({ "name": p.name, "is_default": p.is_default, "stages": p.stages.iter().map(|s| json!({
         "id": s.id, "name": s.name, "probability": s.probability, "kind": s.kind, "rot_days": s.rot_days,
+        "on_proposal_sent": s.on_proposal_sent,
     })).collect::<Vec<_>>() })
 }
 

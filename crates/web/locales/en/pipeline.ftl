@@ -96,6 +96,7 @@ stage-order = Order
 stage-name = Stage
 stage-probability = Probability (%)
 stage-kind = Kind
+stage-proposal-sent = Proposal sent
 stage-rot-days = Rot days
 stage-remove = Remove
 client-opportunities-board = See them on the board

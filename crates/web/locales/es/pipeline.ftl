@@ -96,6 +96,7 @@ stage-order = Orden
 stage-name = Etapa
 stage-probability = Probabilidad (%)
 stage-kind = Tipo
+stage-proposal-sent = Propuesta enviada
 stage-rot-days = Días de estancamiento
 stage-remove = Quitar
 client-opportunities-board = Verlas en el tablero

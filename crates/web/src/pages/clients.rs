@@ -217,6 +217,8 @@ struct ClientPage {
     tabs: Vec<(String, Option<String>)>,
     /// The client's opportunities, for a user who may see the pipeline.
     opportunities: Option<super::pipeline_client::ClientOpportunities>,
+    /// The client's proposals, for a user who may see them.
+    proposals: Option<super::proposals_client::ClientProposals>,
 }
 
 /// A client's events and the link to the next page.
@@ -265,6 +267,11 @@ pub async fn show(
     } else {
         None
     };
+    let proposals = if page.can("proposals.view") {
+        Some(super::proposals_client::of_client(&mut page, id).await?)
+    } else {
+        None
+    };
     let locale = page.locale;
     let body = ClientPage {
         c: Chrome::new(&page, "clients", "client-title"),
@@ -291,6 +298,7 @@ pub async fn show(
         ]
         .iter()
         .filter(|t| !(**t == "opportunities" && opportunities.is_some()))
+        .filter(|t| !(**t == "proposals" && proposals.is_some()))
         .map(|t| {
             let link = match *t {
                 "tickets" if page.can("tickets.view") => Some(format!("/tickets?client_id={id}")),
@@ -303,6 +311,7 @@ pub async fn show(
         })
         .collect(),
         opportunities,
+        proposals,
     };
     page.ctx.done();
     Ok(html(&body))

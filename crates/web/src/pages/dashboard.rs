@@ -4,7 +4,8 @@
 //! support row (SLA compliance per target, backlog, breaches and satisfaction of the last 30
 //! days) for those who hold `tickets.view`, from one service call; the communications row
 //! (`dashboard_communications`) and the pipeline row (`dashboard_pipeline`: value per stage and
-//! the weighted forecast) for those who may see them.
+//! the weighted forecast) and the pending proposals (`dashboard_proposals`) for those who may
+//! see them.
 //!
 //! The weekly counts read every event of twelve weeks (about 50,000 in the large data set's
 //! biggest tenant, some 55 ms of database time), and the support KPIs walk the SLA clock of
@@ -208,6 +209,7 @@ struct Dashboard {
     support: Option<SupportRow>,
     communications: Option<super::dashboard_communications::CommunicationsRow>,
     pipeline: Option<super::dashboard_pipeline::PipelineRow>,
+    proposals: Option<super::dashboard_proposals::ProposalsRow>,
 }
 
 /// `GET /`
@@ -247,6 +249,16 @@ pub async fn show(State(ws): State<WebState>, mut page: Page) -> PageResult {
         let board = super::dashboard_pipeline::default_board(&mut page).await?;
         Some(super::dashboard_pipeline::pipeline_row(
             &board,
+            page.locale,
+            &page.me.tenant.currency,
+        ))
+    } else {
+        None
+    };
+    let proposals = if page.can("proposals.view") {
+        let pending = services::proposals::pending(&mut page.ctx).await?;
+        Some(super::dashboard_proposals::proposals_row(
+            &pending,
             page.locale,
             &page.me.tenant.currency,
         ))
@@ -304,6 +316,7 @@ pub async fn show(State(ws): State<WebState>, mut page: Page) -> PageResult {
         support,
         communications,
         pipeline,
+        proposals,
     };
     page.ctx.done();
     Ok(html(&body))

@@ -124,6 +124,7 @@ mod tests {
                 probability: 50,
                 kind: kind.into(),
                 rot_days: None,
+                on_proposal_sent: false,
             },
             count,
             totals,

@@ -34,6 +34,8 @@ pub struct StageRow {
     probability: String,
     kind: String,
     rot_days: String,
+    /// A sent proposal moves its opportunity to this stage.
+    on_proposal_sent: bool,
     /// Where the stage goes (rows are sorted by it; blank keeps the row's place after the rest).
     order: String,
     remove: bool,
@@ -65,6 +67,7 @@ impl StageRow {
             probability: self.probability.trim().parse().unwrap_or(-1),
             kind: self.kind.trim().to_owned(),
             rot_days: (!rot_days.is_empty()).then(|| rot_days.parse().unwrap_or(0)),
+            on_proposal_sent: Some(self.on_proposal_sent),
         }
     }
 }
@@ -90,6 +93,7 @@ impl PipelineForm {
                 probability: s.probability.to_string(),
                 kind: s.kind.clone(),
                 rot_days: s.rot_days.map(|d| d.to_string()).unwrap_or_default(),
+                on_proposal_sent: s.on_proposal_sent,
                 order: (i + 1).to_string(),
                 remove: false,
             })
@@ -114,6 +118,7 @@ impl PipelineForm {
                 probability: s.probability.to_string(),
                 kind: s.kind.as_str().to_owned(),
                 rot_days: s.rot_days.map(|d| d.to_string()).unwrap_or_default(),
+                on_proposal_sent: s.on_proposal_sent,
                 order: (i + 1).to_string(),
                 remove: false,
             })
@@ -142,6 +147,7 @@ impl PipelineForm {
                     probability: one("probability"),
                     kind: one("kind"),
                     rot_days: one("rot_days"),
+                    on_proposal_sent: fields.one("proposal-stage") == i.to_string(),
                     order: one("order"),
                     remove: !one("remove").is_empty(),
                 }

@@ -190,7 +190,7 @@ fn choices(options: impl IntoIterator<Item = (Uuid, String)>, chosen: &str) -> V
 }
 
 /// The currencies offered, `chosen` selected (added when it is not one of them).
-fn currency_choices(chosen: &str) -> Vec<Choice> {
+pub(super) fn currency_choices(chosen: &str) -> Vec<Choice> {
     let mut out: Vec<Choice> = CURRENCIES
         .iter()
         .map(|c| Choice {

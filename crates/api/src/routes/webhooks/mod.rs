@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
 
 /// A scope of the system in the tenant named by the path segment `tenant`, with its cipher;
 /// 404 for anything that is not a tenant id.
-pub(super) async fn system_scope(
+pub async fn system_scope(
     state: &AppState,
     tenant: &str,
 ) -> Result<(Scope, std::sync::Arc<db::crypto::TenantCipher>), ApiError> {
@@ -76,7 +76,7 @@ pub(super) async fn open(
 }
 
 /// Commits and hands the recorded events to the live streams.
-pub(super) async fn commit(state: &AppState, scope: Scope) -> Result<(), ApiError> {
+pub async fn commit(state: &AppState, scope: Scope) -> Result<(), ApiError> {
     let tenant = scope.tenant();
     let (tx, after) = scope.into_parts();
     tx.commit().await?;
