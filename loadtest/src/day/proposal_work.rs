@@ -67,8 +67,8 @@ pub(crate) fn template() -> TemplateInput {
             ),
             section(
                 "Condiciones económicas",
-                "Importe total: {{total}}, IVA incluido, con un descuento del \
-                 {{discountPercentage}} % sobre tarifa.\n\nForma de pago: {{paymentTerms}}.",
+                "Importe total: {{total}}, IVA incluido (descuento sobre tarifa: \
+                 {{discountPercentage}} %).\n\nForma de pago: {{paymentTerms}}.",
             ),
             section(
                 "Validez",

@@ -706,6 +706,15 @@ async fn proposals_are_there_in_every_status(
     )
     .await;
     assert!(weeks_old >= 10, "{weeks_old}");
+    // What each client received was written on the day it was sent.
+    let days_written = scalar(
+        app,
+        "SELECT count(DISTINCT variables_used->>'proposalDate') FROM proposals
+          WHERE tenant_id = $1 AND status <> 'draft'",
+        demo,
+    )
+    .await;
+    assert!(days_written >= 10, "{days_written}");
     let viewed = scalar(
         app,
         "SELECT count(*) FROM proposals WHERE tenant_id = $1 AND status = 'sent' AND viewed_at IS NOT NULL",

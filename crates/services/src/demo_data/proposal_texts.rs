@@ -89,14 +89,13 @@ pub(super) fn services_template(locale: Locale) -> TemplateInput {
             locale,
             words("Condiciones económicas", "Price and payment"),
             words(
-                "El importe total de la propuesta es de {{total}}, IVA incluido, con un \
-                 descuento del {{discountPercentage}} % sobre nuestra tarifa.\n\nA la aceptación \
-                 se facturará un anticipo del {{depositPercentage}} % del total; el resto se \
+                "El importe total de la propuesta es de {{total}}, IVA incluido (descuento \
+                 sobre nuestra tarifa: {{discountPercentage}} %).\n\nA la aceptación se \
+                 facturará un anticipo del {{depositPercentage}} % del total; el resto se \
                  abonará {{paymentTerms}}.",
-                "The total of this proposal is {{total}}, VAT included, with a discount of \
-                 {{discountPercentage}} % on our list prices.\n\nA deposit of \
-                 {{depositPercentage}} % of the total is invoiced on acceptance; the rest is paid \
-                 {{paymentTerms}}.",
+                "The total of this proposal is {{total}}, VAT included (discount on our list \
+                 prices: {{discountPercentage}} %).\n\nA deposit of {{depositPercentage}} % of \
+                 the total is invoiced on acceptance; the rest is paid {{paymentTerms}}.",
             ),
         ),
         section(
