@@ -168,6 +168,8 @@ struct Fixture {
     field: String,
     calendar: String,
     pipeline: String,
+    proposal_template: String,
+    proposal: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -211,8 +213,24 @@ async fn fixture(app: &TestApp) -> Fixture {
         .as_str()
         .expect("the default pipeline")
         .to_owned();
+    let proposal_template = id(app
+        .post(
+            "/api/v1/proposal-templates",
+            tok,
+            json!({ "name": "Edge", "sections": [{ "title": "T", "body": "{{total}}" }] }),
+        )
+        .await);
+    let proposal = id(app
+        .post(
+            "/api/v1/proposals",
+            tok,
+            json!({ "client_id": client, "template_id": proposal_template, "title": "Edge" }),
+        )
+        .await);
     Fixture {
         pipeline,
+        proposal_template,
+        proposal,
         tenant: t,
         client,
         contact,
@@ -247,6 +265,8 @@ impl Fixture {
             ("key", "custom-fields") => self.field.clone(),
             ("id", "business-calendars") => self.calendar.clone(),
             ("id", "pipelines") => self.pipeline.clone(),
+            ("id", "proposal-templates") => self.proposal_template.clone(),
+            ("id", "proposals") => self.proposal.clone(),
             _ => match param["schema"]["format"].as_str() {
                 Some("uuid") => Uuid::now_v7().to_string(),
                 _ => "probe".to_owned(),
@@ -293,6 +313,12 @@ impl Fixture {
                 json!({ "email": format!("probe{n}@example.com"), "display_name": "Probe" })
             }
             "POST /api/v1/api-keys" => json!({ "name": "Probe", "role": "viewer" }),
+            "POST /api/v1/proposal-templates" => json!({
+                "name": format!("probe-{}", Uuid::now_v7()), "sections": [{ "title": "T", "body": "b" }]
+            }),
+            "POST /api/v1/proposals" => json!({
+                "client_id": self.client, "template_id": self.proposal_template, "title": "Probe"
+            }),
             "POST /api/v1/business-calendars" => office_hours("Probe"),
             "POST /api/v1/auth/login" => json!({
                 "tenant": self.tenant.slug, "email": self.tenant.owner_email, "password": PASSWORD
@@ -560,6 +586,11 @@ fn items(name: &str, count: usize, permissions: &[Value]) -> Vec<Value> {
                 };
                 json!({ "name": format!("S{i}"), "probability": 10, "kind": kind })
             }
+            "sections" => json!({ "title": format!("S{i}"), "body": "{{total}}" }),
+            "variables" => json!({ "name": format!("v{i}"), "type": "text" }),
+            "items" => {
+                json!({ "description": format!("L{i}"), "quantity": "1", "unit_price": "1.5" })
+            }
             "holidays" => json!(
                 (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")
                     + chrono::TimeDelta::days(i as i64))
@@ -643,6 +674,10 @@ async fn every_list_in_a_body_has_a_documented_bound() {
         "POST /api/v1/custom-fields /options",
         "POST /api/v1/roles /permissions",
         "PATCH /api/v1/users/{id} /roles",
+        "POST /api/v1/proposal-templates /sections",
+        "PATCH /api/v1/proposal-templates/{id} /variables",
+        "POST /api/v1/proposals /items",
+        "PATCH /api/v1/proposals/{id} /items",
     ] {
         assert!(lists.iter().any(|l| l == list), "{list} was not tried");
     }
