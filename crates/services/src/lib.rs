@@ -7,6 +7,7 @@ pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod clients;
+pub mod clock;
 pub mod communications;
 pub mod contacts;
 pub mod custom_fields;

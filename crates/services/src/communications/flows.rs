@@ -16,11 +16,7 @@ use super::templates::{self, Rendered};
 use crate::jobs::{Job, enqueue};
 use crate::{Change, Error, InvalidField, Result, Scope};
 
-/// The current time at the database's precision (microseconds).
-pub(super) fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
-}
+pub(super) use crate::clock::now;
 
 /// A message by id; [`Error::NotFound`] when there is none.
 pub async fn get(scope: &mut Scope, id: Uuid) -> Result<CommunicationOut> {

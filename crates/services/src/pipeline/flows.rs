@@ -2,7 +2,6 @@
 //! details, delete it. Its stage and place change by a move (`moves`). Every change is a
 //! timeline event on the client's timeline.
 
-use chrono::{DateTime, Utc};
 use db::opportunities::{OpportunityData, OpportunityRow, Place};
 use domain::EventType;
 use domain::pipeline::{RANK_STEP, StageKind, rank_between};
@@ -16,11 +15,7 @@ use super::opportunity::{
 };
 use crate::{Change, Error, Expected, InvalidField, Result, Scope, Versioned, text};
 
-/// The current time at the database's precision (microseconds).
-pub(super) fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
-}
+pub(super) use crate::clock::now;
 
 /// The kind of a stored stage.
 pub(super) async fn stage_kind(scope: &mut Scope, stage_id: Uuid) -> Result<StageKind> {

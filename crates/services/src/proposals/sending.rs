@@ -3,7 +3,6 @@
 //! link, and its opportunity moves to the pipeline's "proposal sent" stage when it stands
 //! before it. All in the caller's transaction: the e-mail leaves once it commits.
 
-use chrono::{DateTime, Utc};
 use db::crypto::TenantCipher;
 use db::proposals::ProposalRow;
 use domain::EventType;
@@ -40,11 +39,7 @@ pub struct SendInput {
     pub note: Option<String>,
 }
 
-/// The current time at the database's precision (microseconds).
-fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
-}
+use crate::clock::now;
 
 /// Sends a draft at a version `expected` allows; `base` is the public address the link is
 /// made under.
