@@ -28,6 +28,7 @@ pub mod query;
 pub mod record;
 pub mod roles;
 pub mod scope;
+pub mod signed_link;
 pub mod sla_escalation;
 pub mod tenants;
 pub mod text;

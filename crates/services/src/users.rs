@@ -6,6 +6,7 @@
 mod changes;
 mod invitations;
 mod language;
+mod membership;
 pub mod password_reset;
 mod sign_in;
 
@@ -17,6 +18,7 @@ use uuid::Uuid;
 pub use changes::{UserChange, delete, update};
 pub use invitations::{NewUser, SignIn, accept_invitation, invite, invite_and_mail};
 pub use language::set_locale;
+pub use membership::check_is_user;
 pub use sign_in::{end_reused_session, sign_out, signed_in};
 
 use crate::{Error, Page, PageRequest, Result, Scope, Versioned};

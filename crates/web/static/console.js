@@ -321,6 +321,14 @@
   document.addEventListener("live-refresh", (e) => {
     if (e.target && e.target.id === "pipeline-board") redraw();
   });
+  // A redraw asked for before the drag began may answer during it: the board is not swapped
+  // under the card in hand; it is redrawn after the drop instead.
+  document.addEventListener("htmx:beforeSwap", (e) => {
+    if (dragging && e.detail.target && e.detail.target.id === "pipeline-board") {
+      e.detail.shouldSwap = false;
+      redrawLater = true;
+    }
+  });
 
   // The board as it stands, with the filters of the address (htmx keeps it current).
   function redraw() {

@@ -119,6 +119,10 @@ describe('pipeline', () => {
   it('drags the card to the next stage, where it stays after a reload', async () => {
     const sales = await signedIn('sales');
     await sales.goto('/pipeline');
+    // The stream's first opening redraws the board (what happened before it was connected):
+    // the drag starts on the board as it is after that.
+    await sales.waitForFunction(() => document.body.dataset.live === 'open');
+    await boardSettled(sales);
     const before = Number(await sales.getAttribute(`li[data-opportunity-id="${opportunityId}"]`, 'data-version'));
     const answer = await dragCard(sales, opportunityId, stages[1]);
     assert.equal(answer.status(), 200, await answer.text());

@@ -306,14 +306,7 @@ pub async fn prepare(
         Some(o) => o,
         None => current.and_then(|c| c.owner_id),
     };
-    if let Some(owner) = owner_id
-        && db::users::get(tx, owner).await?.is_none()
-    {
-        problems.push(InvalidField::at(
-            "/owner_id",
-            "is not a user of this tenant",
-        ));
-    }
+    crate::users::check_is_user(tx, owner_id, "/owner_id", &mut problems).await?;
     let tags = tags(input.tags, current, &mut problems);
     let custom_fields = custom_fields(tx, input.custom_fields, current, &mut problems).await?;
     Error::check(problems)?;

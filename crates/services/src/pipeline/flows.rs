@@ -43,23 +43,6 @@ pub async fn get(scope: &mut Scope, id: Uuid) -> Result<Versioned<OpportunityOut
     view(scope, row).await
 }
 
-/// Checks that an owner is a user of the tenant.
-pub(super) async fn check_owner(
-    scope: &mut Scope,
-    owner: Option<Uuid>,
-    problems: &mut Vec<InvalidField>,
-) -> Result<()> {
-    if let Some(id) = owner
-        && db::users::get(&mut scope.tx, id).await?.is_none()
-    {
-        problems.push(InvalidField::at(
-            "/owner_id",
-            "is not a user of this tenant",
-        ));
-    }
-    Ok(())
-}
-
 /// The stage a new opportunity starts in: the one named, or the default pipeline's first.
 async fn starting_stage(
     scope: &mut Scope,
@@ -114,7 +97,7 @@ pub async fn create(scope: &mut Scope, input: NewOpportunity) -> Result<Versione
         &mut problems,
     );
     let owner_id = input.owner_id.or(scope.user_id());
-    check_owner(scope, owner_id, &mut problems).await?;
+    crate::users::check_is_user(&mut scope.tx, owner_id, "/owner_id", &mut problems).await?;
     let client = db::clients::get(&mut scope.tx, input.client_id, false).await?;
     if client.is_none() {
         problems.push(InvalidField::at(
@@ -205,7 +188,8 @@ pub async fn update(
     let owner_given = patch.owner_id.is_some();
     apply(&mut after, patch, &mut problems);
     if owner_given {
-        check_owner(scope, after.owner_id, &mut problems).await?;
+        crate::users::check_is_user(&mut scope.tx, after.owner_id, "/owner_id", &mut problems)
+            .await?;
     }
     Error::check(problems)?;
     if after == before {

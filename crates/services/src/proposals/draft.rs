@@ -108,23 +108,6 @@ pub async fn check_opportunity(
     Ok(())
 }
 
-/// Checks that an owner is a user of the tenant.
-pub async fn check_owner(
-    scope: &mut Scope,
-    owner: Option<Uuid>,
-    problems: &mut Vec<InvalidField>,
-) -> Result<()> {
-    if let Some(id) = owner
-        && db::users::get(&mut scope.tx, id).await?.is_none()
-    {
-        problems.push(InvalidField::at(
-            "/owner_id",
-            "is not a user of this tenant",
-        ));
-    }
-    Ok(())
-}
-
 /// Checks a validity date against the tenant's today.
 pub fn check_validity(valid_until: NaiveDate, today: NaiveDate, problems: &mut Vec<InvalidField>) {
     if valid_until < today {

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::draft::{
-    check_opportunity, check_owner, check_validity, check_variables, currency, default_validity,
-    must_be_draft, price_into, template_content, tenant_day,
+    check_opportunity, check_validity, check_variables, currency, default_validity, must_be_draft,
+    price_into, template_content, tenant_day,
 };
 use super::proposal::{
     NewProposal, ProposalOut, ProposalPatch, TITLE_CHARS, data_of, proposal_out, snapshot,
@@ -58,7 +58,7 @@ pub async fn create(scope: &mut Scope, input: NewProposal) -> Result<Versioned<P
     }
     check_opportunity(scope, input.client_id, input.opportunity_id, &mut problems).await?;
     let owner_id = input.owner_id.or(scope.user_id());
-    check_owner(scope, owner_id, &mut problems).await?;
+    crate::users::check_is_user(&mut scope.tx, owner_id, "/owner_id", &mut problems).await?;
     let valid_until = input
         .valid_until
         .unwrap_or_else(|| default_validity(day.today));
@@ -160,7 +160,7 @@ pub async fn update(
         after.opportunity_id = v;
     }
     if let Some(v) = patch.owner_id {
-        check_owner(scope, v, &mut problems).await?;
+        crate::users::check_is_user(&mut scope.tx, v, "/owner_id", &mut problems).await?;
         after.owner_id = v;
     }
     if let Some(items) = &patch.items {

@@ -142,14 +142,8 @@ async fn prepare(
         ));
     }
     let team_lead_id = given_or(input.team_lead_id, current.map(|c| &c.team_lead_id));
-    if let Some(id) = team_lead_id
-        && db::users::get(&mut scope.tx, id).await?.is_none()
-    {
-        problems.push(InvalidField::at(
-            "/team_lead_id",
-            "is not a user of this tenant",
-        ));
-    }
+    crate::users::check_is_user(&mut scope.tx, team_lead_id, "/team_lead_id", &mut problems)
+        .await?;
     Error::check(problems)?;
     Ok(CategoryData {
         name,

@@ -254,13 +254,5 @@ pub(super) async fn check_assignee(
     assignee_id: Option<Uuid>,
     problems: &mut Vec<InvalidField>,
 ) -> Result<()> {
-    if let Some(id) = assignee_id
-        && db::users::get(&mut scope.tx, id).await?.is_none()
-    {
-        problems.push(InvalidField::at(
-            "/assignee_id",
-            "is not a user of this tenant",
-        ));
-    }
-    Ok(())
+    crate::users::check_is_user(&mut scope.tx, assignee_id, "/assignee_id", problems).await
 }
