@@ -41,8 +41,8 @@ pub struct DeliverBench {
     /// Seconds of the latency phase.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     duration: u64,
-    /// Jobs the worker runs at once (`CRM_WORKER_CONCURRENCY`, 4 by default).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
+    /// Jobs the worker runs at once (`CRM_WORKER_CONCURRENCY`, 16 by default).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
     concurrency: u64,
     /// Clients of the tenant the messages go to, in turn.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -388,7 +388,7 @@ fn markdown(r: &DeliverReport) -> String {
          senders). A scratch database; {} CPUs shared by the worker, the senders, the fake, \
          Postgres and Redis.\n",
         r.concurrency,
-        r.concurrency + 4,
+        worker::connections_for(r.concurrency as usize),
         r.clients,
         r.provider_ms,
         r.producers,

@@ -501,6 +501,15 @@ pub fn free_port() -> u16 {
 }
 
 impl TestApp {
+    /// A pool of `size` connections as the app's role, for a worker of this app.
+    pub async fn app_pool_of(&self, size: u32) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(size)
+            .connect(&app_url(&self.db_name))
+            .await
+            .expect("worker pool")
+    }
+
     /// What a `crm worker` process of this app runs jobs with.
     pub fn worker_ctx(&self) -> worker::WorkerCtx {
         self.worker_ctx_with(services::communications::channels::Platform {
@@ -516,14 +525,16 @@ impl TestApp {
         &self,
         platform: services::communications::channels::Platform,
     ) -> worker::WorkerCtx {
+        let redis = worker::notice_pool(
+            &std::env::var("CRM_TEST_REDIS").unwrap_or_else(|_| REDIS.to_owned()),
+        );
         worker::WorkerCtx {
             db: self.app_pool.clone(),
             master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
-            redis: worker::notice_pool(
-                &std::env::var("CRM_TEST_REDIS").unwrap_or_else(|_| REDIS.to_owned()),
-            ),
+            redis: redis.clone(),
+            ciphers: worker::cipher_cache(),
             metrics: std::sync::Arc::new(worker::WorkerMetrics::new().expect("metrics")),
-            providers: worker::real_providers(platform).expect("providers"),
+            providers: worker::real_providers(platform, redis).expect("providers"),
             stopping: worker::never_stopping(),
         }
     }

@@ -83,7 +83,7 @@ pub async fn worker(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let pool = PgPoolOptions::new()
-        .max_connections(settings.worker.concurrency as u32 + 4)
+        .max_connections(worker::connections_for(settings.worker.concurrency))
         .connect(settings.database_url.expose())
         .await
         .context("cannot connect to Postgres (DATABASE_URL)")?;

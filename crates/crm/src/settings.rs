@@ -316,7 +316,7 @@ impl Settings {
         if let Some(id) = env.get("CRM_WORKER_ID") {
             worker.worker_id = id;
         }
-        worker.concurrency = env.parse("CRM_WORKER_CONCURRENCY", 4, "a whole number")?;
+        worker.concurrency = env.parse("CRM_WORKER_CONCURRENCY", 16, "a whole number")?;
         worker.heartbeat_every = env.secs("CRM_WORKER_HEARTBEAT_SECS", 30)?;
         worker.escalate_every = env.secs("CRM_WORKER_ESCALATE_SECS", 60)?;
         worker.shutdown_grace = api.shutdown_grace;

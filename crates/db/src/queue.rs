@@ -72,15 +72,16 @@ pub fn is_already_queued(error: &sqlx::Error) -> bool {
 /// Called when a worker has stopped: a job its shutdown grace cut short (rolled back with its
 /// transaction) would otherwise wait until the queue declares the worker dead. The cut run is
 /// recorded as an attempt but does not use one up: a shutdown is not the job's failure.
-pub async fn release_held(pool: &PgPool, worker: &str) -> Result<u64, sqlx::Error> {
+/// `fetchers`: the names the worker's fetchers hold jobs under.
+pub async fn release_held(pool: &PgPool, fetchers: &[String]) -> Result<u64, sqlx::Error> {
     let released = sqlx::query!(
         r#"UPDATE apalis.jobs
               SET status = 'Pending', lock_by = NULL, lock_at = NULL, done_at = NULL,
                   attempts = attempts + 1, max_attempts = max_attempts + 1,
                   last_result = '{"Err": "cut short by the shutdown of its worker"}'::jsonb
-            WHERE job_type = $1 AND lock_by = $2 AND status IN ('Queued', 'Running')"#,
+            WHERE job_type = $1 AND lock_by = ANY($2) AND status IN ('Queued', 'Running')"#,
         QUEUE,
-        worker
+        fetchers
     )
     .execute(pool)
     .await?;

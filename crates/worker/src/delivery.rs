@@ -12,6 +12,7 @@ use services::communications::delivery::{self, Outcome, Providers, Step};
 use uuid::Uuid;
 
 use crate::WorkerCtx;
+use crate::send_window::RedisSendWindow;
 
 /// The tenant's per-minute limit on the channel is reached: the job runs again after a pause,
 /// without using one of its attempts.
@@ -39,13 +40,18 @@ impl std::fmt::Display for NotDeliveredYet {
 
 impl std::error::Error for NotDeliveredYet {}
 
-/// The real provider clients, with the platform's base URLs.
-pub fn real_providers(platform: Platform) -> anyhow::Result<Arc<Providers>> {
+/// The real provider clients, with the platform's base URLs; the per-minute limits counted in
+/// `redis` (or in the database without it).
+pub fn real_providers(
+    platform: Platform,
+    redis: Option<deadpool_redis::Pool>,
+) -> anyhow::Result<Arc<Providers>> {
     Ok(Arc::new(Providers {
         mail: Box::new(integrations::mail::SmtpMailer::new()),
         whatsapp: Box::new(integrations::whatsapp::WhatsAppCloud::new()?),
         sms: Box::new(integrations::sms::Twilio::new()?),
         platform,
+        sends: Box::new(RedisSendWindow { pool: redis }),
     }))
 }
 
@@ -55,14 +61,10 @@ fn job_actor() -> Actor {
 
 /// Delivers message `id` of `tenant`.
 pub async fn run(ctx: &WorkerCtx, tenant: Uuid, id: Uuid) -> anyhow::Result<()> {
-    let cipher = {
-        let mut tx = TenantTx::begin(&ctx.db, tenant).await?;
-        let c = db::crypto::tenant_cipher(&mut tx, &ctx.master_keys).await?;
-        tx.commit().await?;
-        c
-    };
-    let mut scope = Scope::new(TenantTx::begin(&ctx.db, tenant).await?, job_actor());
-    let step = delivery::prepare(&mut scope, &cipher, id, &ctx.providers.platform).await?;
+    let mut tx = TenantTx::begin(&ctx.db, tenant).await?;
+    let cipher = ctx.ciphers.get(&mut tx, &ctx.master_keys).await?;
+    let mut scope = Scope::new(tx, job_actor());
+    let step = delivery::prepare(&mut scope, &cipher, id, &ctx.providers).await?;
     let after = scope.commit().await?;
     if !after.recorded.is_empty() {
         crate::notice::notify(ctx, &after.recorded.notice(tenant)).await;

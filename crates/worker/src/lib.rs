@@ -10,6 +10,7 @@ mod metrics;
 mod notice;
 mod platform_mail;
 mod proposal_sweep;
+mod send_window;
 
 pub use services::jobs::Job;
 use services::jobs::{Cadence, Periodic, SCHEDULE};
@@ -47,6 +48,8 @@ pub struct WorkerCtx {
     pub master_keys: db::crypto::MasterKeys,
     /// Where to tell the API processes about timeline events jobs write (live updates).
     pub redis: Option<deadpool_redis::Pool>,
+    /// The tenants' opened data keys, kept for a minute (`db::crypto::CipherCache`).
+    pub ciphers: std::sync::Arc<db::crypto::CipherCache>,
     pub metrics: std::sync::Arc<WorkerMetrics>,
     /// The providers messages are sent through (`Job::DeliverCommunication`).
     pub providers: std::sync::Arc<services::communications::delivery::Providers>,
@@ -138,6 +141,11 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A worker's cache of opened tenant data keys (entries live a minute, as the API's).
+pub fn cipher_cache() -> std::sync::Arc<db::crypto::CipherCache> {
+    std::sync::Arc::new(db::crypto::CipherCache::new(Duration::from_secs(60)))
+}
+
 /// Settings of `crm worker`.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -176,7 +184,7 @@ impl Default for WorkerConfig {
             worker_id: format!("worker-{}", Uuid::now_v7().simple()),
             master_keys: domain::Secret::new(db::crypto::MasterKeys::generate_spec("dev")),
             redis_url: domain::Secret::new("redis://127.0.0.1:6379"),
-            concurrency: 4,
+            concurrency: 16,
             heartbeat_every: Duration::from_secs(30),
             purge_every: Duration::from_secs(3600),
             escalate_every: Duration::from_secs(60),
@@ -232,6 +240,39 @@ async fn keep_enqueueing(pool: PgPool, config: WorkerConfig, periodic: &'static 
 /// Heartbeats per `dead_after`: a worker is declared dead after missing this many.
 const BEATS_PER_WINDOW: u32 = 6;
 
+/// Jobs one fetcher runs at most. The queue library fetches and acknowledges a fetcher's jobs
+/// one round trip after another, so one fetcher for many slots keeps most of them idle: a
+/// worker runs a fetcher per this many of its slots, each on its own connection.
+const SLOTS_PER_FETCHER: usize = 4;
+
+/// How often an idle fetcher looks at the queue besides being woken by LISTEN/NOTIFY.
+const POLL_EVERY: Duration = Duration::from_millis(250);
+
+/// The slots of each fetcher of a worker running `concurrency` jobs at once.
+fn fetchers(concurrency: usize) -> Vec<usize> {
+    let concurrency = concurrency.max(1);
+    let count = concurrency.div_ceil(SLOTS_PER_FETCHER);
+    (0..count)
+        .map(|i| concurrency / count + usize::from(i < concurrency % count))
+        .collect()
+}
+
+/// Postgres connections a worker running `concurrency` jobs at once needs: one per job, one
+/// per fetcher (fetching and acknowledging), and a few for the schedule and the metrics.
+pub fn connections_for(concurrency: usize) -> u32 {
+    let needed = concurrency.max(1) + fetchers(concurrency).len() + 4;
+    u32::try_from(needed).unwrap_or(u32::MAX)
+}
+
+/// The queue's name of fetcher `i` of worker `worker_id` (the first one is the worker's own).
+fn fetcher_name(worker_id: &str, i: usize) -> String {
+    if i == 0 {
+        worker_id.to_owned()
+    } else {
+        format!("{worker_id}-{i}")
+    }
+}
+
 /// Runs the job runtime until `shutdown` resolves, finishing running jobs within the grace.
 pub async fn run(
     pool: PgPool,
@@ -241,12 +282,14 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let metrics = std::sync::Arc::new(WorkerMetrics::new()?);
     let (stop, stopping) = tokio::sync::watch::channel(false);
+    let redis = notice_pool(config.redis_url.expose());
     let ctx = WorkerCtx {
         db: pool.clone(),
         master_keys: db::crypto::MasterKeys::parse(config.master_keys.expose())?,
-        redis: notice_pool(config.redis_url.expose()),
+        redis: redis.clone(),
+        ciphers: cipher_cache(),
         metrics: metrics.clone(),
-        providers: real_providers(config.platform.clone())?,
+        providers: real_providers(config.platform.clone(), redis)?,
         stopping,
     };
     let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));
@@ -261,21 +304,25 @@ pub async fn run(
         .batch_size(1)
         .heartbeat_interval(beat_every)
         .missed_heartbeats(BEATS_PER_WINDOW as usize);
-    // LISTEN/NOTIFY wakes the worker when a job is pushed; polling every second catches
-    // anything a lost notification would miss (scheduled retries, restarts).
+    let worker_id = config.worker_id.clone();
+    let concurrency = config.concurrency;
+    // LISTEN/NOTIFY wakes a fetcher when a job is pushed; polling catches anything a lost
+    // or raced notification would miss (scheduled retries, restarts).
     let storage = PostgresStorage::<Job>::new(&pool)
         .with_config(queue_config)
         .with_pubsub()
-        .poll_with_strategy(Strategy::new().interval(Duration::from_secs(1)));
-    let worker_id = config.worker_id.clone();
-    let concurrency = config.concurrency;
+        .poll_with_strategy(Strategy::new().interval(POLL_EVERY));
+    let fetchers = fetchers(concurrency);
+    let names: Vec<String> = (0..fetchers.len())
+        .map(|i| fetcher_name(&config.worker_id, i))
+        .collect();
     let monitor = Monitor::new()
         .shutdown_timeout(config.shutdown_grace)
-        .register(move |_| {
-            WorkerBuilder::new(worker_id.clone())
+        .register_n(fetchers.len(), move |i, _| {
+            WorkerBuilder::new(fetcher_name(&worker_id, i))
                 .backend(storage.clone())
                 .data(ctx.clone())
-                .concurrency(concurrency)
+                .concurrency(fetchers[i])
                 .build(handle)
         });
     tracing::info!(
@@ -295,7 +342,7 @@ pub async fn run(
         .context("job runtime failed");
     // Jobs still running when the grace ran out were dropped with the runtime (their
     // transactions roll back): hand them to the other workers now.
-    match queue::release_held(&pool, &config.worker_id).await {
+    match queue::release_held(&pool, &names).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(jobs = n, "jobs cut short by the shutdown are queued again"),
         Err(e) => tracing::error!(error = %e, "jobs cut short by the shutdown not released"),
@@ -303,4 +350,25 @@ pub async fn run(
     scheduler.abort();
     metrics_server.abort();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_runs_a_fetcher_per_four_slots_and_every_slot_once() {
+        assert_eq!(fetchers(16), vec![4, 4, 4, 4]);
+        assert_eq!(fetchers(6), vec![3, 3]);
+        assert_eq!(fetchers(9), vec![3, 3, 3]);
+        assert_eq!(fetchers(1), vec![1]);
+        assert_eq!(fetchers(0), vec![1]);
+        assert_eq!(connections_for(16), 24);
+    }
+
+    #[test]
+    fn fetchers_are_named_after_their_worker() {
+        assert_eq!(fetcher_name("worker-a", 0), "worker-a");
+        assert_eq!(fetcher_name("worker-a", 2), "worker-a-2");
+    }
 }

@@ -1,6 +1,7 @@
 //! One worker, as `crm worker` runs it, in this process: `worker::run` with its own pool of
-//! concurrency + 4 `crm_app` connections, the queue's LISTEN/NOTIFY and polling, its scheduled
-//! jobs, and its metrics on a port-0 listener; the SMS provider's base URL is the fake's.
+//! `worker::connections_for(concurrency)` `crm_app` connections, the queue's LISTEN/NOTIFY and
+//! polling, its scheduled jobs, and its metrics on a port-0 listener; the SMS provider's base
+//! URL is the fake's.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,7 +33,7 @@ pub struct Launch<'a> {
 impl OneWorker {
     pub async fn start(l: &Launch<'_>) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()
-            .max_connections(l.concurrency as u32 + 4)
+            .max_connections(worker::connections_for(l.concurrency))
             .connect(l.app_url)
             .await?;
         let config = worker::WorkerConfig {

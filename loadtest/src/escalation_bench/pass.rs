@@ -65,8 +65,9 @@ pub async fn run_child(args: EscalationPass) -> anyhow::Result<()> {
         db,
         master_keys: db::crypto::MasterKeys::parse(&args.master_keys)?,
         redis: worker::notice_pool(&args.redis_url),
+        ciphers: worker::cipher_cache(),
         metrics: Arc::new(worker::WorkerMetrics::new()?),
-        providers: worker::real_providers(Default::default())?,
+        providers: worker::real_providers(Default::default(), None)?,
         stopping: worker::never_stopping(),
     };
     let rss_before_kib = status_kib("self", "VmRSS").unwrap_or(0);

@@ -33,13 +33,26 @@ const TWILIO_MESSAGES: &str = "/2010-04-01/Accounts/AC0123456789abcdef/Messages.
 
 /// A worker whose provider clients talk to `fake` (WhatsApp and Twilio).
 fn worker_for(app: &TestApp, fake: &MockServer) -> worker::WorkerCtx {
-    app.worker_ctx_with(Platform {
+    app.worker_ctx_with(fake_platform(fake))
+}
+
+/// The providers' addresses at `fake`.
+fn fake_platform(fake: &MockServer) -> Platform {
+    Platform {
         whatsapp_base_url: fake.uri(),
         sms_base_url: fake.uri(),
         smtp_timeout: Duration::from_secs(5),
         allow_internal_smtp: true,
         ..Platform::default()
-    })
+    }
+}
+
+/// [`worker_for`] whose Redis cannot be reached: the send limits are counted in Postgres.
+fn worker_without_redis(app: &TestApp, fake: &MockServer) -> worker::WorkerCtx {
+    let mut ctx = worker_for(app, fake);
+    let nowhere = worker::notice_pool(&format!("redis://127.0.0.1:{}", free_port()));
+    ctx.providers = worker::real_providers(fake_platform(fake), nowhere).expect("providers");
+    ctx
 }
 
 /// A worker for e-mail only (the HTTP providers are unreachable).
@@ -108,7 +121,7 @@ async fn attempt_then_die(
 ) {
     let (cipher, mut scope) = worker_scope(app, ctx, tenant).await;
     let id = Uuid::parse_str(id).expect("uuid");
-    let step = delivery::prepare(&mut scope, &cipher, id, &ctx.providers.platform)
+    let step = delivery::prepare(&mut scope, &cipher, id, &ctx.providers)
         .await
         .expect("prepare");
     scope.commit().await.expect("the attempt commits");
@@ -989,7 +1002,7 @@ async fn a_worker_killed_before_its_attempt_commits_still_delivers_once() {
     {
         let (cipher, mut scope) = worker_scope(&app, &ctx, t.id).await;
         let uuid = Uuid::parse_str(&id).expect("uuid");
-        let step = delivery::prepare(&mut scope, &cipher, uuid, &ctx.providers.platform)
+        let step = delivery::prepare(&mut scope, &cipher, uuid, &ctx.providers)
             .await
             .expect("prepare");
         assert!(matches!(step, Step::Send(_)));
@@ -1010,6 +1023,16 @@ async fn a_worker_killed_before_its_attempt_commits_still_delivers_once() {
 
 #[tokio::test]
 async fn the_per_minute_limit_holds_messages_back_without_using_attempts() {
+    limit_holds_with(worker_for).await;
+}
+
+#[tokio::test]
+async fn without_redis_the_per_minute_limit_is_counted_in_the_database() {
+    limit_holds_with(worker_without_redis).await;
+}
+
+/// With a limit of one SMS a minute, a second one is held back, queued with no attempt used.
+async fn limit_holds_with(worker: impl Fn(&TestApp, &MockServer) -> worker::WorkerCtx) {
     let app = spawn_app().await;
     let t = app.tenant(&slug("cdl")).await;
     let tok = &t.owner_token;
@@ -1022,7 +1045,7 @@ async fn the_per_minute_limit_holds_messages_back_without_using_attempts() {
         .expect(1)
         .mount(&fake)
         .await;
-    let ctx = worker_for(&app, &fake);
+    let ctx = worker(&app, &fake);
     let first = id_of(
         &sent(
             &app,
@@ -1051,5 +1074,50 @@ async fn the_per_minute_limit_holds_messages_back_without_using_attempts() {
     assert_eq!(m["attempts"], 0);
     assert!(m["failure_reason"].is_null());
     assert_eq!(message(&app, tok, &first).await["status"], "sent");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn workers_share_one_count_of_a_tenants_sends_and_tenants_do_not_share_theirs() {
+    let app = spawn_app().await;
+    let busy = app.tenant(&slug("cdw")).await;
+    let other = app.tenant(&slug("cdx")).await;
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TWILIO_MESSAGES))
+        .respond_with(twilio_created("SM_MANY"))
+        .expect(3)
+        .mount(&fake)
+        .await;
+    let (one, two) = (worker_for(&app, &fake), worker_for(&app, &fake));
+    let mut queued = Vec::new();
+    for (t, messages) in [(&busy, 3), (&other, 1)] {
+        let tok = &t.owner_token;
+        sms_channel(&app, tok, 2).await;
+        let client = client(&app, tok, "Acme Ibérica", json!({})).await;
+        for n in 0..messages {
+            let body = json!({ "channel": "sms", "body": format!("Mensaje {n}") });
+            queued.push(id_of(&sent(&app, tok, &client, body).await));
+        }
+    }
+    // Two workers, one count: the busy tenant's third SMS in the minute is held back.
+    run_delivery(&app, &one, &queued[0]).await.expect("first");
+    run_delivery(&app, &two, &queued[1]).await.expect("second");
+    let e = run_delivery(&app, &one, &queued[2])
+        .await
+        .expect_err("third over the limit of two");
+    assert!(e.is::<worker::Throttled>(), "{e:#}");
+    // Another tenant's limit is its own.
+    run_delivery(&app, &two, &queued[3])
+        .await
+        .expect("the other tenant's");
+    assert_eq!(
+        message(&app, &busy.owner_token, &queued[2]).await["status"],
+        "queued"
+    );
+    assert_eq!(
+        message(&app, &other.owner_token, &queued[3]).await["status"],
+        "sent"
+    );
     app.stop().await;
 }

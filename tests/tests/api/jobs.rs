@@ -41,14 +41,13 @@ impl RunningWorker {
             .await
             .expect("bind");
         let metrics = listener.local_addr().expect("addr");
-        let task = tokio::spawn(worker::run(
-            app.app_pool.clone(),
-            config,
-            listener,
-            async move {
-                let _ = stop_rx.await;
-            },
-        ));
+        // The worker's own pool, sized as `crm worker` sizes it.
+        let pool = app
+            .app_pool_of(worker::connections_for(config.concurrency))
+            .await;
+        let task = tokio::spawn(worker::run(pool, config, listener, async move {
+            let _ = stop_rx.await;
+        }));
         Self {
             stop,
             task,
@@ -135,8 +134,9 @@ async fn purging_idempotency_keys_is_idempotent_and_keeps_fresh_keys() {
         db: app.app_pool.clone(),
         master_keys: db::crypto::MasterKeys::parse(&test_master_keys()).expect("keys"),
         redis: None,
+        ciphers: worker::cipher_cache(),
         metrics: Arc::new(WorkerMetrics::new().expect("metrics")),
-        providers: worker::real_providers(Default::default()).expect("providers"),
+        providers: worker::real_providers(Default::default(), None).expect("providers"),
         stopping: worker::never_stopping(),
     };
     for _ in 0..2 {
@@ -206,7 +206,7 @@ async fn running_in(app: &TestApp, import_id: &str, worker: &str) {
         // Apalis marks a fetched job Running only when it gets round to it: either will do.
         let (status, lock_by, _) = import_job(app, import_id).await;
         matches!(status.as_str(), "Queued" | "Running")
-            && lock_by.as_deref() == Some(worker)
+            && lock_by.is_some_and(|by| by == worker || by.starts_with(&format!("{worker}-")))
             && app.lock_waits().await > 0
     })
     .await;

@@ -31,6 +31,7 @@ use uuid::Uuid;
 use super::channels::{self, Platform, Sender};
 use super::flows::{channel_name, headline, now};
 use super::output::excerpt;
+use super::send_window::SendWindow;
 use crate::{Change, Error, Result, Scope};
 
 /// The provider clients the worker sends with.
@@ -39,6 +40,8 @@ pub struct Providers {
     pub whatsapp: Box<dyn WhatsAppApi>,
     pub sms: Box<dyn SmsApi>,
     pub platform: Platform,
+    /// Where the tenants' per-minute send limits are counted.
+    pub sends: Box<dyn SendWindow>,
 }
 
 /// What the first step decided.
@@ -87,8 +90,9 @@ pub async fn prepare(
     scope: &mut Scope,
     cipher: &TenantCipher,
     id: Uuid,
-    platform: &Platform,
+    providers: &Providers,
 ) -> Result<Step> {
+    let platform = &providers.platform;
     let Some(row) = db::communications::get_for_update(&mut scope.tx, id).await? else {
         return Ok(Step::Done);
     };
@@ -116,9 +120,15 @@ pub async fn prepare(
         Err(e) => return Err(e),
     };
     let started_at = now();
-    let window_start = started_at - Duration::minutes(1);
-    let recent = db::communications::sent_since(&mut scope.tx, &row.channel, window_start).await?;
-    if recent >= i64::from(opened.per_minute_limit) {
+    if !within_limit(
+        scope,
+        providers,
+        &row.channel,
+        opened.per_minute_limit,
+        started_at,
+    )
+    .await?
+    {
         return Ok(Step::Throttled(row.channel.clone()));
     }
     let whatsapp_template = match (channel, row.template_id) {
@@ -150,6 +160,24 @@ pub async fn prepare(
             format!("{base}/api/v1/webhooks/twilio/{}/status", scope.tenant())
         }),
     })))
+}
+
+/// Takes one send of the tenant's per-minute limit on `channel`: from the send window, or
+/// counted in the database when the window cannot be reached.
+async fn within_limit(
+    scope: &mut Scope,
+    providers: &Providers,
+    channel: &str,
+    limit: i32,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let limit = u32::try_from(limit).unwrap_or(0);
+    if let Some(taken) = providers.sends.take(scope.tenant(), channel, limit).await {
+        return Ok(taken);
+    }
+    let since = at - Duration::minutes(1);
+    let recent = db::communications::sent_since(&mut scope.tx, channel, since).await?;
+    Ok(recent < i64::from(limit))
 }
 
 /// The files stored with message `id`, in their order.

@@ -19,6 +19,7 @@ mod list;
 mod output;
 #[cfg(feature = "openapi")]
 pub mod schema;
+pub mod send_window;
 pub mod templates;
 pub mod tracking;
 mod values;
