@@ -4,6 +4,7 @@
 //! Beside it, what the benchmarks of people at work share: their pace and tallies (`people`)
 //! and the database's waits meanwhile (`waits`).
 
+pub mod cpu;
 pub mod people;
 pub mod waits;
 

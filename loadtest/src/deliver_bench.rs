@@ -20,6 +20,8 @@ use clap::Args;
 use serde::Serialize;
 use sqlx::postgres::PgPoolOptions;
 
+use crate::bench::cpu::{self, CpuUsed};
+use crate::bench::waits::{self, WaitSampler};
 use crate::client::Outcome;
 use crate::report::{self, Stats};
 use crate::setup::Scratch;
@@ -87,6 +89,11 @@ struct Capacity {
     per_second: f64,
     /// From the first message sent to the last (the worker's start left out).
     steady_per_second: f64,
+    /// CPU used while the worker drained the backlog.
+    cpu: CpuUsed,
+    /// What the database's sessions were doing meanwhile (most seen first).
+    waits: Vec<(String, u64)>,
+    wait_samples: u64,
 }
 
 /// The offered-load phase: the queue latency.
@@ -192,8 +199,16 @@ async fn measure(scratch: &Scratch, args: &DeliverBench) -> anyhow::Result<Deliv
     let mut worker_outcomes = BTreeMap::new();
     let offered =
         offered_phase(args, &admin, &sender, &launch, &http, &mut worker_outcomes).await?;
-    let capacity =
-        capacity_phase(args, &admin, &sender, &launch, &http, &mut worker_outcomes).await?;
+    let capacity = capacity_phase(
+        args,
+        &admin,
+        &scratch.name,
+        &sender,
+        &launch,
+        &http,
+        &mut worker_outcomes,
+    )
+    .await?;
     let provider_accepted = fake.accepted();
     fake.stop().await;
     admin.close().await;
@@ -259,6 +274,7 @@ async fn offered_phase(
 async fn capacity_phase(
     args: &DeliverBench,
     admin: &sqlx::PgPool,
+    database: &str,
     sender: &Arc<Sender>,
     launch: &Launch<'_>,
     http: &reqwest::Client,
@@ -271,14 +287,21 @@ async fn capacity_phase(
     let queueing = std::time::Instant::now();
     let backlog = messages::backlog(sender.clone(), args.backlog, args.producers).await?;
     let queue_seconds = queueing.elapsed().as_secs_f64();
+    let sampler = WaitSampler::start(admin.clone(), database.to_owned());
+    let cpu_before = cpu::now();
     let worker = OneWorker::start(launch).await?;
     eprintln!("one worker (concurrency {}) draining it", args.concurrency);
     let drained = messages::wait_sent(admin, &backlog, Duration::from_secs(args.timeout)).await?;
+    let cpu = cpu::now().since(&cpu_before);
+    let (waits, wait_samples) = sampler.finish().await;
     add_outcomes(
         outcomes,
         worker.sms_outcomes(http).await.unwrap_or_default(),
     );
-    let capacity = capacity(&backlog, &drained, worker.started_at, queue_seconds);
+    let mut capacity = capacity(&backlog, &drained, worker.started_at, queue_seconds);
+    capacity.cpu = cpu;
+    capacity.waits = waits;
+    capacity.wait_samples = wait_samples;
     worker.stop().await;
     eprintln!(
         "  {} sent in {:.1} s: {:.0}/s",
@@ -325,6 +348,9 @@ fn capacity(
         seconds: seconds_all,
         per_second: per_second(n, seconds_all),
         steady_per_second: per_second(n.saturating_sub(1), seconds(first, last)),
+        cpu: CpuUsed::default(),
+        waits: Vec::new(),
+        wait_samples: 0,
     }
 }
 
@@ -374,6 +400,40 @@ fn offered(args: &DeliverBench, queued: &[Queued], sent: &[Sent]) -> Offered {
         latency: Stats::new("committed → sent", latency),
         commit: Stats::new("due → committed", commit),
     }
+}
+
+/// Where the CPU went while the backlog drained, per message and as a share of the run.
+fn cpu_markdown(s: &mut String, c: &Capacity) {
+    let sent = c.sent.max(1) as f64;
+    let per_message = |seconds: f64| seconds * 1000.0 / sent;
+    let cores = |seconds: f64| {
+        if c.seconds > 0.0 {
+            seconds / c.seconds
+        } else {
+            0.0
+        }
+    };
+    let _ = writeln!(
+        s,
+        "CPU while the backlog drained (`/proc/<pid>/stat`):\n\n| process | CPU ms per message | \
+         cores busy on average |\n|---|---:|---:|"
+    );
+    for (name, used) in [
+        (
+            "benchmark process (worker, fake provider, idle senders)",
+            c.cpu.own_seconds,
+        ),
+        ("Postgres (all its processes)", c.cpu.postgres_seconds),
+        ("Redis", c.cpu.redis_seconds),
+    ] {
+        let _ = writeln!(
+            s,
+            "| {name} | {:.2} | {:.2} |",
+            per_message(used),
+            cores(used)
+        );
+    }
+    let _ = writeln!(s);
 }
 
 fn markdown(r: &DeliverReport) -> String {
@@ -443,6 +503,8 @@ fn markdown(r: &DeliverReport) -> String {
         c.messages + o.queued,
         outcomes.join(", ")
     );
+    cpu_markdown(&mut s, c);
+    waits::markdown(&mut s, "backlog drained", &c.waits, c.wait_samples);
     let verdict = |met: bool| if met { "met" } else { "not met" };
     let _ = writeln!(
         s,
