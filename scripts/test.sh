@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/services.sh
 scripts/assets.sh
 scripts/validate-deploy.sh
+scripts/browser-deps.sh  # also pdftotext, which the proposal PDF tests of the next step use
 
 drop_test_databases() {
   psql "postgres://postgres@127.0.0.1:5432/postgres" -qAtc \

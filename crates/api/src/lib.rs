@@ -180,6 +180,7 @@ fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(routes::opportunities::router())
         .merge(routes::proposal_templates::router())
         .merge(routes::proposals::router())
+        .merge(routes::activities::router())
         .merge(routes::events::router())
 }
 

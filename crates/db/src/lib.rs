@@ -3,6 +3,7 @@
 //! triggers, SQL functions) is listed in `docs/data-model.md`; a repository function that relies
 //! on a trigger or SQL function says so in its doc comment.
 
+pub mod activities;
 pub mod api_keys;
 pub mod audit;
 pub mod authz;

@@ -1,6 +1,7 @@
 //! Pure types and rules of the CRM: no I/O, unit-tested in place.
 
 pub mod build_info;
+pub mod calendar;
 pub mod client_status;
 pub mod communications;
 pub mod country;

@@ -134,6 +134,18 @@ catalogue! {
     OpportunityLost = "opportunity.lost", contact: false;
     /// An opportunity was deleted.
     OpportunityDeleted = "opportunity.deleted", contact: false;
+    /// An activity (a call, meeting, task, demo or deadline) was planned for a client.
+    ActivityPlanned = "activity.planned", contact: false;
+    /// An activity already done was logged for a client.
+    ActivityLogged = "activity.logged", contact: true;
+    /// An activity was changed (moved, reassigned, its details edited).
+    ActivityUpdated = "activity.updated", contact: false;
+    /// An activity was done.
+    ActivityCompleted = "activity.completed", contact: true;
+    /// An activity was cancelled.
+    ActivityCancelled = "activity.cancelled", contact: false;
+    /// An activity was deleted.
+    ActivityDeleted = "activity.deleted", contact: false;
     /// A proposal template was written (its version 1).
     ProposalTemplateCreated = "proposal_template.created", contact: false;
     /// A proposal template was renamed or its content changed (a new version).

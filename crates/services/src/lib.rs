@@ -6,6 +6,7 @@
 pub mod access;
 pub mod api_keys;
 pub mod audit;
+pub mod calendar;
 pub mod clients;
 pub mod clock;
 pub mod communications;

@@ -280,6 +280,14 @@ pub async fn run(
     metrics_listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let needed = connections_for(config.concurrency);
+    let held = pool.options().get_max_connections();
+    anyhow::ensure!(
+        held >= needed,
+        "the worker's Postgres pool holds {held} connections and {} job slots need {needed} \
+         (worker::connections_for): the queue's fetchers would wait for each other",
+        config.concurrency
+    );
     let metrics = std::sync::Arc::new(WorkerMetrics::new()?);
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let redis = notice_pool(config.redis_url.expose());

@@ -170,6 +170,7 @@ struct Fixture {
     pipeline: String,
     proposal_template: String,
     proposal: String,
+    activity: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -227,7 +228,11 @@ async fn fixture(app: &TestApp) -> Fixture {
             json!({ "client_id": client, "template_id": proposal_template, "title": "Edge" }),
         )
         .await);
+    let activity = id(app
+        .post("/api/v1/activities", tok, activity_body(&client))
+        .await);
     Fixture {
+        activity,
         pipeline,
         proposal_template,
         proposal,
@@ -240,6 +245,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         field: "tier".to_owned(),
         calendar,
     }
+}
+
+/// An activity the calendar accepts.
+fn activity_body(client: &str) -> Value {
+    json!({ "client_id": client, "kind": "task", "title": "Edge", "starts_at": "2026-06-01T08:00:00Z" })
 }
 
 /// A business calendar the domain accepts.
@@ -267,6 +277,7 @@ impl Fixture {
             ("id", "pipelines") => self.pipeline.clone(),
             ("id", "proposal-templates") => self.proposal_template.clone(),
             ("id", "proposals") => self.proposal.clone(),
+            ("id", "activities") => self.activity.clone(),
             _ => match param["schema"]["format"].as_str() {
                 Some("uuid") => Uuid::now_v7().to_string(),
                 _ => "probe".to_owned(),
@@ -320,6 +331,7 @@ impl Fixture {
                 "client_id": self.client, "template_id": self.proposal_template, "title": "Probe"
             }),
             "POST /api/v1/business-calendars" => office_hours("Probe"),
+            "POST /api/v1/activities" => activity_body(&self.client),
             "POST /api/v1/auth/login" => json!({
                 "tenant": self.tenant.slug, "email": self.tenant.owner_email, "password": PASSWORD
             }),
@@ -568,9 +580,15 @@ async fn a_json_body_with_trailing_text_is_malformed() {
 }
 
 /// `count` distinct valid items for the list `name` (unique where the API requires it).
-fn items(name: &str, count: usize, permissions: &[Value]) -> Vec<Value> {
+fn items(name: &str, count: usize, permissions: &[Value], fx: &Fixture) -> Vec<Value> {
     (0..count)
         .map(|i| match name {
+            // The same user named again counts towards the bound (and is kept once).
+            "assignee_ids" => json!(fx.user),
+            "exceptions" => json!(
+                (chrono::DateTime::UNIX_EPOCH + chrono::TimeDelta::days(20_000 + i as i64))
+                    .to_rfc3339()
+            ),
             "emails" => json!(format!("p{i}@bound.example")),
             "phones" => json!(format!("+3460{i:07}")),
             "tags" => json!(format!("t{i}")),
@@ -630,7 +648,7 @@ async fn every_list_in_a_body_has_a_documented_bound() {
             }
             let path = fx.path(op, None);
             let mut body = fx.body(&doc, op, n).expect("body");
-            body[name.as_str()] = json!(items(name, max + 1, &permissions));
+            body[name.as_str()] = json!(items(name, max + 1, &permissions, &fx));
             let before = fingerprint(&app).await;
             let r = send(
                 &app,
@@ -648,7 +666,7 @@ async fn every_list_in_a_body_has_a_documented_bound() {
             );
             assert_refused(&what, &r, |e| e["pointer"] == format!("/{name}"));
             assert_eq!(fingerprint(&app).await, before, "{what}: stored");
-            body[name.as_str()] = json!(items(name, max, &permissions));
+            body[name.as_str()] = json!(items(name, max, &permissions, &fx));
             let r = send(
                 &app,
                 &token,
@@ -677,6 +695,8 @@ async fn every_list_in_a_body_has_a_documented_bound() {
         "POST /api/v1/proposal-templates /sections",
         "PATCH /api/v1/proposal-templates/{id} /variables",
         "POST /api/v1/proposals /items",
+        "POST /api/v1/activities /assignee_ids",
+        "PATCH /api/v1/activities/{id} /exceptions",
         "PATCH /api/v1/proposals/{id} /items",
     ] {
         assert!(lists.iter().any(|l| l == list), "{list} was not tried");

@@ -517,7 +517,10 @@ async fn a_job_that_fails_on_its_data_ends_failed_with_a_reason_after_one_run() 
         heartbeat_every: std::time::Duration::from_secs(3600),
         ..worker::WorkerConfig::default()
     };
-    let runtime = tokio::spawn(worker::run(app.app_pool.clone(), config, listener, async {
+    let pool = app
+        .app_pool_of(worker::connections_for(config.concurrency))
+        .await;
+    let runtime = tokio::spawn(worker::run(pool, config, listener, async {
         let _ = stop_rx.await;
     }));
     let within = std::time::Duration::from_secs(20);

@@ -1,6 +1,7 @@
 //! Integration tests of the API against real Postgres and Redis: one binary, one module per
 //! concern.
 
+mod activities;
 mod audit;
 mod ciphers;
 mod clients;

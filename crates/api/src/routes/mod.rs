@@ -1,5 +1,6 @@
 //! One module per resource; each exports `router()`.
 
+pub mod activities;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;

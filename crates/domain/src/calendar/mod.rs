@@ -1,0 +1,8 @@
+//! The calendar's activities: what kind each is, where it stands, and when a recurring one
+//! occurs.
+
+mod activity;
+mod recurrence;
+
+pub use activity::{ActivityKind, ActivityStatus};
+pub use recurrence::{MAX_OCCURRENCES, Occurrence, Recurrence, YEARS, in_calendar_years};

@@ -1,0 +1,17 @@
+//! The calendar (issue 18): activities for clients (`activity`: input and output; `rules`: the
+//! rules their details keep; `flows`: plan, read, change, delete) and windows of the calendar
+//! with recurring activities expanded (`window`).
+//!
+//! Every write records its change (audit row, timeline event on the client's timeline, live
+//! notice) in the same transaction.
+
+mod activity;
+mod flows;
+mod rules;
+mod window;
+
+pub use activity::{
+    ActivityOut, ActivityPatch, MAX_ASSIGNEES, NewActivity, TITLE_CHARS, activity_out,
+};
+pub use flows::{create, delete, get, update};
+pub use window::{CalendarOut, MAX_WINDOW_DAYS, OccurrenceOut, WindowQuery, window};
