@@ -5,7 +5,7 @@
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use services::calendar::{ActivityOut, ActivityPatch, CalendarOut, NewActivity, WindowQuery};
+use services::calendar::{ActivityOut, ActivityPatch, CalendarWindowOut, NewActivity, WindowQuery};
 
 use super::parse_id;
 use crate::auth::Ctx;
@@ -48,11 +48,11 @@ async fn create_activity(
 #[utoipa::path(get, path = "/activities", tag = "calendar", security(("bearer" = [])),
     extensions(("x-permission" = json!("calendar.view"))),
     params(WindowQuery),
-    responses((status = 200, description = "The occurrences in the window", body = CalendarOut)))]
+    responses((status = 200, description = "The occurrences in the window", body = CalendarWindowOut)))]
 async fn calendar_window(
     mut ctx: Ctx,
     ApiQuery(q): ApiQuery<WindowQuery>,
-) -> ApiResult<ApiJson<CalendarOut>> {
+) -> ApiResult<ApiJson<CalendarWindowOut>> {
     ctx.require("calendar.view").await?;
     let filter = q.parse(services::clock::now())?;
     let window = services::calendar::window(&mut ctx, &filter).await?;

@@ -14,4 +14,4 @@ pub use activity::{
     ActivityOut, ActivityPatch, MAX_ASSIGNEES, NewActivity, TITLE_CHARS, activity_out,
 };
 pub use flows::{create, delete, get, update};
-pub use window::{CalendarOut, MAX_WINDOW_DAYS, OccurrenceOut, WindowQuery, window};
+pub use window::{CalendarWindowOut, MAX_WINDOW_DAYS, OccurrenceOut, WindowQuery, window};

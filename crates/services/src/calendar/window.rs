@@ -57,7 +57,7 @@ pub struct OccurrenceOut {
 /// A window of the calendar.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CalendarOut {
+pub struct CalendarWindowOut {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     /// Earliest first.
@@ -106,7 +106,7 @@ impl WindowQuery {
 }
 
 /// Every occurrence meeting the window `filter` gives, earliest first.
-pub async fn window(scope: &mut Scope, filter: &WindowFilter) -> Result<CalendarOut> {
+pub async fn window(scope: &mut Scope, filter: &WindowFilter) -> Result<CalendarWindowOut> {
     let (Some(from), Some(to)) = (filter.from, filter.to) else {
         return Err(Error::Corrupt("a calendar window without its ends".into()));
     };
@@ -127,7 +127,7 @@ pub async fn window(scope: &mut Scope, filter: &WindowFilter) -> Result<Calendar
     occurrences.sort_by_key(|o| (o.starts_at, o.activity.id));
     truncated |= occurrences.len() > MAX_OCCURRENCES;
     occurrences.truncate(MAX_OCCURRENCES);
-    Ok(CalendarOut {
+    Ok(CalendarWindowOut {
         from,
         to,
         occurrences,
