@@ -22,6 +22,15 @@ cp "$m/bootstrap/dist/css/bootstrap.min.css" \
   ../crates/web/static/* \
   dist/console/
 cp "$m"/bootstrap-icons/font/fonts/bootstrap-icons.woff2 dist/console/fonts/
+# FullCalendar (the calendar page only): the bundle with its views and dragging, its classic
+# theme (a plugin with its style sheets) and the Spanish messages.
+fc="$m/fullcalendar"
+cp "$fc/all/global.js" dist/console/fullcalendar.js
+cp "$fc/skeleton.css" dist/console/fullcalendar-skeleton.css
+cp "$fc/themes/classic/global.js" dist/console/fullcalendar-classic.js
+cp "$fc/themes/classic/theme.css" dist/console/fullcalendar-classic.css
+cp "$fc/themes/classic/palette.css" dist/console/fullcalendar-palette.css
+cp "$fc/locales/es/global.js" dist/console/fullcalendar-es.js
 # Source map comments point at files that are not served.
 sed -i -e '/^\/[/*]# sourceMappingURL=/d' dist/console/*.js dist/console/*.css
 for f in dist/console/*.js dist/console/*.css; do gzip -9 -k -n "$f"; done

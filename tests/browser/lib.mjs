@@ -39,6 +39,8 @@ export const consolePages = [
   '/admin/pipelines/new',
   '/proposals',
   '/proposals/new',
+  '/calendar',
+  '/calendar/activities/new',
 ];
 
 /** Roles of the demo tenant that `crm seed-demo` creates. */

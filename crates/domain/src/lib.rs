@@ -8,6 +8,7 @@ pub mod country;
 pub mod csv_cell;
 pub mod custom_field;
 pub mod email;
+pub mod local_time;
 pub mod permissions;
 pub mod phone;
 pub mod pipeline;

@@ -121,8 +121,8 @@ macro_rules! catalogue {
 }
 
 const SOURCES: [(&str, &[&str]); 2] = [
-    catalogue!("es": "main", "admin", "clients", "contacts", "settings", "tickets", "communications", "pipeline", "proposals"),
-    catalogue!("en": "main", "admin", "clients", "contacts", "settings", "tickets", "communications", "pipeline", "proposals"),
+    catalogue!("es": "main", "admin", "clients", "contacts", "settings", "tickets", "communications", "pipeline", "proposals", "calendar"),
+    catalogue!("en": "main", "admin", "clients", "contacts", "settings", "tickets", "communications", "pipeline", "proposals", "calendar"),
 ];
 
 fn catalogues() -> &'static [FluentBundle<FluentResource>; 2] {

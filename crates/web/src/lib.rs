@@ -61,6 +61,7 @@ pub fn console(app: &AppState) -> api::Console {
         .merge(pages::communications::routes())
         .merge(pages::pipeline::routes())
         .merge(pages::proposals::routes())
+        .merge(pages::calendar::routes())
         .route(
             "/invitation",
             get(pages::auth::show_invitation).post(pages::auth::accept_invitation),

@@ -39,7 +39,7 @@ pub struct NavItem {
 }
 
 /// The navigation: (section, path, icon, message key, permission needed).
-const NAV: [(&str, &str, &str, &str, &str); 7] = [
+const NAV: [(&str, &str, &str, &str, &str); 8] = [
     (
         "dashboard",
         "/",
@@ -74,6 +74,13 @@ const NAV: [(&str, &str, &str, &str, &str); 7] = [
         "life-preserver",
         "nav-tickets",
         "tickets.view",
+    ),
+    (
+        "calendar",
+        "/calendar",
+        "calendar3",
+        "nav-calendar",
+        "calendar.view",
     ),
     (
         "timeline",

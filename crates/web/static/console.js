@@ -19,11 +19,13 @@
     }
   }
   const dateFormat = formatter({ dateStyle: "medium", timeStyle: "short" });
+  // <time data-format="date">: the day only (an all-day activity).
+  const dayFormat = formatter({ dateStyle: "medium" });
   function formatTimes(root) {
     root.querySelectorAll("time[datetime]:not([data-formatted])").forEach((el) => {
       const when = new Date(el.getAttribute("datetime"));
       if (!Number.isNaN(when.getTime())) {
-        el.textContent = dateFormat.format(when);
+        el.textContent = (el.dataset.format === "date" ? dayFormat : dateFormat).format(when);
         el.title = when.toISOString();
         el.dataset.formatted = "1";
       }
@@ -281,23 +283,14 @@
   });
 })();
 
-// The sales board (/pipeline): ol[data-sortable] lists of cards dragged between and within
-// stages with SortableJS (loaded by that page only). A drop posts the card's stage, place and
-// version (li[data-version]) to the move endpoint, which answers JSON; the card keeps the new
-// version and the board (#pipeline-board) is redrawn, so that the columns' totals follow. A
-// 409 means someone else moved the card first: #pipeline-notice says so (its data-msg-* hold
-// the messages in the page's language) and the board is redrawn as it now stands.
-(function () {
-  "use strict";
-  let dragging = false;
-  let redrawLater = false;
-
-  function csrfToken() {
+// Shared with the pages' own scripts (the sales board below, static/calendar.js): the CSRF
+// token the page was served with, and a dismissible notice of a drag's outcome in `box` (its
+// data-msg-close is the close button's name), emptied when `text` is empty.
+window.CrmConsole = {
+  csrfToken() {
     return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
-  }
-
-  function notice(text, kind) {
-    const box = document.getElementById("pipeline-notice");
+  },
+  notice(box, text, kind) {
     if (!box) return;
     box.replaceChildren();
     if (!text) return;
@@ -314,7 +307,23 @@
     close.setAttribute("aria-label", box.dataset.msgClose || "Close");
     alert.append(message, close);
     box.append(alert);
-  }
+  },
+};
+
+// The sales board (/pipeline): ol[data-sortable] lists of cards dragged between and within
+// stages with SortableJS (loaded by that page only). A drop posts the card's stage, place and
+// version (li[data-version]) to the move endpoint, which answers JSON; the card keeps the new
+// version and the board (#pipeline-board) is redrawn, so that the columns' totals follow. A
+// 409 means someone else moved the card first: #pipeline-notice says so (its data-msg-* hold
+// the messages in the page's language) and the board is redrawn as it now stands.
+(function () {
+  "use strict";
+  let dragging = false;
+  let redrawLater = false;
+
+  const csrfToken = () => window.CrmConsole.csrfToken();
+  const notice = (text, kind) =>
+    window.CrmConsole.notice(document.getElementById("pipeline-notice"), text, kind);
 
   // Another user's move arrives on the live stream as an `opportunity.*` event: the board
   // (data-live-refresh) is redrawn, after the drag in progress if there is one.

@@ -83,6 +83,7 @@ async fn rows(app: &TestApp, tenant: Uuid) -> Vec<i64> {
         "communications",
         "opportunities",
         "opportunity_stage_stays",
+        "activities",
         "proposal_templates",
         "proposal_template_versions",
         "proposals",
@@ -112,6 +113,10 @@ async fn the_demo_tenant_gets_a_living_crm_once_and_alone() {
     assert_eq!(added.custom_fields, 4);
     assert!(added.history_events >= 5 * added.clients, "{added:?}");
     let demo = demo_id(&app).await;
+    // A working week (five days, one to three a day, and the Monday series) for each of the
+    // four demo users who plan activities, and last week's.
+    assert!(added.activities >= 4 * (1 + 2 * 5), "{added:?}");
+    assert_eq!(app.count("activities", demo).await, added.activities as i64);
 
     // Both statuses, people, custom values, owners mostly the sales user.
     let live = "FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL";

@@ -9,6 +9,7 @@ mod communications;
 mod communications_delivery;
 mod communications_webhooks;
 mod console;
+mod console_calendar;
 mod console_communications;
 mod console_pipeline;
 mod console_proposals;

@@ -1,7 +1,8 @@
 //! Business-time arithmetic on a [`BusinessCalendar`]: walked day by day, interval by interval.
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
-use chrono_tz::{GapInfo, Tz};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+
+use crate::local_time::resolve_local;
 
 use super::calendar::BusinessCalendar;
 
@@ -96,18 +97,6 @@ impl BusinessCalendar {
             let to = resolve_local(self.time_zone, local(span.end)?);
             (from < to).then_some((from, to))
         })
-    }
-}
-
-/// The instant a local wall-clock time means: the earlier one when the clock went back over
-/// it, the first instant after the gap when the clock jumped over it (daylight saving).
-fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
-        LocalResult::None => GapInfo::new(&local, &tz)
-            .and_then(|gap| gap.end)
-            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc)),
     }
 }
 

@@ -2,7 +2,7 @@
 //! completing, cancelling), delete it. Every change is a timeline event on the client's
 //! timeline; completing one (or logging one done) is contact with the client.
 
-use db::activities::ActivityData;
+use db::activities::{ActivityData, ActivityRow};
 use domain::EventType;
 use domain::calendar::ActivityStatus;
 use serde_json::json;
@@ -40,7 +40,7 @@ pub async fn create(scope: &mut Scope, input: NewActivity) -> Result<Versioned<A
             "is not a client of this tenant",
         ));
     } else {
-        check_links(scope, client_id, &d, &mut problems).await?;
+        check_links(scope, client_id, &d, None, &mut problems).await?;
     }
     Error::check(problems)?;
     let (id, me) = (Uuid::now_v7(), scope.user_id());
@@ -71,12 +71,24 @@ pub async fn update(
         .await?
         .ok_or(Error::NotFound)?;
     expected.check(row.version)?;
+    change(scope, row, patch).await
+}
+
+/// Applies `patch` to a row locked for update and records the change (nothing when it changes
+/// nothing). Only the links the patch changes are checked: an assignee who has since left the
+/// tenant does not block moving the activity.
+pub(super) async fn change(
+    scope: &mut Scope,
+    row: ActivityRow,
+    patch: ActivityPatch,
+) -> Result<Versioned<ActivityOut>> {
+    let id = row.id;
     let before = data_of(&row);
     let mut after = before.clone();
     apply(&mut after, patch);
     let mut problems = Vec::new();
     settle(&mut after, now(), &mut problems);
-    check_links(scope, row.client_id, &after, &mut problems).await?;
+    check_links(scope, row.client_id, &after, Some(&before), &mut problems).await?;
     Error::check(problems)?;
     if after == before {
         return Ok(activity_out(row));

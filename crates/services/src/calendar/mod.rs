@@ -1,5 +1,6 @@
 //! The calendar (issue 18): activities for clients (`activity`: input and output; `rules`: the
-//! rules their details keep; `flows`: plan, read, change, delete) and windows of the calendar
+//! rules their details keep; `flows`: plan, read, change, delete; `reschedule`: move to another
+//! slot) and windows of the calendar
 //! with recurring activities expanded (`window`).
 //!
 //! Every write records its change (audit row, timeline event on the client's timeline, live
@@ -7,6 +8,7 @@
 
 mod activity;
 mod flows;
+mod reschedule;
 mod rules;
 mod window;
 
@@ -14,4 +16,5 @@ pub use activity::{
     ActivityOut, ActivityPatch, MAX_ASSIGNEES, NewActivity, TITLE_CHARS, activity_out,
 };
 pub use flows::{create, delete, get, update};
+pub use reschedule::{Slot, reschedule};
 pub use window::{CalendarWindowOut, MAX_WINDOW_DAYS, OccurrenceOut, WindowQuery, window};

@@ -3,7 +3,7 @@
 //! all-day activity, a known time zone, a recurrence that fits its start (which gives
 //! `occurs_until`), and links to the client's own contact, opportunity and ticket.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use db::activities::ActivityData;
 use domain::calendar::{
     ActivityKind, ActivityStatus, Occurrence, Recurrence, YEARS, in_calendar_years,
@@ -111,8 +111,20 @@ fn is_https(url: &str) -> bool {
         .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
 }
 
-/// The time rules: zone, order, all-day midnights, and the recurrence's last end.
+/// `t` to the whole second: an RFC 5545 DATE-TIME has no fractions, and a recurrence's
+/// occurrences (and its exceptions) must meet its first start exactly.
+fn whole_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
+/// The time rules: whole seconds, zone, order, all-day midnights, and the recurrence's last
+/// end.
 fn settle_times(d: &mut ActivityData, problems: &mut Vec<InvalidField>) {
+    d.starts_at = whole_second(d.starts_at);
+    d.ends_at = whole_second(d.ends_at);
+    for e in &mut d.exceptions {
+        *e = whole_second(*e);
+    }
     for (pointer, t) in [("/starts_at", d.starts_at), ("/ends_at", d.ends_at)] {
         if !in_calendar_years(t) {
             problems.push(InvalidField::at(pointer, years_reason()));
@@ -177,29 +189,33 @@ fn occurs_until(
 }
 
 /// Checks that the linked contact, opportunity and ticket are the client's and that the
-/// assignees are users of the tenant.
+/// assignees are users of the tenant; with `before`, only the links that differ from it.
 pub(super) async fn check_links(
     scope: &mut Scope,
     client_id: Uuid,
     d: &ActivityData,
+    before: Option<&ActivityData>,
     problems: &mut Vec<InvalidField>,
 ) -> Result<()> {
     const NOT_THEIRS: &str = "is not one of the client's";
-    if let Some(id) = d.contact_id
+    let changed = |now: Option<Uuid>, was: fn(&ActivityData) -> Option<Uuid>| {
+        now.filter(|id| before.is_none_or(|b| was(b) != Some(*id)))
+    };
+    if let Some(id) = changed(d.contact_id, |b| b.contact_id)
         && db::contacts::get(&mut scope.tx, client_id, id)
             .await?
             .is_none()
     {
         problems.push(InvalidField::at("/contact_id", NOT_THEIRS));
     }
-    if let Some(id) = d.opportunity_id
+    if let Some(id) = changed(d.opportunity_id, |b| b.opportunity_id)
         && db::opportunities::get(&mut scope.tx, id)
             .await?
             .is_none_or(|o| o.client_id != client_id)
     {
         problems.push(InvalidField::at("/opportunity_id", NOT_THEIRS));
     }
-    if let Some(id) = d.ticket_id
+    if let Some(id) = changed(d.ticket_id, |b| b.ticket_id)
         && db::tickets::get(&mut scope.tx, id)
             .await?
             .is_none_or(|t| t.client_id != client_id)
@@ -207,6 +223,9 @@ pub(super) async fn check_links(
         problems.push(InvalidField::at("/ticket_id", NOT_THEIRS));
     }
     for (i, user) in d.assignee_ids.iter().enumerate() {
+        if before.is_some_and(|b| b.assignee_ids.contains(user)) {
+            continue;
+        }
         let pointer = format!("/assignee_ids/{i}");
         crate::users::check_is_user(&mut scope.tx, Some(*user), &pointer, problems).await?;
     }

@@ -7,9 +7,11 @@
 //! help desk (`tickets`) is added once to a tenant without ticket categories, and the
 //! communications (`communications`) once to a tenant without message templates, and the sales
 //! pipeline's opportunities (`pipeline`) once to a tenant without opportunities, and the
-//! proposals with their templates (`proposals`) once to a tenant without proposal templates, so
-//! a demo tenant filled before they existed gets them too.
+//! proposals with their templates (`proposals`) once to a tenant without proposal templates, and
+//! the demo users' weeks of activities (`calendar`) once to a tenant without activities, so a
+//! demo tenant filled before they existed gets them too.
 
+mod calendar;
 mod communications;
 mod company;
 mod dice;
@@ -76,6 +78,8 @@ pub struct DemoCounts {
     pub proposals_accepted: usize,
     pub proposals_rejected: usize,
     pub proposals_expired: usize,
+    /// Activities on the demo users' calendars (a weekly series counted once).
+    pub activities: usize,
 }
 
 impl DemoCounts {
@@ -92,7 +96,8 @@ impl std::fmt::Display for DemoCounts {
             "{} clients and leads ({} converted today, {} deleted), {} contacts, {} custom fields \
              and {} events of history; {} tickets with {} comments; {} messages and calls, {} \
              message templates; {} opportunities ({} won, {} lost, {} rotting); {} proposals \
-             ({} awaiting an answer, {} accepted, {} rejected, {} expired) from {} templates",
+             ({} awaiting an answer, {} accepted, {} rejected, {} expired) from {} templates; \
+             {} activities",
             self.clients,
             self.converted,
             self.deleted,
@@ -112,7 +117,8 @@ impl std::fmt::Display for DemoCounts {
             self.proposals_accepted,
             self.proposals_rejected,
             self.proposals_expired,
-            self.proposal_templates
+            self.proposal_templates,
+            self.activities
         )
     }
 }
@@ -151,6 +157,9 @@ pub async fn fill(pool: &PgPool, master: &MasterKeys, tenant_id: Uuid) -> Result
         if !proposals::add(&mut scope, &cipher, &owners, now, &mut counts).await? {
             return Ok(DemoCounts::default());
         }
+    }
+    if !calendar::filled_already(&mut scope).await? {
+        calendar::add(&mut scope, &owners, now, &mut counts).await?;
     }
     if counts.is_empty() {
         scope.done();
@@ -209,6 +218,11 @@ impl Owners {
         Ok(Self(
             roles.into_iter().map(|(id, role)| (role, id)).collect(),
         ))
+    }
+
+    /// Whether a user holds `role`.
+    fn has(&self, role: &str) -> bool {
+        self.0.iter().any(|(name, _)| name == role)
     }
 
     /// The user with `role`, else the owner, else anyone; none for an unassigned company.
@@ -318,6 +332,7 @@ mod tests {
             proposals_accepted: 10,
             proposals_rejected: 6,
             proposals_expired: 4,
+            activities: 90,
         };
         assert!(!counts.is_empty());
         assert!(DemoCounts::default().is_empty());
@@ -327,7 +342,7 @@ mod tests {
              fields and 3000 events of history; 60 tickets with 200 comments; 700 messages and \
              calls, 4 message templates; 120 opportunities (20 won, 15 lost, 8 rotting); 40 \
              proposals (12 awaiting an answer, 10 accepted, 6 rejected, 4 expired) from 2 \
-             templates"
+             templates; 90 activities"
         );
     }
 }

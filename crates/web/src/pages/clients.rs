@@ -219,6 +219,8 @@ struct ClientPage {
     opportunities: Option<super::pipeline_client::ClientOpportunities>,
     /// The client's proposals, for a user who may see them.
     proposals: Option<super::proposals_client::ClientProposals>,
+    /// The client's activities, for a user who may see the calendar.
+    activities: Option<super::calendar_lines::ClientActivities>,
 }
 
 /// A client's events and the link to the next page.
@@ -272,6 +274,11 @@ pub async fn show(
     } else {
         None
     };
+    let activities = if page.can("calendar.view") {
+        Some(super::calendar_lines::of_client(&mut page, id).await?)
+    } else {
+        None
+    };
     let locale = page.locale;
     let body = ClientPage {
         c: Chrome::new(&page, "clients", "client-title"),
@@ -299,6 +306,7 @@ pub async fn show(
         .iter()
         .filter(|t| !(**t == "opportunities" && opportunities.is_some()))
         .filter(|t| !(**t == "proposals" && proposals.is_some()))
+        .filter(|t| !(**t == "activities" && activities.is_some()))
         .map(|t| {
             let link = match *t {
                 "tickets" if page.can("tickets.view") => Some(format!("/tickets?client_id={id}")),
@@ -312,6 +320,7 @@ pub async fn show(
         .collect(),
         opportunities,
         proposals,
+        activities,
     };
     page.ctx.done();
     Ok(html(&body))

@@ -210,6 +210,8 @@ struct Dashboard {
     communications: Option<super::dashboard_communications::CommunicationsRow>,
     pipeline: Option<super::dashboard_pipeline::PipelineRow>,
     proposals: Option<super::dashboard_proposals::ProposalsRow>,
+    /// The user's activities today, for a user who may see the calendar.
+    today: Option<Vec<super::calendar_lines::ActivityLine>>,
 }
 
 /// `GET /`
@@ -265,6 +267,11 @@ pub async fn show(State(ws): State<WebState>, mut page: Page) -> PageResult {
     } else {
         None
     };
+    let today = if page.can("calendar.view") {
+        Some(super::calendar_lines::today(&mut page).await?)
+    } else {
+        None
+    };
     let c = Chrome::new(&page, "dashboard", "dashboard-title");
     let locale = page.locale;
     let others = kpis.total - kpis.leads - kpis.clients;
@@ -317,6 +324,7 @@ pub async fn show(State(ws): State<WebState>, mut page: Page) -> PageResult {
         communications,
         pipeline,
         proposals,
+        today,
     };
     page.ctx.done();
     Ok(html(&body))

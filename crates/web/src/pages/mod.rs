@@ -2,6 +2,11 @@
 
 pub mod admin;
 pub mod auth;
+pub mod calendar;
+pub mod calendar_activity;
+pub mod calendar_form;
+pub mod calendar_lines;
+pub mod calendar_move;
 pub mod client_forms;
 pub mod clients;
 pub mod communications;

@@ -43,7 +43,7 @@ pub struct Fields(Vec<(String, String)>);
 
 impl Fields {
     /// The first value of `name`, or empty.
-    fn one(&self, name: &str) -> String {
+    pub(crate) fn one(&self, name: &str) -> String {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -52,7 +52,7 @@ impl Fields {
     }
 
     /// Every value of `name`, in order.
-    fn all(&self, name: &str) -> Vec<String> {
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)
@@ -62,7 +62,7 @@ impl Fields {
 
     /// The version the form was filled in at (its hidden `version`), as `If-Match` would give
     /// it; a form without one matches no version.
-    fn expected(&self) -> Expected {
+    pub(crate) fn expected(&self) -> Expected {
         Expected::OneOf(self.one("version").trim().parse().into_iter().collect())
     }
 }
