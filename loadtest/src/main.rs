@@ -2,6 +2,7 @@
 
 mod bench;
 mod board_bench;
+mod calendar_bench;
 mod client;
 mod copyfmt;
 mod day;
@@ -60,6 +61,9 @@ enum Command {
     /// The pipeline's board and card moves of 50 people on one pipeline of 5,000 open
     /// opportunities, against `crm serve` on a scratch database.
     BoardBench(board_bench::BoardBench),
+    /// A busy user's month of the calendar read by 4 people at once, then by 16, over years
+    /// of activities of a tenant's 51 users, against `crm serve` on a scratch database.
+    CalendarBench(calendar_bench::CalendarBench),
     /// Proposals of 20 lines drafted, their PDF rendered and sent by 50 salespeople, against
     /// `crm serve` on a scratch database.
     ProposalBench(proposal_bench::ProposalBench),
@@ -110,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
         Command::EscalationPass(args) => escalation_bench::run_child(args).await,
         Command::DeliverBench(args) => deliver_bench::run(args).await,
         Command::BoardBench(args) => board_bench::run(args).await,
+        Command::CalendarBench(args) => calendar_bench::run(args).await,
         Command::ProposalBench(args) => proposal_bench::run(args).await,
     }
 }

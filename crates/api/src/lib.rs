@@ -181,6 +181,7 @@ fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(routes::proposal_templates::router())
         .merge(routes::proposals::router())
         .merge(routes::activities::router())
+        .merge(routes::calendar_feed::router())
         .merge(routes::events::router())
 }
 

@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod authz;
 pub mod business_calendars;
+pub mod calendar_feeds;
 pub mod channel_settings;
 pub mod clients;
 pub mod communications;

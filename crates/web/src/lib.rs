@@ -96,9 +96,11 @@ pub fn console(app: &AppState) -> api::Console {
         .layer(from_fn_with_state(ws.clone(), session::attach))
         .layer(from_fn_with_state(ws.clone(), csrf::protect))
         .layer(from_fn(errors::render_problems));
-    // The client's page of a sent proposal: no session and no CSRF cookie, the signed link is
-    // the capability (`pages::proposal_public`).
+    // The client's page of a sent proposal and a user's iCal feed: no session and no CSRF
+    // cookie, the signed link or the secret URL is the capability (`pages::proposal_public`,
+    // `pages::calendar_feed`).
     let public = pages::proposal_public::routes()
+        .route("/ical/{file}", get(pages::calendar_feed::read))
         .with_state(ws.clone())
         .layer(from_fn(errors::render_problems));
     let files = Router::new()

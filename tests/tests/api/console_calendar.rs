@@ -563,3 +563,53 @@ async fn the_activity_forms_work_without_javascript_and_show_their_problems() {
     assert_eq!(app.count("activities", t.id).await, count);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_calendar_page_issues_and_revokes_the_users_feed() {
+    let app = spawn_app().await;
+    let t = app.tenant(&slug("ccalics")).await;
+    let d = desk(&app, &t, "Agenda Suscrita S.L.").await;
+    let owner = Browser::new(&app, Some(&t.owner_token));
+    let (_, calendar, _) = owner.get("/calendar").await;
+    assert!(
+        calendar.contains(r#"data-calendar-feed="false""#),
+        "no feed yet"
+    );
+    let (status, page, _) = owner.post("/calendar/feed", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{page:.300}");
+    let url = page
+        .split(r#"value=""#)
+        .find(|s| s.contains("/ical/"))
+        .and_then(|s| s.split('"').next())
+        .expect("the feed's URL, shown once")
+        .to_owned();
+    let path = url
+        .split_once("/ical/")
+        .map(|(_, p)| format!("/ical/{p}"))
+        .expect("path");
+    let signed_out = Browser::new(&app, None);
+    let (status, ics, _) = signed_out.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ics.contains("SUMMARY:Revisión trimestral"), "{ics:.500}");
+    assert_eq!(
+        ics.matches(&format!("UID:{}-", d.series)).count(),
+        6,
+        "each occurrence of the series is an event"
+    );
+    let (_, calendar, _) = owner.get("/calendar").await;
+    assert!(calendar.contains(r#"data-calendar-feed="true""#));
+    let (status, _, location) = owner.post("/calendar/feed/revoke", &[]).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/calendar"))
+    );
+    assert_eq!(signed_out.get(&path).await.0, StatusCode::NOT_FOUND);
+    // Without the calendar, no feed.
+    let (_, token) = app.user_with_roles(&t, "marketing", &["marketing"]).await;
+    let marketing = Browser::new(&app, Some(&token));
+    assert_eq!(
+        marketing.post("/calendar/feed", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    app.stop().await;
+}

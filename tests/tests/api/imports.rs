@@ -528,6 +528,12 @@ async fn a_job_that_fails_on_its_data_ends_failed_with_a_reason_after_one_run() 
         app.get(&path, &t.owner_token).await.body["status"] == "failed"
     })
     .await;
+    // The queue records the job's end after the import's own transaction: on a busy machine
+    // a moment later.
+    eventually("the job to end failed", within, || async {
+        job_runs(&app, &import_id).await.2 == "Failed"
+    })
+    .await;
     // Long enough for a retry to come round (the first is 2 s after a failure).
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;
     let (attempts, max_attempts, status) = job_runs(&app, &import_id).await;

@@ -3,6 +3,7 @@
 
 mod activities;
 mod audit;
+mod calendar_feed;
 mod ciphers;
 mod clients;
 mod communications;

@@ -2,6 +2,7 @@
 //! occurs.
 
 mod activity;
+pub mod ical;
 mod recurrence;
 
 pub use activity::{ActivityKind, ActivityStatus};

@@ -7,6 +7,7 @@
 //! notice) in the same transaction.
 
 mod activity;
+pub mod feed;
 mod flows;
 mod reschedule;
 mod rules;

@@ -65,3 +65,14 @@ activity-delete = Delete
 activity-completed-at = Done
 activity-save = Save
 activity-create = Plan activity
+
+calendar-feed-title = Your calendar feed
+calendar-feed-heading = Your calendar in other applications
+calendar-feed-help = A secret address (iCal) that Google Calendar, Outlook or Apple Calendar can subscribe to: your activities from 60 days ago to 300 days ahead. Whoever has the address can read them; revoke it if it leaks.
+calendar-feed-since = Address issued
+calendar-feed-last-read = last read
+calendar-feed-issue = Get the address
+calendar-feed-rotate = Get a new address (the old one stops working)
+calendar-feed-revoke = Revoke
+calendar-feed-once = Copy this address now: it is shown only once. Getting a new one stops this one.
+calendar-feed-url = Address to subscribe to

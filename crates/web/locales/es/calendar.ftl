@@ -65,3 +65,14 @@ activity-delete = Eliminar
 activity-completed-at = Hecha
 activity-save = Guardar
 activity-create = Planificar actividad
+
+calendar-feed-title = Tu calendario para otras aplicaciones
+calendar-feed-heading = Tu calendario en otras aplicaciones
+calendar-feed-help = Una dirección secreta (iCal) a la que se pueden suscribir Google Calendar, Outlook o el Calendario de Apple: tus actividades desde hace 60 días hasta dentro de 300. Quien tenga la dirección puede leerlas; revócala si se filtra.
+calendar-feed-since = Dirección creada
+calendar-feed-last-read = leída por última vez
+calendar-feed-issue = Obtener la dirección
+calendar-feed-rotate = Obtener una dirección nueva (la anterior deja de funcionar)
+calendar-feed-revoke = Revocar
+calendar-feed-once = Copia esta dirección ahora: solo se muestra una vez. Si pides otra, esta deja de funcionar.
+calendar-feed-url = Dirección para suscribirse

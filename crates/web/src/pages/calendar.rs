@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use services::calendar::feed::FeedOut;
 use services::calendar::{OccurrenceOut, WindowQuery};
 use uuid::Uuid;
 
@@ -40,6 +41,8 @@ pub fn routes() -> Router<WebState> {
             post(activity::set_status),
         )
         .route("/calendar/activities/{id}/delete", post(activity::delete))
+        .route("/calendar/feed", post(super::calendar_feed::issue))
+        .route("/calendar/feed/revoke", post(super::calendar_feed::revoke))
         .route(
             "/calendar/activities/{id}/move",
             post(calendar_move::move_activity),
@@ -85,6 +88,8 @@ struct CalendarPage {
     date: Option<String>,
     new_url: Option<String>,
     editable: bool,
+    /// The user's iCal feed.
+    feed: FeedOut,
 }
 
 /// `GET /calendar`
@@ -115,7 +120,9 @@ pub async fn show(mut page: Page, Query(filter): Query<CalendarFilter>) -> PageR
         query.push(format!("client_id={id}"));
     }
     let editable = page.can("calendar.edit");
+    let feed = services::calendar::feed::status(&mut page.ctx).await?;
     let body = CalendarPage {
+        feed,
         c: Chrome::new(&page, "calendar", "calendar-title"),
         who: chosen,
         users,
