@@ -20,6 +20,19 @@ use crate::state::AppState;
 /// The prefix of a feed's token.
 pub const FEED_PREFIX: &str = "ics";
 
+/// A new feed token for `tenant` (`ics_<tenant>_<random>`, naming its tenant so the feed can
+/// be found under row-level security) and the hash that is stored of it.
+pub fn new_token(tenant: uuid::Uuid) -> (String, Vec<u8>) {
+    let token = with_tenant(FEED_PREFIX, tenant, &random_token());
+    let hash = digest(&token);
+    (token, hash)
+}
+
+/// Where a calendar application reads the feed of `token`, under the service's address `base`.
+pub fn feed_url(base: &str, token: &str) -> String {
+    format!("{base}/ical/{token}.ics")
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(feed_status, issue_feed, revoke_feed))
 }
@@ -54,10 +67,10 @@ async fn issue_feed(
     headers: HeaderMap,
 ) -> ApiResult<(StatusCode, ApiJson<IssuedFeed>)> {
     ctx.require("calendar.view").await?;
-    let token = with_tenant(FEED_PREFIX, ctx.tenant(), &random_token());
-    let out = feed::issue(&mut ctx, &digest(&token)).await?;
+    let (token, hash) = new_token(ctx.tenant());
+    let out = feed::issue(&mut ctx, &hash).await?;
     ctx.commit().await?;
-    let url = format!("{}/ical/{token}.ics", public_base(&state, &headers));
+    let url = feed_url(&public_base(&state, &headers), &token);
     Ok((StatusCode::CREATED, ApiJson(IssuedFeed { url, feed: out })))
 }
 

@@ -4,8 +4,8 @@
 //! (`POST /calendar/feed/revoke`) it. The flows are the API's own
 //! (`services::calendar::feed`).
 
-use api::auth::secrets::{digest, random_token, split_tenant, with_tenant};
-use api::routes::calendar_feed::FEED_PREFIX;
+use api::auth::secrets::{digest, split_tenant};
+use api::routes::calendar_feed::{FEED_PREFIX, feed_url, new_token};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -57,12 +57,12 @@ struct IssuedPage {
 /// `POST /calendar/feed`: a new secret URL (the old one stops working), shown once.
 pub async fn issue(mut page: Page, headers: HeaderMap) -> PageResult {
     page.require("calendar.view").await?;
-    let token = with_tenant(FEED_PREFIX, page.ctx.tenant(), &random_token());
-    services::calendar::feed::issue(&mut page.ctx, &digest(&token)).await?;
+    let (token, hash) = new_token(page.ctx.tenant());
+    services::calendar::feed::issue(&mut page.ctx, &hash).await?;
     let base = api::http::public_base(&page.app, &headers);
     let body = IssuedPage {
         c: Chrome::new(&page, "calendar", "calendar-feed-title"),
-        url: format!("{base}/ical/{token}.ics"),
+        url: feed_url(&base, &token),
     };
     page.ctx.commit().await?;
     Ok(html(&body))
