@@ -182,6 +182,7 @@ fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(routes::proposals::router())
         .merge(routes::activities::router())
         .merge(routes::calendar_feed::router())
+        .merge(routes::calendar_settings::router())
         .merge(routes::events::router())
 }
 

@@ -31,6 +31,8 @@ pub struct ActivityRow {
     pub recurrence: Option<String>,
     pub exceptions: Vec<DateTime<Utc>>,
     pub occurs_until: Option<DateTime<Utc>>,
+    pub reminder_minutes: Option<Vec<i32>>,
+    pub next_reminder_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -59,6 +61,8 @@ pub struct ActivityData {
     pub recurrence: Option<String>,
     pub exceptions: Vec<DateTime<Utc>>,
     pub occurs_until: Option<DateTime<Utc>>,
+    /// Minutes before each start; `None`: each assignee's default.
+    pub reminder_minutes: Option<Vec<i32>>,
 }
 
 /// What a window of the calendar asks for.
@@ -71,7 +75,7 @@ pub struct WindowFilter {
     pub status: Option<String>,
 }
 
-/// Stores a new activity for a client.
+/// Stores a new activity for a client, its next reminder due at `next_reminder_at`.
 #[tracing::instrument(skip(tx, d))]
 pub async fn insert(
     tx: &mut TenantTx,
@@ -79,6 +83,7 @@ pub async fn insert(
     client_id: Uuid,
     created_by: Option<Uuid>,
     d: &ActivityData,
+    next_reminder_at: Option<DateTime<Utc>>,
 ) -> Result<ActivityRow, sqlx::Error> {
     let tenant = tx.tenant_id();
     sqlx::query_as!(
@@ -86,13 +91,15 @@ pub async fn insert(
         "INSERT INTO activities (tenant_id, id, client_id, contact_id, opportunity_id, ticket_id,
                                  kind, title, notes, starts_at, ends_at, all_day, time_zone,
                                  location, video_url, assignee_ids, status, outcome,
-                                 completed_at, recurrence, exceptions, occurs_until, created_by)
+                                 completed_at, recurrence, exceptions, occurs_until, created_by,
+                                 reminder_minutes, next_reminder_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21, $22, $23)
+                 $18, $19, $20, $21, $22, $23, $24, $25)
          RETURNING id, client_id, contact_id, opportunity_id, ticket_id, kind, title, notes,
                    starts_at, ends_at, all_day, time_zone, location, video_url, assignee_ids,
                    status, outcome, completed_at, recurrence, exceptions, occurs_until,
-                   created_by, version, created_at, updated_at",
+                   reminder_minutes, next_reminder_at, created_by, version, created_at,
+                   updated_at",
         tenant,
         id,
         client_id,
@@ -115,7 +122,9 @@ pub async fn insert(
         d.recurrence,
         &d.exceptions,
         d.occurs_until,
-        created_by
+        created_by,
+        d.reminder_minutes.as_deref(),
+        next_reminder_at
     )
     .fetch_one(tx.conn())
     .await
@@ -129,7 +138,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<ActivityRow>, sql
         "SELECT id, client_id, contact_id, opportunity_id, ticket_id, kind, title, notes,
                 starts_at, ends_at, all_day, time_zone, location, video_url, assignee_ids,
                 status, outcome, completed_at, recurrence, exceptions, occurs_until,
-                created_by, version, created_at, updated_at
+                reminder_minutes, next_reminder_at, created_by, version, created_at, updated_at
            FROM activities WHERE id = $1",
         id
     )
@@ -148,7 +157,7 @@ pub async fn get_for_update(
         "SELECT id, client_id, contact_id, opportunity_id, ticket_id, kind, title, notes,
                 starts_at, ends_at, all_day, time_zone, location, video_url, assignee_ids,
                 status, outcome, completed_at, recurrence, exceptions, occurs_until,
-                created_by, version, created_at, updated_at
+                reminder_minutes, next_reminder_at, created_by, version, created_at, updated_at
            FROM activities WHERE id = $1 FOR NO KEY UPDATE",
         id
     )
@@ -156,12 +165,13 @@ pub async fn get_for_update(
     .await
 }
 
-/// Changes an activity and bumps its version.
+/// Changes an activity (its next reminder now due at `next_reminder_at`) and bumps its version.
 #[tracing::instrument(skip(tx, d))]
 pub async fn update(
     tx: &mut TenantTx,
     id: Uuid,
     d: &ActivityData,
+    next_reminder_at: Option<DateTime<Utc>>,
 ) -> Result<ActivityRow, sqlx::Error> {
     sqlx::query_as!(
         ActivityRow,
@@ -170,12 +180,14 @@ pub async fn update(
                 notes = $7, starts_at = $8, ends_at = $9, all_day = $10, time_zone = $11,
                 location = $12, video_url = $13, assignee_ids = $14, status = $15,
                 outcome = $16, completed_at = $17, recurrence = $18, exceptions = $19,
-                occurs_until = $20, version = version + 1, updated_at = now()
+                occurs_until = $20, reminder_minutes = $21, next_reminder_at = $22,
+                version = version + 1, updated_at = now()
           WHERE id = $1
          RETURNING id, client_id, contact_id, opportunity_id, ticket_id, kind, title, notes,
                    starts_at, ends_at, all_day, time_zone, location, video_url, assignee_ids,
                    status, outcome, completed_at, recurrence, exceptions, occurs_until,
-                   created_by, version, created_at, updated_at",
+                   reminder_minutes, next_reminder_at, created_by, version, created_at,
+                   updated_at",
         id,
         d.contact_id,
         d.opportunity_id,
@@ -195,7 +207,9 @@ pub async fn update(
         d.completed_at,
         d.recurrence,
         &d.exceptions,
-        d.occurs_until
+        d.occurs_until,
+        d.reminder_minutes.as_deref(),
+        next_reminder_at
     )
     .fetch_one(tx.conn())
     .await
@@ -224,8 +238,8 @@ pub async fn in_window(
         ActivityRow,
         "SELECT id, client_id, contact_id, opportunity_id, ticket_id, kind, title, notes,
                 starts_at, ends_at, all_day, time_zone, location, video_url, assignee_ids, status,
-                outcome, completed_at, recurrence, exceptions, occurs_until, created_by, version,
-                created_at, updated_at
+                outcome, completed_at, recurrence, exceptions, occurs_until, reminder_minutes,
+                next_reminder_at, created_by, version, created_at, updated_at
            FROM activities
           WHERE id = ANY(ARRAY(SELECT activity_ids_in_window($1, $2, $3, $4, $5, $6)))
           ORDER BY starts_at, id",

@@ -4,6 +4,7 @@
 //! on a trigger or SQL function says so in its doc comment.
 
 pub mod activities;
+pub mod activity_reminders;
 pub mod api_keys;
 pub mod audit;
 pub mod authz;

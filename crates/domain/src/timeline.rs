@@ -146,6 +146,14 @@ catalogue! {
     ActivityCancelled = "activity.cancelled", contact: false;
     /// An activity was deleted.
     ActivityDeleted = "activity.deleted", contact: false;
+    /// Reminders of an activity went to its assignees (a tenant event: not client history).
+    ActivityReminded = "activity.reminder_sent", contact: false;
+    /// A user issued (or replaced) their calendar feed's secret address.
+    CalendarFeedIssued = "calendar_feed.issued", contact: false;
+    /// A user revoked their calendar feed.
+    CalendarFeedRevoked = "calendar_feed.revoked", contact: false;
+    /// A user changed their calendar settings (their default reminders).
+    CalendarSettingsChanged = "calendar_settings.changed", contact: false;
     /// A proposal template was written (its version 1).
     ProposalTemplateCreated = "proposal_template.created", contact: false;
     /// A proposal template was renamed or its content changed (a new version).

@@ -3,8 +3,11 @@
 //! needs and tests can point it at a local fake that speaks the same protocol.
 
 pub mod delivery;
+pub mod google_calendar;
 mod http;
 pub mod mail;
+pub mod microsoft_calendar;
+pub mod oauth;
 pub mod sms;
 pub mod tls;
 pub mod webhook_signatures;

@@ -1,7 +1,9 @@
 //! Checks that a webhook comes from the provider: Meta signs the raw body with the app
 //! secret (`X-Hub-Signature-256`), Twilio signs the URL and the form parameters with the
 //! account's auth token (`X-Twilio-Signature`), Mailgun signs a timestamp and a random token
-//! with the domain's webhook signing key. Comparisons take constant time.
+//! with the domain's webhook signing key, Calendly signs a timestamp and the raw body with the
+//! subscription's signing key (`Calendly-Webhook-Signature: t=…,v1=…`). Comparisons take
+//! constant time.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -107,9 +109,87 @@ pub fn verify_mailgun(
         && bool::from(expected.as_bytes().ct_eq(signature.trim().as_bytes()))
 }
 
+/// How far a Calendly signature's time may be from ours: older ones are replays.
+pub const CALENDLY_TOLERANCE_SECS: i64 = 180;
+
+/// The `Calendly-Webhook-Signature` value for `raw_body` sent at `t` (Unix seconds):
+/// `t=<t>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
+pub fn sign_calendly(signing_key: &str, t: i64, raw_body: &[u8]) -> String {
+    let mut signed = format!("{t}.").into_bytes();
+    signed.extend_from_slice(raw_body);
+    format!(
+        "t={t},v1={}",
+        hex::encode(hmac_sha256(signing_key.as_bytes(), &signed))
+    )
+}
+
+/// Whether `header` (the `Calendly-Webhook-Signature` value) signs `raw_body` with the signing
+/// key at a time within [`CALENDLY_TOLERANCE_SECS`] of `now`.
+pub fn verify_calendly(signing_key: &str, raw_body: &[u8], header: Option<&str>, now: i64) -> bool {
+    let Some(header) = header else {
+        return false;
+    };
+    let (mut t, mut v1) = (None, None);
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", value)) => t = value.parse::<i64>().ok(),
+            Some(("v1", value)) => v1 = hex::decode(value.to_ascii_lowercase()).ok(),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(given)) = (t, v1) else {
+        return false;
+    };
+    let mut signed = format!("{t}.").into_bytes();
+    signed.extend_from_slice(raw_body);
+    let expected = hmac_sha256(signing_key.as_bytes(), &signed);
+    (t - now).abs() <= CALENDLY_TOLERANCE_SECS
+        && !signing_key.is_empty()
+        && bool::from(expected.ct_eq(&given))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendly_signatures_are_checked_in_constant_time_and_must_be_fresh() {
+        let body = br#"{"event":"invitee.created"}"#;
+        // python3 -c 'import hmac,hashlib; print(hmac.new(b"sk-1",
+        //   b"1700000000." + b"{\"event\":\"invitee.created\"}", hashlib.sha256).hexdigest())'
+        let header = sign_calendly("sk-1", 1_700_000_000, body);
+        assert_eq!(
+            header,
+            "t=1700000000,v1=e5b4bb40fdeeb2e0351de520a73dee04f6a27bed8e3e97598b153a6b4933b2b7"
+        );
+        let now = 1_700_000_100;
+        assert!(verify_calendly("sk-1", body, Some(&header), now));
+        assert!(
+            !verify_calendly("sk-2", body, Some(&header), now),
+            "another key"
+        );
+        assert!(
+            !verify_calendly("sk-1", b"{}", Some(&header), now),
+            "another body"
+        );
+        assert!(
+            !verify_calendly("sk-1", body, Some(&header), now + 200),
+            "a replay"
+        );
+        assert!(!verify_calendly("sk-1", body, None, now));
+        assert!(!verify_calendly("sk-1", body, Some("t=1700000000"), now));
+        assert!(!verify_calendly(
+            "",
+            body,
+            Some(&sign_calendly("", 1_700_000_000, body)),
+            now
+        ));
+        let swapped = header.replace("t=1700000000,", "") + ",t=1700000000";
+        assert!(
+            verify_calendly("sk-1", body, Some(&swapped), now),
+            "parts in any order"
+        );
+    }
 
     #[test]
     fn mailgun_signatures_are_checked_and_must_be_fresh() {

@@ -34,6 +34,9 @@ pub enum Job {
     /// Expires sent proposals past their validity and reminds their owners before, tenant by
     /// tenant ([`crate::proposals::expiry::sweep`]).
     SweepProposals,
+    /// Sends the activity reminders that came due, tenant by tenant
+    /// ([`crate::calendar::reminders::remind`]).
+    RemindActivities,
 }
 
 impl Job {
@@ -48,6 +51,7 @@ impl Job {
             Self::DeliverCommunication { .. } => "deliver_communication",
             Self::SendPlatformMail { .. } => "send_platform_mail",
             Self::SweepProposals => "sweep_proposals",
+            Self::RemindActivities => "remind_activities",
         }
     }
 
@@ -58,7 +62,8 @@ impl Job {
             | Self::PurgeIdempotencyKeys
             | Self::PruneSearchWords
             | Self::EscalateTickets
-            | Self::SweepProposals => None,
+            | Self::SweepProposals
+            | Self::RemindActivities => None,
             Self::ImportClients { tenant_id, .. }
             | Self::DeliverCommunication { tenant_id, .. }
             | Self::SendPlatformMail { tenant_id, .. } => Some(*tenant_id),
@@ -74,7 +79,7 @@ pub enum Cadence {
     Heartbeat,
     /// Every hour by default: platform upkeep.
     Upkeep,
-    /// Every minute by default: the SLA escalation pass.
+    /// Every minute by default: the SLA escalation, proposal and reminder passes.
     Minute,
 }
 
@@ -130,6 +135,11 @@ pub const SCHEDULE: &[Periodic] = &[
         cadence: Cadence::Minute,
         job: |_| Job::SweepProposals,
         once_per_period: Some("proposal-sweep"),
+    },
+    Periodic {
+        cadence: Cadence::Minute,
+        job: |_| Job::RemindActivities,
+        once_per_period: Some("activity-reminders"),
     },
 ];
 

@@ -27,6 +27,37 @@ pub fn whole_opt<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Opt
     }
 }
 
+/// For `#[serde(deserialize_with = "crate::number::whole_list")]` on a `Vec<T>`.
+pub fn whole_list<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Vec<T>, D::Error> {
+    Vec::<serde_json::Number>::deserialize(d)?
+        .iter()
+        .map(whole_of)
+        .collect()
+}
+
+/// For `#[serde(default, deserialize_with = "crate::number::whole_list_opt")]` on an
+/// `Option<Vec<T>>`.
+pub fn whole_list_opt<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    match Option::<Vec<serde_json::Number>>::deserialize(d)? {
+        None => Ok(None),
+        Some(list) => list
+            .iter()
+            .map(whole_of)
+            .collect::<Result<_, _>>()
+            .map(Some),
+    }
+}
+
+/// For a change's `Option<Option<Vec<T>>>` with `#[serde(default, deserialize_with = …)]`:
+/// absent keeps (`None`), `null` clears (`Some(None)`), a list sets.
+pub fn whole_list_present<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+    d: D,
+) -> Result<Option<Option<Vec<T>>>, D::Error> {
+    whole_list_opt(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

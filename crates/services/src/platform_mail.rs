@@ -25,6 +25,8 @@ pub enum MailKind {
     SlaBreach,
     /// A sent proposal expires soon (`crate::proposals::expiry`).
     ProposalExpiring,
+    /// An activity begins soon (`crate::calendar::reminders`).
+    ActivityReminder,
 }
 
 impl MailKind {
@@ -34,6 +36,7 @@ impl MailKind {
             Self::PasswordReset => "password_reset",
             Self::SlaBreach => "sla_breach",
             Self::ProposalExpiring => "proposal_expiring",
+            Self::ActivityReminder => "activity_reminder",
         }
     }
 }
@@ -146,6 +149,37 @@ pub fn proposal_expiring(
             text: format!(
                 "Hello {name},\n\nproposal \"{title}\" for {client} is valid until {last_day} \
                  and the client has not answered yet.{link}"
+            ),
+        },
+    }
+}
+
+/// What an activity's reminder tells: its title, client, local start and where it takes place.
+pub struct ReminderFacts<'a> {
+    pub title: &'a str,
+    pub client: &'a str,
+    /// Its start in its own time zone, as the reader's language writes it.
+    pub starts: &'a str,
+    pub place: Option<&'a str>,
+    pub link: Option<&'a str>,
+}
+
+/// The reminder to `name` that an activity begins soon.
+pub fn activity_reminder(locale: Locale, name: &str, f: &ReminderFacts<'_>) -> Letter {
+    let place = f.place.map(|p| format!("\n{p}")).unwrap_or_default();
+    let link = f.link.map(|l| format!("\n\n{l}")).unwrap_or_default();
+    let (title, client, starts) = (f.title, f.client, f.starts);
+    match locale {
+        Locale::Es => Letter {
+            subject: format!("Recordatorio: {title} ({starts})"),
+            text: format!(
+                "Hola {name}:\n\nle recordamos «{title}» con {client}, {starts}.{place}{link}"
+            ),
+        },
+        Locale::En => Letter {
+            subject: format!("Reminder: {title} ({starts})"),
+            text: format!(
+                "Hello {name},\n\na reminder of \"{title}\" with {client}, {starts}.{place}{link}"
             ),
         },
     }

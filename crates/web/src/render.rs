@@ -157,6 +157,9 @@ pub struct Chrome {
     pub time_zone: String,
     pub nav: Vec<NavItem>,
     pub admin: Vec<NavItem>,
+    /// The signed-in user's id when their reminders reach the console live (they have a
+    /// calendar and may read the event stream).
+    pub reminders_for: Option<String>,
     assets: Assets,
 }
 
@@ -193,6 +196,8 @@ impl Chrome {
             time_zone: page.me.tenant.time_zone.clone(),
             nav,
             admin,
+            reminders_for: (page.can("calendar.view") && page.can("timeline.view"))
+                .then(|| page.me.id.to_string()),
             assets: page.assets.clone(),
         }
     }

@@ -139,11 +139,53 @@
       window.htmx.trigger(part, "live-refresh");
     });
   }
-  if (document.querySelector("[data-live-kpis], [data-live-timeline], [data-live-refresh]") && window.EventSource) {
+  // Reminders: an `activity.reminder_sent` event naming the signed-in user (body
+  // data-live-reminders, present on every page of a user who has a calendar) becomes a toast
+  // linking to the activity, once however often the stream resends it.
+  const reminderUser = body.dataset.liveReminders;
+  function showReminder(event) {
+    if (!reminderUser || event.event_type !== "activity.reminder_sent") return;
+    const p = event.payload || {};
+    if (!(p.user_ids || []).includes(reminderUser)) return;
+    const box = document.getElementById("toasts");
+    if (!box || box.querySelector(`[data-reminder="${event.id}"]`)) return;
+    const toast = document.createElement("div");
+    toast.className = "toast show";
+    toast.setAttribute("role", "alert");
+    toast.setAttribute("aria-atomic", "true");
+    toast.dataset.reminder = event.id;
+    const header = document.createElement("div");
+    header.className = "toast-header";
+    const title = document.createElement("strong");
+    title.className = "me-auto";
+    title.textContent = body.dataset.reminderTitle || "Reminder";
+    const time = document.createElement("time");
+    time.className = "small";
+    time.setAttribute("datetime", p.occurrence_at);
+    if (p.all_day) time.dataset.format = "date";
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close ms-2";
+    close.setAttribute("data-bs-dismiss", "toast");
+    close.setAttribute("aria-label", body.dataset.reminderClose || "Close");
+    close.addEventListener("click", () => toast.remove());
+    header.append(title, time, close);
+    const text = document.createElement("div");
+    text.className = "toast-body";
+    const link = document.createElement("a");
+    link.href = `/calendar/activities/${p.activity_id}`;
+    link.textContent = p.title;
+    text.append(link);
+    toast.append(header, text);
+    box.append(toast);
+    formatTimes(toast);
+  }
+  if ((reminderUser || document.querySelector("[data-live-kpis], [data-live-timeline], [data-live-refresh]")) && window.EventSource) {
     const stream = new EventSource("/live");
     stream.addEventListener("kpis", (e) => showKpis(JSON.parse(e.data)));
     stream.addEventListener("timeline", (e) => {
       const event = JSON.parse(e.data);
+      showReminder(event);
       showEvent(event);
       refreshParts(event);
     });

@@ -62,7 +62,8 @@ async fn record(ctx: &WorkerCtx, job: &Job, reason: &str) -> anyhow::Result<()> 
         | Job::PurgeIdempotencyKeys
         | Job::PruneSearchWords
         | Job::EscalateTickets
-        | Job::SweepProposals => Ok(()),
+        | Job::SweepProposals
+        | Job::RemindActivities => Ok(()),
         Job::DeliverCommunication { .. } | Job::SendPlatformMail { .. } => Ok(()),
     }
 }

@@ -10,6 +10,8 @@ mod metrics;
 mod notice;
 mod platform_mail;
 mod proposal_sweep;
+mod reminder_metrics;
+mod reminders;
 mod send_window;
 
 pub use services::jobs::Job;
@@ -130,6 +132,7 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
         } => import::run(ctx, *tenant_id, *import_id).await?,
         Job::EscalateTickets => escalation::run(ctx).await?,
         Job::SweepProposals => proposal_sweep::run(ctx).await?,
+        Job::RemindActivities => reminders::run(ctx).await?,
         Job::DeliverCommunication {
             tenant_id,
             communication_id,
@@ -158,7 +161,8 @@ pub struct WorkerConfig {
     pub heartbeat_every: Duration,
     /// The period of the jobs of `services::jobs::Cadence::Upkeep`.
     pub purge_every: Duration,
-    /// The period of the jobs of `services::jobs::Cadence::Minute` (the SLA escalation pass).
+    /// The period of the jobs of `services::jobs::Cadence::Minute` (the SLA escalation, proposal
+    /// and reminder passes).
     pub escalate_every: Duration,
     pub shutdown_grace: Duration,
     /// How long a worker may go unseen before the others declare it dead and run its jobs.

@@ -26,6 +26,7 @@ pub struct WorkerMetrics {
     messages: IntCounterVec,
     message_latency: HistogramVec,
     proposals_swept: IntCounterVec,
+    pub reminders: crate::reminder_metrics::ReminderMetrics,
 }
 
 impl WorkerMetrics {
@@ -123,7 +124,9 @@ impl WorkerMetrics {
         ] {
             registry.register(c)?;
         }
+        let reminders = crate::reminder_metrics::ReminderMetrics::register(&registry)?;
         Ok(Self {
+            reminders,
             registry,
             jobs,
             duration,

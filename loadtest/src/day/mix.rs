@@ -18,7 +18,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::data::{DESK_PREFIX, DESKS, Shared, Tenant};
-use super::{communication_work, pipeline_work, proposal_work, ticket_work};
+use super::{calendar_work, communication_work, pipeline_work, proposal_work, ticket_work};
 
 /// Who is at work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,12 +63,13 @@ pub enum Action {
     OpenBoard,
     MoveOpportunity,
     DraftProposal,
+    PlanMeeting,
     WorkTicket,
     AskAssistant,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::SignIn,
         Action::Dashboard,
         Action::DashboardPage,
@@ -83,6 +84,7 @@ impl Action {
         Action::OpenBoard,
         Action::MoveOpportunity,
         Action::DraftProposal,
+        Action::PlanMeeting,
         Action::WorkTicket,
         Action::AskAssistant,
     ];
@@ -103,6 +105,7 @@ impl Action {
             Action::OpenBoard => "open the pipeline board",
             Action::MoveOpportunity => "move an opportunity",
             Action::DraftProposal => "draft a proposal and download its PDF",
+            Action::PlanMeeting => "plan a meeting in the calendar",
             Action::WorkTicket => "open and update a ticket",
             Action::AskAssistant => "ask the assistant",
         }
@@ -148,6 +151,12 @@ impl Action {
                 "POST /api/v1/proposals (8 lines, the tenant's load-test template, on the desk's \
                  client), then GET /api/v1/proposals/{id}/render.pdf"
             }
+            Action::PlanMeeting => {
+                "POST /api/v1/activities (a meeting on the desk's client in the next working \
+                 days), GET /api/v1/activities?from=&to=&assignee_id= (its week), PATCH \
+                 /api/v1/activities/{id} with If-Match (an hour later), then PATCH to done with an \
+                 outcome (1 in 3) or DELETE /api/v1/activities/{id}"
+            }
             Action::WorkTicket => {
                 "GET /api/v1/tickets/{id} (a quarter first GET /api/v1/tickets?open=true), then a \
                  public reply POST /api/v1/tickets/{id}/comments or, one in three, PATCH of the \
@@ -169,9 +178,10 @@ impl Action {
         self.missing_module().is_none()
     }
 
-    /// Of 100 actions in a working day of `role`: sales live in lists, the dashboard and the
-    /// pipeline; support opens the client who calls, found by name, and works tickets. Part of
-    /// the dashboard, list and client views happen in the browser console, part through the API.
+    /// Of 100 actions in a working day of `role`: sales live in lists, the dashboard, the
+    /// pipeline and their calendar; support opens the client who calls, found by name, and works
+    /// tickets. Part of the dashboard, list and client views happen in the browser console, part
+    /// through the API.
     pub fn weight(self, role: Role) -> usize {
         let (sales, support) = match self {
             Action::SignIn => (2, 2),
@@ -179,15 +189,16 @@ impl Action {
             Action::DashboardPage => (5, 2),
             Action::ListClients => (12, 5),
             Action::ClientsPage => (6, 3),
-            Action::SearchClients => (8, 22),
+            Action::SearchClients => (6, 22),
             Action::OpenClient => (16, 20),
             Action::ClientPage => (10, 10),
-            Action::TenantTimeline => (7, 8),
+            Action::TenantTimeline => (4, 8),
             Action::EditClient => (6, 6),
             Action::LogCommunication => (8, 6),
             Action::OpenBoard => (4, 0),
             Action::MoveOpportunity => (6, 0),
             Action::DraftProposal => (3, 0),
+            Action::PlanMeeting => (5, 0),
             Action::WorkTicket => (0, 12),
             Action::AskAssistant => (2, 2),
         };
@@ -474,6 +485,7 @@ pub async fn perform<H: Http>(
         Action::OpenBoard => pipeline_work::open_board(http, staff).await,
         Action::MoveOpportunity => pipeline_work::move_deal(http, staff).await,
         Action::DraftProposal => proposal_work::draft_proposal(http, staff, shared).await,
+        Action::PlanMeeting => calendar_work::plan_meeting(http, staff, shared).await,
         other => Err(format!(
             "not built: module missing ({})",
             other.missing_module().unwrap_or("?")
@@ -733,6 +745,14 @@ mod tests {
         // Sales' 3 of 100, three salespeople in every five; support does not.
         assert!(Action::built_mix().contains(&(Action::DraftProposal, 9)));
         assert_eq!(Action::DraftProposal.weight(Role::Support), 0);
+    }
+
+    #[test]
+    fn sales_plan_meetings() {
+        assert!(Action::PlanMeeting.built());
+        // Sales' 5 of 100, three salespeople in every five; support does not.
+        assert!(Action::built_mix().contains(&(Action::PlanMeeting, 15)));
+        assert_eq!(Action::PlanMeeting.weight(Role::Support), 0);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! open-loop runs at fixed shares of the saturation rate, and a thousand people at once, each on
 //! their own keep-alive connection, with think time (see README.md).
 
+mod calendar_work;
 mod communication_work;
 mod crowd;
 mod data;

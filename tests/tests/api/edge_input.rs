@@ -595,6 +595,7 @@ fn items(name: &str, count: usize, permissions: &[Value], fx: &Fixture) -> Vec<V
             "options" => json!(format!("o{i}")),
             "permissions" => permissions[i % permissions.len()].clone(),
             "roles" => json!("viewer"),
+            "reminder_minutes" => json!(i),
             // A pipeline needs a won and a lost stage: the last two.
             "stages" => {
                 let kind = match count - i {

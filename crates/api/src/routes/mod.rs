@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod business_calendars;
 pub mod calendar_feed;
+pub mod calendar_settings;
 pub mod channels;
 pub mod clients;
 pub mod communications;

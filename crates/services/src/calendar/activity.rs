@@ -79,6 +79,11 @@ pub struct NewActivity {
     /// Starts of occurrences taken out of the series (at most 500).
     #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub exceptions: Option<Vec<DateTime<Utc>>>,
+    /// Reminders, in minutes before each start (0 to 10080, at most 5; `[]`: none); absent or
+    /// `null`: each assignee's default.
+    #[serde(default, deserialize_with = "crate::number::whole_list_opt")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 5, value_type = Option<Vec<ReminderMinutes>>))]
+    pub reminder_minutes: Option<Vec<i32>>,
 }
 
 /// A change of an activity; an absent member keeps its value, `null` clears an optional one.
@@ -127,7 +132,18 @@ pub struct ActivityPatch {
     pub recurrence: Option<Option<String>>,
     #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub exceptions: Option<Vec<DateTime<Utc>>>,
+    /// Reminders in minutes before each start; `null`: each assignee's default.
+    #[serde(default, deserialize_with = "crate::number::whole_list_present")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 5, value_type = Option<Vec<ReminderMinutes>>))]
+    pub reminder_minutes: Option<Option<Vec<i32>>>,
 }
+
+/// Minutes before an occurrence's start: from 0 to a week.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(minimum = 0, maximum = 10080)]
+#[allow(dead_code)]
+pub struct ReminderMinutes(i32);
 
 /// An activity.
 #[derive(Debug, Clone, Serialize)]
@@ -155,6 +171,10 @@ pub struct ActivityOut {
     pub exceptions: Vec<DateTime<Utc>>,
     /// When its last occurrence ends; `null` for a series without end.
     pub occurs_until: Option<DateTime<Utc>>,
+    /// Reminders in minutes before each start; `null`: each assignee's default.
+    pub reminder_minutes: Option<Vec<i32>>,
+    /// When its next reminder comes due; `null` when none is to come.
+    pub next_reminder_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
     /// The concurrency token (also the `ETag`).
     pub version: i32,
@@ -188,6 +208,8 @@ pub fn activity_out(row: ActivityRow) -> Versioned<ActivityOut> {
             recurrence: row.recurrence,
             exceptions: row.exceptions,
             occurs_until: row.occurs_until,
+            reminder_minutes: row.reminder_minutes,
+            next_reminder_at: row.next_reminder_at,
             created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
@@ -218,6 +240,7 @@ pub(super) fn data_of(row: &ActivityRow) -> ActivityData {
         recurrence: row.recurrence.clone(),
         exceptions: row.exceptions.clone(),
         occurs_until: row.occurs_until,
+        reminder_minutes: row.reminder_minutes.clone(),
     }
 }
 
@@ -240,5 +263,6 @@ pub(super) fn snapshot(d: &ActivityData) -> Value {
         "ticket_id": d.ticket_id,
         "location": d.location,
         "video_url": d.video_url,
+        "reminder_minutes": d.reminder_minutes,
     })
 }

@@ -2,17 +2,19 @@
 //! any calendar application subscribes to, holding the user's activities from 60 days ago to
 //! 300 days ahead, each occurrence of a series as its own event (times in UTC, so no
 //! application has to know the activity's zone). Issuing a new token replaces the old one;
-//! revoking deletes it. An API key has no calendar of its own.
+//! revoking deletes it; both are kept in the audit trail. An API key has no calendar of its own.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use db::activities::WindowFilter;
+use domain::EventType;
 use domain::calendar::ical::{FeedEvent, When, feed};
 use serde::Serialize;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::window::{OccurrenceOut, window};
 use crate::clock::now;
-use crate::{Error, Result, Scope};
+use crate::{Change, Error, Result, Scope};
 
 /// How far back and ahead a feed reaches.
 pub const FEED_PAST_DAYS: i64 = 60;
@@ -52,17 +54,27 @@ pub async fn status(scope: &mut Scope) -> Result<FeedOut> {
 pub async fn issue(scope: &mut Scope, token_hash: &[u8]) -> Result<FeedOut> {
     let user = me(scope)?;
     let feed = db::calendar_feeds::issue(&mut scope.tx, user, token_hash).await?;
+    scope
+        .record(
+            Change::of(EventType::CalendarFeedIssued, "calendar_feed", user)
+                .after(json!({ "user_id": user, "created_at": feed.created_at })),
+        )
+        .await?;
     Ok(out(Some(feed)))
 }
 
 /// Revokes the signed-in user's feed.
 pub async fn revoke(scope: &mut Scope) -> Result<()> {
     let user = me(scope)?;
-    if db::calendar_feeds::delete(&mut scope.tx, user).await? {
-        Ok(())
-    } else {
-        Err(Error::NotFound)
+    if !db::calendar_feeds::delete(&mut scope.tx, user).await? {
+        return Err(Error::NotFound);
     }
+    scope
+        .record(
+            Change::of(EventType::CalendarFeedRevoked, "calendar_feed", user)
+                .before(json!({ "user_id": user })),
+        )
+        .await
 }
 
 /// The iCalendar file of the feed whose token hashes to `token_hash` (noted as read); not

@@ -1,6 +1,7 @@
 //! The flows of one activity: plan it (or log one already done), read it, change it (moving,
 //! completing, cancelling), delete it. Every change is a timeline event on the client's
-//! timeline; completing one (or logging one done) is contact with the client.
+//! timeline; completing one (or logging one done) is contact with the client. Each write plans
+//! when its next reminder comes due.
 
 use db::activities::{ActivityData, ActivityRow};
 use domain::EventType;
@@ -9,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::activity::{ActivityOut, ActivityPatch, NewActivity, activity_out, data_of, snapshot};
+use super::reminders::next_due;
 use super::rules::{apply, check_links, from_new, settle};
 use crate::clock::now;
 use crate::{Change, Error, Expected, InvalidField, Result, Scope, Versioned};
@@ -44,7 +46,8 @@ pub async fn create(scope: &mut Scope, input: NewActivity) -> Result<Versioned<A
     }
     Error::check(problems)?;
     let (id, me) = (Uuid::now_v7(), scope.user_id());
-    let row = db::activities::insert(&mut scope.tx, id, client_id, me, &d).await?;
+    let next = next_due(scope, id, &d, now()).await?;
+    let row = db::activities::insert(&mut scope.tx, id, client_id, me, &d, next).await?;
     let kind = if d.status == ActivityStatus::Done.as_str() {
         EventType::ActivityLogged
     } else {
@@ -93,7 +96,8 @@ pub(super) async fn change(
     if after == before {
         return Ok(activity_out(row));
     }
-    let row = db::activities::update(&mut scope.tx, id, &after).await?;
+    let next = next_due(scope, id, &after, now()).await?;
+    let row = db::activities::update(&mut scope.tx, id, &after, next).await?;
     let kind = change_kind(&before, &after);
     scope
         .record(

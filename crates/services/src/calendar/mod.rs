@@ -1,7 +1,8 @@
 //! The calendar (issue 18): activities for clients (`activity`: input and output; `rules`: the
 //! rules their details keep; `flows`: plan, read, change, delete; `reschedule`: move to another
 //! slot) and windows of the calendar
-//! with recurring activities expanded (`window`).
+//! with recurring activities expanded (`window`); reminders (`reminders`: planned on every
+//! write, sent by the worker's pass; `preferences`: each user's default reminders).
 //!
 //! Every write records its change (audit row, timeline event on the client's timeline, live
 //! notice) in the same transaction.
@@ -9,6 +10,8 @@
 mod activity;
 pub mod feed;
 mod flows;
+mod preferences;
+pub mod reminders;
 mod reschedule;
 mod rules;
 mod window;
@@ -17,5 +20,6 @@ pub use activity::{
     ActivityOut, ActivityPatch, MAX_ASSIGNEES, NewActivity, TITLE_CHARS, activity_out,
 };
 pub use flows::{create, delete, get, update};
+pub use preferences::{CalendarSettingsChange, CalendarSettingsOut, change_settings, settings};
 pub use reschedule::{Slot, reschedule};
 pub use window::{CalendarWindowOut, MAX_WINDOW_DAYS, OccurrenceOut, WindowQuery, window};

@@ -102,6 +102,8 @@ mod tests {
             recurrence: None,
             exceptions: vec![],
             occurs_until: None,
+            reminder_minutes: None,
+            next_reminder_at: None,
             created_by: None,
             version: 1,
             created_at: t(starts),

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use db::activities::ActivityData;
 use domain::calendar::{
-    ActivityKind, ActivityStatus, Occurrence, Recurrence, YEARS, in_calendar_years,
+    ActivityKind, ActivityStatus, Occurrence, Recurrence, YEARS, in_calendar_years, reminders,
 };
 use uuid::Uuid;
 
@@ -42,6 +42,7 @@ pub(super) fn from_new(input: NewActivity, zone: String, me: Option<Uuid>) -> Ac
         recurrence: input.recurrence,
         exceptions: input.exceptions.unwrap_or_default(),
         occurs_until: None,
+        reminder_minutes: input.reminder_minutes,
     }
 }
 
@@ -67,12 +68,14 @@ pub(super) fn apply(d: &mut ActivityData, p: ActivityPatch) {
         status,
         outcome,
         recurrence,
-        exceptions
+        exceptions,
+        reminder_minutes
     );
 }
 
 /// Checks `d` and puts it in its stored form (trimmed text, `completed_at` from the status at
-/// `now`, `occurs_until` from the recurrence); each bad member is one problem.
+/// `now`, `occurs_until` from the recurrence, reminders sorted); each bad member is one
+/// problem.
 pub(super) fn settle(d: &mut ActivityData, now: DateTime<Utc>, problems: &mut Vec<InvalidField>) {
     if let Err(e) = ActivityKind::parse(&d.kind) {
         problems.push(InvalidField::at("/kind", e.0));
@@ -98,6 +101,15 @@ pub(super) fn settle(d: &mut ActivityData, now: DateTime<Utc>, problems: &mut Ve
     }
     let mut seen = std::collections::HashSet::new();
     d.assignee_ids.retain(|u| seen.insert(*u));
+    if let Some(minutes) = d.reminder_minutes.take() {
+        match reminders::checked_minutes(&minutes) {
+            Ok(checked) => d.reminder_minutes = Some(checked),
+            Err(e) => {
+                problems.push(InvalidField::at("/reminder_minutes", e.0));
+                d.reminder_minutes = Some(minutes);
+            }
+        }
+    }
     settle_times(d, problems);
 }
 

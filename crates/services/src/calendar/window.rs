@@ -7,6 +7,7 @@ use domain::calendar::{
     ActivityStatus, MAX_OCCURRENCES, Occurrence, Recurrence, in_calendar_years,
 };
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::activity::{ActivityOut, activity_out};
 use crate::{Error, InvalidField, Result, Scope, query};
@@ -141,24 +142,54 @@ fn occurrences_of(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<(Vec<Occurrence>, bool)> {
-    let first = Occurrence {
+    let span = Span {
+        id: row.id,
         starts_at: row.starts_at,
         ends_at: row.ends_at,
+        recurrence: row.recurrence.as_deref(),
+        time_zone: &row.time_zone,
+        exceptions: &row.exceptions,
     };
-    let Some(rule) = row.recurrence.as_deref() else {
-        let found = if first.meets(from, to) {
-            vec![first]
-        } else {
-            vec![]
+    span.between(from, to)
+}
+
+/// When an activity occurs: its first occurrence and its recurrence.
+pub(super) struct Span<'a> {
+    pub id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub recurrence: Option<&'a str>,
+    pub time_zone: &'a str,
+    pub exceptions: &'a [DateTime<Utc>],
+}
+
+impl Span<'_> {
+    /// The occurrences in `[from, to)`, and whether some were cut off.
+    pub(super) fn between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<(Vec<Occurrence>, bool)> {
+        let first = Occurrence {
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
         };
-        return Ok((found, false));
-    };
-    let corrupt = |e: domain::Invalid| Error::Corrupt(format!("activity {}: {}", row.id, e.0));
-    let zone = row
-        .time_zone
-        .parse::<chrono_tz::Tz>()
-        .map_err(|_| Error::Corrupt(format!("activity {}: zone {}", row.id, row.time_zone)))?;
-    Recurrence::parse(rule)
-        .and_then(|r| r.between(first, zone, &row.exceptions, from, to))
-        .map_err(corrupt)
+        let Some(rule) = self.recurrence else {
+            let found = if first.meets(from, to) {
+                vec![first]
+            } else {
+                vec![]
+            };
+            return Ok((found, false));
+        };
+        let id = self.id;
+        let corrupt = |e: domain::Invalid| Error::Corrupt(format!("activity {id}: {}", e.0));
+        let zone = self
+            .time_zone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| Error::Corrupt(format!("activity {id}: zone {}", self.time_zone)))?;
+        Recurrence::parse(rule)
+            .and_then(|r| r.between(first, zone, self.exceptions, from, to))
+            .map_err(corrupt)
+    }
 }

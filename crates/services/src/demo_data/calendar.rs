@@ -214,5 +214,7 @@ fn planned(
         outcome: None,
         recurrence: None,
         exceptions: None,
+        // Demos are prepared the day before; the rest follow each user's default.
+        reminder_minutes: (kind == "demo").then(|| vec![15, 1440]),
     }
 }

@@ -76,3 +76,33 @@ calendar-feed-rotate = Get a new address (the old one stops working)
 calendar-feed-revoke = Revoke
 calendar-feed-once = Copy this address now: it is shown only once. Getting a new one stops this one.
 calendar-feed-url = Address to subscribe to
+
+activity-reminders = Reminders
+activity-reminder-default = Use each assignee's own reminders
+activity-reminders-help = Each person assigned gets them by e-mail and in the console. While the box is ticked, their own reminders apply instead of the ones chosen here.
+reminder-at-start = At the start
+reminder-minutes = { $n ->
+    [one] 1 minute before
+   *[other] { $n } minutes before
+}
+reminder-hours = { $n ->
+    [one] 1 hour before
+   *[other] { $n } hours before
+}
+reminder-days = { $n ->
+    [one] 1 day before
+   *[other] { $n } days before
+}
+reminder-weeks = { $n ->
+    [one] 1 week before
+   *[other] { $n } weeks before
+}
+reminder-toast-title = Reminder
+reminder-toast-close = Close the reminder
+calendar-reminders-heading = Your reminders
+calendar-reminders-help = For the activities assigned to you that do not set their own: by e-mail and here in the console. Choose none for no reminders.
+calendar-reminders-label = Remind me
+calendar-reminders-save = Save reminders
+calendar-reminders-saved = Your reminders are saved; your planned activities follow them.
+calendar-reminders-invalid = Those reminders cannot be kept: at most 5, each from the start to a week before.
+calendar-reminders-stale = Your reminders were changed elsewhere meanwhile; here they are as they stand now.

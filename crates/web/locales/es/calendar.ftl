@@ -76,3 +76,33 @@ calendar-feed-rotate = Obtener una dirección nueva (la anterior deja de funcion
 calendar-feed-revoke = Revocar
 calendar-feed-once = Copia esta dirección ahora: solo se muestra una vez. Si pides otra, esta deja de funcionar.
 calendar-feed-url = Dirección para suscribirse
+
+activity-reminders = Recordatorios
+activity-reminder-default = Usar los recordatorios de cada persona asignada
+activity-reminders-help = Cada persona asignada los recibe por correo y en la consola. Con la casilla marcada se aplican los suyos propios en lugar de los elegidos aquí.
+reminder-at-start = Al empezar
+reminder-minutes = { $n ->
+    [one] 1 minuto antes
+   *[other] { $n } minutos antes
+}
+reminder-hours = { $n ->
+    [one] 1 hora antes
+   *[other] { $n } horas antes
+}
+reminder-days = { $n ->
+    [one] 1 día antes
+   *[other] { $n } días antes
+}
+reminder-weeks = { $n ->
+    [one] 1 semana antes
+   *[other] { $n } semanas antes
+}
+reminder-toast-title = Recordatorio
+reminder-toast-close = Cerrar el recordatorio
+calendar-reminders-heading = Sus recordatorios
+calendar-reminders-help = Para las actividades asignadas a usted que no fijan los suyos: por correo y aquí en la consola. No elija ninguno si no quiere recordatorios.
+calendar-reminders-label = Recordarme
+calendar-reminders-save = Guardar recordatorios
+calendar-reminders-saved = Sus recordatorios están guardados; sus actividades planificadas los siguen.
+calendar-reminders-invalid = Esos recordatorios no pueden guardarse: 5 como mucho, cada uno entre el comienzo y una semana antes.
+calendar-reminders-stale = Sus recordatorios se cambiaron en otro lugar mientras tanto; aquí están como quedaron.

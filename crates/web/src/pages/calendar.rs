@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::calendar_activity as activity;
 use super::calendar_move;
+use super::calendar_settings::ReminderCard;
 use super::tickets_new::{Choice, client_choices};
 use crate::page::{Page, PageResult};
 use crate::render::{Chrome, html};
@@ -43,6 +44,7 @@ pub fn routes() -> Router<WebState> {
         .route("/calendar/activities/{id}/delete", post(activity::delete))
         .route("/calendar/feed", post(super::calendar_feed::issue))
         .route("/calendar/feed/revoke", post(super::calendar_feed::revoke))
+        .route("/calendar/reminders", post(super::calendar_settings::save))
         .route(
             "/calendar/activities/{id}/move",
             post(calendar_move::move_activity),
@@ -56,6 +58,8 @@ pub struct CalendarFilter {
     who: Option<String>,
     client_id: Option<String>,
     date: Option<String>,
+    /// The outcome of saving the reminder card (`saved`, `invalid`, `stale`).
+    reminders: Option<String>,
 }
 
 impl CalendarFilter {
@@ -90,6 +94,9 @@ struct CalendarPage {
     editable: bool,
     /// The user's iCal feed.
     feed: FeedOut,
+    /// The user's default reminders, and how saving them went (a message key).
+    reminders: ReminderCard,
+    reminders_notice: Option<(&'static str, &'static str)>,
 }
 
 /// `GET /calendar`
@@ -121,8 +128,18 @@ pub async fn show(mut page: Page, Query(filter): Query<CalendarFilter>) -> PageR
     }
     let editable = page.can("calendar.edit");
     let feed = services::calendar::feed::status(&mut page.ctx).await?;
+    let locale = page.locale;
+    let reminders = super::calendar_settings::card(&mut page, locale).await?;
+    let reminders_notice = match filter.reminders.as_deref() {
+        Some("saved") => Some(("success", "calendar-reminders-saved")),
+        Some("invalid") => Some(("danger", "calendar-reminders-invalid")),
+        Some("stale") => Some(("warning", "calendar-reminders-stale")),
+        _ => None,
+    };
     let body = CalendarPage {
         feed,
+        reminders,
+        reminders_notice,
         c: Chrome::new(&page, "calendar", "calendar-title"),
         who: chosen,
         users,

@@ -18,7 +18,7 @@ use services::{Error, InvalidField, Versioned};
 use uuid::Uuid;
 
 use super::admin::Fields;
-use super::calendar_form::{ActivityForm, REPEATS};
+use super::calendar_form::{ActivityForm, REPEATS, reminder_choices};
 use super::tickets_new::{Choice, client_choices};
 use crate::form::fields_by_name;
 use crate::page::{Page, PageError, PageResult};
@@ -51,6 +51,7 @@ struct ActivityPage {
     users: Vec<Choice>,
     kinds: Vec<(&'static str, String)>,
     repeats: Vec<(&'static str, String)>,
+    reminders: Vec<Choice>,
     errors: BTreeMap<String, String>,
     can_edit: bool,
 }
@@ -87,9 +88,11 @@ async fn form_page(
     } else {
         "activity-new-title"
     };
+    let reminders = reminder_choices(locale, &form.reminder_minutes);
     Ok(ActivityPage {
         c: Chrome::new(page, "calendar", title),
         stored,
+        reminders,
         form,
         clients,
         users,

@@ -10,6 +10,8 @@ use services::calendar::{ActivityOut, ActivityPatch, NewActivity};
 use uuid::Uuid;
 
 use super::admin::Fields;
+use super::tickets_new::Choice;
+use crate::i18n::{Arg, Locale};
 
 /// The repetitions the form offers, each with its rule (`custom`: the rule typed).
 pub const REPEATS: [(&str, &str); 6] = [
@@ -20,6 +22,48 @@ pub const REPEATS: [(&str, &str); 6] = [
     ("yearly", "FREQ=YEARLY"),
     ("custom", ""),
 ];
+
+/// The reminders the form offers, in minutes before the start (a stored activity's other
+/// values are offered too).
+pub const REMINDER_CHOICES: [i32; 9] = [0, 5, 10, 15, 30, 60, 120, 1440, 10080];
+
+/// How people say `minutes` before a start: "at the start", "15 minutes before", "1 day
+/// before".
+pub fn reminder_label(locale: Locale, minutes: i32) -> String {
+    const UNITS: [(i32, &str); 4] = [
+        (10080, "reminder-weeks"),
+        (1440, "reminder-days"),
+        (60, "reminder-hours"),
+        (1, "reminder-minutes"),
+    ];
+    if minutes == 0 {
+        return locale.t("reminder-at-start");
+    }
+    let (size, key) = UNITS
+        .into_iter()
+        .find(|(size, _)| minutes % size == 0)
+        .unwrap_or((1, "reminder-minutes"));
+    locale.t_with(key, &[("n", Arg::Number(i64::from(minutes / size)))])
+}
+
+/// The reminders to choose from: the usual ones and any of `chosen` besides, in order, each
+/// chosen one selected.
+pub fn reminder_choices(locale: Locale, chosen: &[String]) -> Vec<Choice> {
+    let picked: Vec<i32> = chosen
+        .iter()
+        .filter_map(|m| m.trim().parse().ok())
+        .collect();
+    let mut all: Vec<i32> = REMINDER_CHOICES.iter().chain(&picked).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all.into_iter()
+        .map(|m| Choice {
+            value: m.to_string(),
+            label: reminder_label(locale, m),
+            selected: picked.contains(&m),
+        })
+        .collect()
+}
 
 /// The form's fields as text.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -43,6 +87,10 @@ pub struct ActivityForm {
     /// The rule of a `custom` repetition.
     pub rule: String,
     pub notes: String,
+    /// Each assignee's default reminders (no `reminder_minutes` of its own).
+    pub reminder_default: bool,
+    /// Minutes before the start, when not the defaults.
+    pub reminder_minutes: Vec<String>,
     pub version: String,
 }
 
@@ -70,6 +118,8 @@ impl ActivityForm {
             repeat_count: f.one("repeat_count"),
             rule: f.one("rule"),
             notes: f.one("notes"),
+            reminder_default: f.one("reminder_default") == "on",
+            reminder_minutes: f.all("reminder_minutes"),
             version: f.one("version"),
         }
     }
@@ -89,6 +139,7 @@ impl ActivityForm {
             end_time: e.format("%H:%M").to_string(),
             time_zone: zone.to_owned(),
             assignee_ids: vec![me.to_string()],
+            reminder_default: true,
             ..Self::default()
         }
     }
@@ -124,6 +175,13 @@ impl ActivityForm {
             repeat_count,
             rule,
             notes: a.notes.clone().unwrap_or_default(),
+            reminder_default: a.reminder_minutes.is_none(),
+            reminder_minutes: a
+                .reminder_minutes
+                .iter()
+                .flatten()
+                .map(i32::to_string)
+                .collect(),
             version: a.version.to_string(),
         }
     }
@@ -216,11 +274,41 @@ impl ActivityForm {
         }
     }
 
+    /// The reminders: `None` for the assignees' defaults, else the minutes chosen.
+    fn reminders(&self) -> Result<Option<Vec<i32>>, Vec<InvalidField>> {
+        if self.reminder_default {
+            return Ok(None);
+        }
+        let mut problems = Vec::new();
+        let minutes = self
+            .reminder_minutes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, raw)| {
+                raw.trim()
+                    .parse::<i32>()
+                    .map_err(|_| {
+                        problems.push(InvalidField::at(
+                            &format!("/reminder_minutes/{i}"),
+                            "must be a number of minutes",
+                        ));
+                    })
+                    .ok()
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(Some(minutes))
+        } else {
+            Err(problems)
+        }
+    }
+
     /// The service's input for a new activity. No client chosen is the nil id, which the
     /// service refuses at `/client_id` with every other problem.
     pub fn new_activity(&self) -> Result<NewActivity, Vec<InvalidField>> {
         let (times, assignees) = (self.times(), self.assignees());
         let ((starts_at, ends_at), assignee_ids) = both(times, assignees)?;
+        let reminder_minutes = self.reminders()?;
         Ok(NewActivity {
             client_id: Uuid::try_parse(self.client_id.trim()).unwrap_or_else(|_| Uuid::nil()),
             contact_id: None,
@@ -240,6 +328,7 @@ impl ActivityForm {
             outcome: None,
             recurrence: self.recurrence(),
             exceptions: None,
+            reminder_minutes,
         })
     }
 
@@ -247,6 +336,7 @@ impl ActivityForm {
     pub fn patch(&self) -> Result<ActivityPatch, Vec<InvalidField>> {
         let (times, assignees) = (self.times(), self.assignees());
         let ((starts_at, ends_at), assignee_ids) = both(times, assignees)?;
+        let reminder_minutes = Some(self.reminders()?);
         Ok(ActivityPatch {
             kind: Some(self.kind.trim().to_owned()),
             title: Some(self.title.clone()),
@@ -259,6 +349,7 @@ impl ActivityForm {
             video_url: Some(text(&self.video_url)),
             assignee_ids: Some(assignee_ids),
             recurrence: Some(self.recurrence()),
+            reminder_minutes,
             ..ActivityPatch::default()
         })
     }
@@ -308,6 +399,7 @@ mod tests {
             assignee_ids: vec![Uuid::nil().to_string()],
             repeat: "weekly".into(),
             repeat_count: "4".into(),
+            reminder_default: true,
             ..ActivityForm::default()
         }
     }
@@ -365,6 +457,8 @@ mod tests {
             recurrence: input.recurrence,
             exceptions: vec![],
             occurs_until: None,
+            reminder_minutes: None,
+            next_reminder_at: None,
             created_by: None,
             version: 1,
             created_at: input.starts_at,

@@ -8,6 +8,7 @@ pub mod calendar_feed;
 pub mod calendar_form;
 pub mod calendar_lines;
 pub mod calendar_move;
+pub mod calendar_settings;
 pub mod client_forms;
 pub mod clients;
 pub mod communications;
