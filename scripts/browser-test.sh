@@ -55,6 +55,14 @@ export CRM_LOGIN_LIMIT_PER_ACCOUNT=1000
 export CRM_LOG_FORMAT=json
 export CRM_LOG=${CRM_LOG:-warn}
 
+# Google Calendar registered with a fake of its OAuth and Calendar endpoints, which the
+# calendar connections spec serves on this port (a user connects and disconnects for real).
+fake_google_port=$(free_port)
+fake_google="http://127.0.0.1:$fake_google_port"
+export CRM_GOOGLE_CLIENT_ID=browser-test CRM_GOOGLE_CLIENT_SECRET=browser-secret
+export CRM_GOOGLE_AUTHORIZE_URL="$fake_google/authorize" CRM_GOOGLE_TOKEN_URL="$fake_google/token"
+export CRM_GOOGLE_REVOKE_URL="$fake_google/revoke" CRM_GOOGLE_CALENDAR_BASE_URL="$fake_google"
+
 target/debug/crm migrate
 target/debug/crm seed-demo >/dev/null
 target/debug/crm serve 2>"$OUT/server.log" &
@@ -80,7 +88,7 @@ echo "browser-test: running the specs against $base"
 cd tests/browser
 status=0
 # shellcheck disable=SC2086 # BROWSER_SPECS is a list of files
-BASE_URL="$base" BROWSER_OUT_DIR="$OUT" node --test --test-timeout=120000 \
+BASE_URL="$base" BROWSER_OUT_DIR="$OUT" FAKE_GOOGLE_PORT="$fake_google_port" node --test --test-timeout=120000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=junit --test-reporter-destination="$OUT/junit.xml" \
   ${BROWSER_SPECS:-specs/*.test.mjs} || status=$?

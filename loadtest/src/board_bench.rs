@@ -11,7 +11,6 @@ mod deals;
 mod users;
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,7 +27,7 @@ use crate::bench::waits::{self, WaitSampler};
 use crate::day::server::{self, Server};
 use crate::explain::{self, PlanSummary, Statement, lit_text, lit_uuid};
 use crate::report::{self, Stats};
-use crate::setup::{self, Scratch};
+use crate::setup::{self, Scratch, ScratchApi, Serve};
 
 /// The goals: p95 of the board and of a move, in milliseconds.
 const GOAL_BOARD_P95_MS: f64 = 50.0;
@@ -61,24 +60,8 @@ pub struct BoardBench {
     /// Unmeasured seconds before each phase.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=60))]
     warmup: u64,
-    /// Postgres connections of the API.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=80))]
-    pool_size: u32,
-    /// The `crm` binary to start (default: beside this one, target/release/crm).
-    #[arg(long)]
-    crm_bin: Option<PathBuf>,
-    /// `CRM_LOG` of the started API (its log goes to a file in the temp directory).
-    #[arg(long, default_value = "warn")]
-    crm_log: String,
-    /// The master keys the scratch tenant's data key is wrapped with.
-    #[arg(long, default_value = crate::seed::MASTER_KEYS)]
-    master_keys: String,
-    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
-    #[arg(long, default_value = "127.0.0.1:5432")]
-    pg_addr: String,
-    /// Redis on this machine.
-    #[arg(long, default_value = "127.0.0.1:6379")]
-    redis_addr: String,
+    #[command(flatten)]
+    api: ScratchApi,
     /// Seed of everyone's choices.
     #[arg(long, default_value_t = 16)]
     seed: u64,
@@ -142,32 +125,15 @@ struct BoardReport {
 }
 
 pub async fn run(args: BoardBench) -> anyhow::Result<()> {
-    crate::ensure_local(&args.pg_addr, "--pg-addr")?;
-    crate::ensure_local(&args.redis_addr, "--redis-addr")?;
-    let bin = match &args.crm_bin {
-        Some(b) => b.clone(),
-        None => server::default_bin()?,
-    };
-    let scratch = Scratch::create(&args.pg_addr).await?;
-    eprintln!("scratch database {}", scratch.name);
-    let outcome = tokio::select! {
-        r = measure(&scratch, &args, &bin) => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-    };
-    let dropped = scratch.drop_database().await;
-    let report = outcome?;
-    dropped?;
-    let md = markdown(&report);
-    print!("{md}");
-    let (json, md_path) = report::write_pair(&args.out, "board-bench", &report, &md)?;
-    eprintln!("wrote {} and {}", json.display(), md_path.display());
-    Ok(())
+    let (bench, serve) = args.api.bench("board-bench", &args.out)?;
+    let on_scratch = async |s: &Scratch| measure(s, &args, &serve).await;
+    bench.run(on_scratch, markdown).await
 }
 
 async fn measure(
     scratch: &Scratch,
     args: &BoardBench,
-    bin: &std::path::Path,
+    serve: &Serve<'_>,
 ) -> anyhow::Result<BoardReport> {
     let owner = scratch.provision_tenant().await?;
     let admin = PgPoolOptions::new()
@@ -185,7 +151,7 @@ async fn measure(
     let pipeline = deals::write(
         &app,
         &admin,
-        &args.master_keys,
+        &args.api.place.master_keys,
         owner.tenant,
         user,
         args.clients as usize,
@@ -200,25 +166,8 @@ async fn measure(
 
     let people = args.users as usize;
     let http = crate::client::http_client(people)?;
-    let log_file = std::env::temp_dir().join("crm-board-bench.log");
-    eprintln!(
-        "starting {} serve (log: {})",
-        bin.display(),
-        log_file.display()
-    );
-    let mut api = Server::start(
-        &server::Launch {
-            bin,
-            database_url: scratch.app_url(),
-            redis_url: format!("redis://{}", args.redis_addr),
-            master_keys: &args.master_keys,
-            pool_size: args.pool_size,
-            log_filter: &args.crm_log,
-            log_file,
-        },
-        &http,
-    )
-    .await?;
+    serve.announce();
+    let mut api = serve.start(scratch, &http).await?;
     let result = load(args, &api, &http, &admin, &scratch.name, &pipeline).await;
     api.stop().await;
     let (phases, board_bytes) = result?;
@@ -257,7 +206,7 @@ async fn measure(
         write_seconds: pipeline.write_seconds,
         users: args.users,
         board_percent: args.board_percent,
-        pool_size: args.pool_size,
+        pool_size: args.api.pool_size,
         board_bytes,
         phases,
         plans,
@@ -274,8 +223,7 @@ async fn load(
     database: &str,
     pipeline: &deals::Pipeline,
 ) -> anyhow::Result<(Vec<PhaseReport>, usize)> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], api.port));
-    let token = setup::login_owner(http, addr).await?;
+    let token = setup::login_owner(http, api).await?;
     let url = format!("{}/api/v1/pipelines/{}/board", api.base, pipeline.id);
     let response = http.get(&url).bearer_auth(&token).send().await?;
     let status = response.status();

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::client::{self, Load, Target};
 use crate::day::server::{self, Server};
 use crate::report::{self, Stats};
-use crate::setup::{self, Scratch};
+use crate::setup::{self, Scratch, ScratchApi, Serve};
 
 /// The goal: p95 of a month's window, in milliseconds.
 const GOAL_MONTH_P95_MS: f64 = 20.0;
@@ -57,24 +57,8 @@ pub struct CalendarBench {
     /// Unmeasured seconds before.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(0..=60))]
     warmup: u64,
-    /// Postgres connections of the API.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=80))]
-    pool_size: u32,
-    /// The `crm` binary to start (default: beside this one, target/release/crm).
-    #[arg(long)]
-    crm_bin: Option<PathBuf>,
-    /// `CRM_LOG` of the started API (its log goes to a file in the temp directory).
-    #[arg(long, default_value = "warn")]
-    crm_log: String,
-    /// The master keys the scratch tenant's data key is wrapped with.
-    #[arg(long, default_value = crate::seed::MASTER_KEYS)]
-    master_keys: String,
-    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
-    #[arg(long, default_value = "127.0.0.1:5432")]
-    pg_addr: String,
-    /// Redis on this machine.
-    #[arg(long, default_value = "127.0.0.1:6379")]
-    redis_addr: String,
+    #[command(flatten)]
+    api: ScratchApi,
     /// Directory that receives calendar-bench.json and calendar-bench.md.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results/calendar-bench"))]
     out: PathBuf,
@@ -107,32 +91,15 @@ struct CalendarReport {
 }
 
 pub async fn run(args: CalendarBench) -> anyhow::Result<()> {
-    crate::ensure_local(&args.pg_addr, "--pg-addr")?;
-    crate::ensure_local(&args.redis_addr, "--redis-addr")?;
-    let bin = match &args.crm_bin {
-        Some(b) => b.clone(),
-        None => server::default_bin()?,
-    };
-    let scratch = Scratch::create(&args.pg_addr).await?;
-    eprintln!("scratch database {}", scratch.name);
-    let outcome = tokio::select! {
-        r = measure(&scratch, &args, &bin) => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-    };
-    let dropped = scratch.drop_database().await;
-    let report = outcome?;
-    dropped?;
-    let md = markdown(&report);
-    print!("{md}");
-    let (json, md_path) = report::write_pair(&args.out, "calendar-bench", &report, &md)?;
-    eprintln!("wrote {} and {}", json.display(), md_path.display());
-    Ok(())
+    let (bench, serve) = args.api.bench("calendar-bench", &args.out)?;
+    let on_scratch = async |s: &Scratch| measure(s, &args, &serve).await;
+    bench.run(on_scratch, markdown).await
 }
 
 async fn measure(
     scratch: &Scratch,
     args: &CalendarBench,
-    bin: &std::path::Path,
+    serve: &Serve<'_>,
 ) -> anyhow::Result<CalendarReport> {
     let owner = scratch.provision_tenant().await?;
     let admin = PgPoolOptions::new()
@@ -144,20 +111,7 @@ async fn measure(
         .fetch_one(&admin)
         .await?;
     let http = client::http_client(usize::from(args.concurrency.max(args.saturation)))?;
-    let log_file = std::env::temp_dir().join("crm-calendar-bench.log");
-    let mut api = Server::start(
-        &server::Launch {
-            bin,
-            database_url: scratch.app_url(),
-            redis_url: format!("redis://{}", args.redis_addr),
-            master_keys: &args.master_keys,
-            pool_size: args.pool_size,
-            log_filter: &args.crm_log,
-            log_file,
-        },
-        &http,
-    )
-    .await?;
+    let mut api = serve.start(scratch, &http).await?;
     let result = load(args, &api, &http, &admin, owner.tenant, busy).await;
     let rss = api.pid.and_then(server::rss_kib).map(|k| k as f64 / 1024.0);
     api.stop().await;
@@ -180,7 +134,7 @@ async fn measure(
         occurrences_per_month,
         concurrency: args.concurrency,
         saturation: args.saturation,
-        pool_size: args.pool_size,
+        pool_size: args.api.pool_size,
         saturated,
         goal_p95_ms: GOAL_MONTH_P95_MS,
         goal_met: month.errors == 0 && month.p95_ms < GOAL_MONTH_P95_MS,
@@ -200,8 +154,7 @@ async fn load(
     tenant: Uuid,
     busy: Uuid,
 ) -> anyhow::Result<Measured> {
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], api.port));
-    let token = setup::login_owner(http, addr).await?;
+    let token = setup::login_owner(http, api).await?;
     let mut clients = Vec::new();
     for i in 0..args.clients {
         let r = http

@@ -23,8 +23,8 @@ use sqlx::postgres::PgPoolOptions;
 use crate::bench::cpu::{self, CpuUsed};
 use crate::bench::waits::{self, WaitSampler};
 use crate::client::Outcome;
-use crate::report::{self, Stats};
-use crate::setup::Scratch;
+use crate::report::Stats;
+use crate::setup::{Scratch, ScratchPlace};
 use messages::{Queued, Sender, Sent};
 use one_worker::{Launch, OneWorker};
 
@@ -63,15 +63,9 @@ pub struct DeliverBench {
     /// Longest wait for a phase's messages to be sent, in seconds.
     #[arg(long, default_value_t = 600)]
     timeout: u64,
-    /// The master keys the scratch tenant's data key is wrapped with.
-    #[arg(long, default_value = crate::seed::MASTER_KEYS)]
-    master_keys: String,
-    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
-    #[arg(long, default_value = "127.0.0.1:5432")]
-    pg_addr: String,
-    /// Redis on this machine (the worker's live-update notices).
-    #[arg(long, default_value = "127.0.0.1:6379")]
-    redis_addr: String,
+    /// Postgres, Redis (the worker's live-update notices) and the master keys.
+    #[command(flatten)]
+    place: ScratchPlace,
     /// Directory that receives deliver-bench.json and deliver-bench.md.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results/deliver-bench"))]
     out: PathBuf,
@@ -140,22 +134,9 @@ struct DeliverReport {
 }
 
 pub async fn run(args: DeliverBench) -> anyhow::Result<()> {
-    crate::ensure_local(&args.pg_addr, "--pg-addr")?;
-    crate::ensure_local(&args.redis_addr, "--redis-addr")?;
-    let scratch = Scratch::create(&args.pg_addr).await?;
-    eprintln!("scratch database {}", scratch.name);
-    let outcome = tokio::select! {
-        r = measure(&scratch, &args) => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-    };
-    let dropped = scratch.drop_database().await;
-    let report = outcome?;
-    dropped?;
-    let md = markdown(&report);
-    print!("{md}");
-    let (json, md_path) = report::write_pair(&args.out, "deliver-bench", &report, &md)?;
-    eprintln!("wrote {} and {}", json.display(), md_path.display());
-    Ok(())
+    let bench = args.place.bench("deliver-bench", &args.out)?;
+    let on_scratch = async |s: &Scratch| measure(s, &args).await;
+    bench.run(on_scratch, markdown).await
 }
 
 async fn measure(scratch: &Scratch, args: &DeliverBench) -> anyhow::Result<DeliverReport> {
@@ -182,16 +163,16 @@ async fn measure(scratch: &Scratch, args: &DeliverBench) -> anyhow::Result<Deliv
         .max_connections(args.producers as u32)
         .connect(&scratch.app_url())
         .await?;
-    let master = db::crypto::MasterKeys::parse(&args.master_keys)?;
+    let master = db::crypto::MasterKeys::parse(&args.place.master_keys)?;
     let sender =
         Arc::new(Sender::prepare(senders, &master, owner.tenant, user, args.clients).await?);
     let fake = fake_sms::FakeSms::start(Duration::from_millis(args.provider_ms)).await?;
     let app_url = scratch.app_url();
-    let redis_url = format!("redis://{}", args.redis_addr);
+    let redis_url = args.place.redis_url();
     let launch = Launch {
         app_url: &app_url,
         redis_url: &redis_url,
-        master_keys: &args.master_keys,
+        master_keys: &args.place.master_keys,
         concurrency: args.concurrency as usize,
         sms_base_url: &fake.base_url,
     };

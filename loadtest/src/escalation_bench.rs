@@ -6,7 +6,7 @@
 //! pass of the minute after, with nothing new to do. See README.md.
 
 mod data;
-mod pass;
+pub mod pass;
 mod plan;
 mod writes;
 

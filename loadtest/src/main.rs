@@ -3,6 +3,7 @@
 mod bench;
 mod board_bench;
 mod calendar_bench;
+mod calendar_sync_bench;
 mod client;
 mod copyfmt;
 mod day;
@@ -67,10 +68,18 @@ enum Command {
     /// Proposals of 20 lines drafted, their PDF rendered and sent by 50 salespeople, against
     /// `crm serve` on a scratch database.
     ProposalBench(proposal_bench::ProposalBench),
+    /// The worker's calendar sync pass over 1,000 connected users' calendars of 10,000 events
+    /// on a fake Google Calendar API: changes applied per second and the worker's memory, on a
+    /// scratch database.
+    CalendarSyncBench(calendar_sync_bench::CalendarSyncBench),
     /// One SLA escalation pass as `crm worker` runs it, in this process (escalation-bench's
     /// child, so its memory is the pass's).
     #[command(hide = true)]
     EscalationPass(escalation_bench::EscalationPass),
+    /// One calendar sync pass as `crm worker` runs it, against calendar-sync-bench's fake, in
+    /// this process (calendar-sync-bench's child).
+    #[command(hide = true)]
+    CalendarSyncPass(calendar_sync_bench::CalendarSyncPass),
 }
 
 #[derive(Args)]
@@ -116,6 +125,8 @@ async fn main() -> anyhow::Result<()> {
         Command::BoardBench(args) => board_bench::run(args).await,
         Command::CalendarBench(args) => calendar_bench::run(args).await,
         Command::ProposalBench(args) => proposal_bench::run(args).await,
+        Command::CalendarSyncBench(args) => calendar_sync_bench::run(args).await,
+        Command::CalendarSyncPass(args) => calendar_sync_bench::run_child(args).await,
     }
 }
 
@@ -130,21 +141,9 @@ fn ensure_local(addr: &str, what: &str) -> anyhow::Result<()> {
 
 /// Sets up a scratch database, runs the comparison, and drops the database whatever happened.
 async fn me_vs_bare(args: MeVsBare) -> anyhow::Result<()> {
-    ensure_local(&args.pg_addr, "--pg-addr")?;
-    ensure_local(&args.redis_addr, "--redis-addr")?;
-    let scratch = setup::Scratch::create(&args.pg_addr).await?;
-    eprintln!("scratch database {}", scratch.name);
-    let outcome = tokio::select! {
-        r = compare(&scratch, &args) => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-    };
-    let dropped = scratch.drop_database().await;
-    let report = outcome?;
-    dropped?;
-    print!("{}", report::markdown(&report));
-    let (json, md) = report::write(&report, &args.out)?;
-    eprintln!("wrote {} and {}", json.display(), md.display());
-    Ok(())
+    let bench = setup::Bench::new("me-vs-bare", &args.pg_addr, &args.redis_addr, &args.out)?;
+    let on_scratch = async |s: &setup::Scratch| compare(s, &args).await;
+    bench.run(on_scratch, report::markdown).await
 }
 
 async fn compare(scratch: &setup::Scratch, args: &MeVsBare) -> anyhow::Result<Report> {

@@ -10,7 +10,6 @@ mod desk;
 mod people;
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,7 +23,7 @@ use uuid::Uuid;
 use crate::bench::waits::{self, WaitSampler};
 use crate::day::server::{self, Server};
 use crate::report::{self, Stats};
-use crate::setup::{self, Scratch};
+use crate::setup::{self, Scratch, ScratchApi, Serve};
 
 #[derive(Args)]
 pub struct ProposalBench {
@@ -49,24 +48,8 @@ pub struct ProposalBench {
     /// Unmeasured seconds before each phase.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=60))]
     warmup: u64,
-    /// Postgres connections of the API.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=80))]
-    pool_size: u32,
-    /// The `crm` binary to start (default: beside this one, target/release/crm).
-    #[arg(long)]
-    crm_bin: Option<PathBuf>,
-    /// `CRM_LOG` of the started API (its log goes to a file in the temp directory).
-    #[arg(long, default_value = "warn")]
-    crm_log: String,
-    /// The master keys the scratch tenant's data key is wrapped with.
-    #[arg(long, default_value = crate::seed::MASTER_KEYS)]
-    master_keys: String,
-    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
-    #[arg(long, default_value = "127.0.0.1:5432")]
-    pg_addr: String,
-    /// Redis on this machine.
-    #[arg(long, default_value = "127.0.0.1:6379")]
-    redis_addr: String,
+    #[command(flatten)]
+    api: ScratchApi,
     /// Seed of everyone's choices.
     #[arg(long, default_value_t = 16)]
     seed: u64,
@@ -134,32 +117,15 @@ struct ProposalReport {
 }
 
 pub async fn run(args: ProposalBench) -> anyhow::Result<()> {
-    crate::ensure_local(&args.pg_addr, "--pg-addr")?;
-    crate::ensure_local(&args.redis_addr, "--redis-addr")?;
-    let bin = match &args.crm_bin {
-        Some(b) => b.clone(),
-        None => server::default_bin()?,
-    };
-    let scratch = Scratch::create(&args.pg_addr).await?;
-    eprintln!("scratch database {}", scratch.name);
-    let outcome = tokio::select! {
-        r = measure(&scratch, &args, &bin) => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-    };
-    let dropped = scratch.drop_database().await;
-    let report = outcome?;
-    dropped?;
-    let md = markdown(&report);
-    print!("{md}");
-    let (json, md_path) = report::write_pair(&args.out, "proposal-bench", &report, &md)?;
-    eprintln!("wrote {} and {}", json.display(), md_path.display());
-    Ok(())
+    let (bench, serve) = args.api.bench("proposal-bench", &args.out)?;
+    let on_scratch = async |s: &Scratch| measure(s, &args, &serve).await;
+    bench.run(on_scratch, markdown).await
 }
 
 async fn measure(
     scratch: &Scratch,
     args: &ProposalBench,
-    bin: &std::path::Path,
+    serve: &Serve<'_>,
 ) -> anyhow::Result<ProposalReport> {
     let owner = scratch.provision_tenant().await?;
     let admin = PgPoolOptions::new()
@@ -177,7 +143,7 @@ async fn measure(
     let desk = desk::write(
         &app,
         &admin,
-        &args.master_keys,
+        &args.api.place.master_keys,
         owner.tenant,
         user,
         args.clients as usize,
@@ -190,25 +156,8 @@ async fn measure(
     );
 
     let http = crate::client::http_client(args.users as usize)?;
-    let log_file = std::env::temp_dir().join("crm-proposal-bench.log");
-    eprintln!(
-        "starting {} serve (log: {})",
-        bin.display(),
-        log_file.display()
-    );
-    let mut api = Server::start(
-        &server::Launch {
-            bin,
-            database_url: scratch.app_url(),
-            redis_url: format!("redis://{}", args.redis_addr),
-            master_keys: &args.master_keys,
-            pool_size: args.pool_size,
-            log_filter: &args.crm_log,
-            log_file,
-        },
-        &http,
-    )
-    .await?;
+    serve.announce();
+    let mut api = serve.start(scratch, &http).await?;
     let result = load(args, &api, &http, &admin, &scratch.name, &desk).await;
     api.stop().await;
     let phases = result?;
@@ -225,7 +174,7 @@ async fn measure(
         items: args.items,
         clients: args.clients,
         write_seconds: desk.write_seconds,
-        pool_size: args.pool_size,
+        pool_size: args.api.pool_size,
         phases,
         proposals_at_end,
         mails_queued,
@@ -242,8 +191,7 @@ async fn load(
     database: &str,
     desk: &desk::Desk,
 ) -> anyhow::Result<Vec<PhaseReport>> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], api.port));
-    let token = setup::login_owner(http, addr).await?;
+    let token = setup::login_owner(http, api).await?;
     let office = Arc::new(people::Office {
         base: api.base.clone(),
         token,

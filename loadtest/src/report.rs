@@ -133,9 +133,16 @@ pub fn markdown(r: &Report) -> String {
     s
 }
 
-/// Writes `me-vs-bare.json` and `me-vs-bare.md` into `dir`.
-pub fn write(r: &Report, dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
-    write_pair(dir, "me-vs-bare", r, &markdown(r))
+/// Seconds since the Unix epoch, when a report is made.
+pub fn unix_time() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// CPUs of this machine (0 if unknown), which a report states.
+pub fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(0, |n| n.get())
 }
 
 /// Writes a report as `<stem>.json` and `<stem>.md` into `dir` (created when missing); every

@@ -1,7 +1,10 @@
 //! The scratch database, its tenant, and the two servers under test: the real API and a bare
-//! axum + sqlx endpoint on the same database with the same pool size.
+//! axum + sqlx endpoint on the same database with the same pool size. Also the life of a
+//! benchmark on a scratch database ([`Bench`]), with `crm serve` under test when it measures
+//! the API as its own process ([`ScratchApi`]).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -17,6 +20,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
+
+use crate::day::server::{self, Server};
 
 const SLUG: &str = "bench";
 const EMAIL: &str = "owner@bench.example";
@@ -101,6 +106,157 @@ impl Scratch {
     }
 }
 
+/// A benchmark on a scratch database: its name (the stem of its report's files), the Postgres
+/// it creates the database in, and the directory its report goes to.
+pub struct Bench<'a> {
+    name: &'static str,
+    pg_addr: &'a str,
+    out: &'a std::path::Path,
+}
+
+impl<'a> Bench<'a> {
+    /// The benchmark `name`, once Postgres and Redis are known to be on this machine.
+    pub fn new(
+        name: &'static str,
+        pg_addr: &'a str,
+        redis_addr: &str,
+        out: &'a std::path::Path,
+    ) -> anyhow::Result<Self> {
+        crate::ensure_local(pg_addr, "--pg-addr")?;
+        crate::ensure_local(redis_addr, "--redis-addr")?;
+        Ok(Self { name, pg_addr, out })
+    }
+
+    /// Runs `measure` on a fresh scratch database (ctrl-c interrupts it) and drops the database
+    /// whatever happened; then prints the report's Markdown and writes `<name>.json` and
+    /// `<name>.md` into the output directory.
+    pub async fn run<R: Serialize>(
+        &self,
+        measure: impl AsyncFnOnce(&Scratch) -> anyhow::Result<R>,
+        markdown: impl FnOnce(&R) -> String,
+    ) -> anyhow::Result<()> {
+        let scratch = Scratch::create(self.pg_addr).await?;
+        eprintln!("scratch database {}", scratch.name);
+        let outcome = tokio::select! {
+            r = measure(&scratch) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        };
+        let dropped = scratch.drop_database().await;
+        let report = outcome?;
+        dropped?;
+        let md = markdown(&report);
+        print!("{md}");
+        let (json, md_path) = crate::report::write_pair(self.out, self.name, &report, &md)?;
+        eprintln!("wrote {} and {}", json.display(), md_path.display());
+        Ok(())
+    }
+}
+
+/// The API under test as `crm serve`, its own process, on a scratch database: the arguments
+/// every benchmark of it shares.
+#[derive(clap::Args)]
+pub struct ScratchApi {
+    /// Postgres connections of the API.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=80))]
+    pub pool_size: u32,
+    /// The `crm` binary to start (default: beside this one, target/release/crm).
+    #[arg(long)]
+    pub crm_bin: Option<PathBuf>,
+    /// `CRM_LOG` of the started API (its log goes to a file in the temp directory).
+    #[arg(long, default_value = "warn")]
+    pub crm_log: String,
+    #[command(flatten)]
+    pub place: ScratchPlace,
+}
+
+/// Where a benchmark's scratch database is made, the Redis beside it, and the master keys its
+/// tenants' data keys are wrapped with: the arguments every benchmark on a scratch database
+/// shares.
+#[derive(clap::Args)]
+pub struct ScratchPlace {
+    /// The master keys the scratch tenants' data keys are wrapped with.
+    #[arg(long, default_value = crate::seed::MASTER_KEYS)]
+    pub master_keys: String,
+    /// Postgres on this machine (superuser `postgres` and `crm_app`, trust auth).
+    #[arg(long, default_value = "127.0.0.1:5432")]
+    pub pg_addr: String,
+    /// Redis on this machine.
+    #[arg(long, default_value = "127.0.0.1:6379")]
+    pub redis_addr: String,
+}
+
+impl ScratchPlace {
+    /// The benchmark `name` here, its report into `out` (see [`Bench::new`]).
+    pub fn bench<'a>(
+        &'a self,
+        name: &'static str,
+        out: &'a std::path::Path,
+    ) -> anyhow::Result<Bench<'a>> {
+        Bench::new(name, &self.pg_addr, &self.redis_addr, out)
+    }
+
+    /// The URL of the Redis.
+    pub fn redis_url(&self) -> String {
+        format!("redis://{}", self.redis_addr)
+    }
+}
+
+impl ScratchApi {
+    /// The benchmark `name` of the API (see [`Bench::new`]) and the `crm serve` it starts:
+    /// `--crm-bin`, or the `crm` beside this executable, logging to `crm-<name>.log` in the
+    /// temp directory.
+    pub fn bench<'a>(
+        &'a self,
+        name: &'static str,
+        out: &'a std::path::Path,
+    ) -> anyhow::Result<(Bench<'a>, Serve<'a>)> {
+        let bench = self.place.bench(name, out)?;
+        let bin = match &self.crm_bin {
+            Some(b) => b.clone(),
+            None => server::default_bin()?,
+        };
+        let log_file = std::env::temp_dir().join(format!("crm-{name}.log"));
+        let serve = Serve {
+            api: self,
+            bin,
+            log_file,
+        };
+        Ok((bench, serve))
+    }
+}
+
+/// A benchmark's `crm serve`, to start on its scratch database (see [`ScratchApi::bench`]).
+pub struct Serve<'a> {
+    api: &'a ScratchApi,
+    bin: PathBuf,
+    log_file: PathBuf,
+}
+
+impl Serve<'_> {
+    /// Says which `crm` starts and where its log goes.
+    pub fn announce(&self) {
+        eprintln!(
+            "starting {} serve (log: {})",
+            self.bin.display(),
+            self.log_file.display()
+        );
+    }
+
+    /// Starts `crm serve` on `scratch` as `crm_app` and waits until it is ready.
+    pub async fn start(&self, scratch: &Scratch, http: &reqwest::Client) -> anyhow::Result<Server> {
+        let launch = server::Launch {
+            bin: &self.bin,
+            database_url: scratch.app_url(),
+            redis_url: self.api.place.redis_url(),
+            master_keys: &self.api.place.master_keys,
+            pool_size: self.api.pool_size,
+            log_filter: &self.api.crm_log,
+            log_file: self.log_file.clone(),
+        };
+        Server::start(&launch, http).await
+    }
+}
+
 /// The two servers, on port-0 listeners on 127.0.0.1.
 pub struct Servers {
     pub api: SocketAddr,
@@ -165,8 +321,9 @@ pub async fn login_as(
 }
 
 /// Signs the scratch tenant's owner in (see [`Scratch::provision_tenant`]) at `api`.
-pub async fn login_owner(http: &reqwest::Client, api: SocketAddr) -> anyhow::Result<String> {
-    login_as(http, api, SLUG, EMAIL, PASSWORD).await
+pub async fn login_owner(http: &reqwest::Client, api: &Server) -> anyhow::Result<String> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], api.port));
+    login_as(http, addr, SLUG, EMAIL, PASSWORD).await
 }
 
 /// The real API alone, in-process, on a port-0 listener on 127.0.0.1.
@@ -255,6 +412,22 @@ impl Servers {
     }
 }
 
+/// Serves `app` on a port-0 listener on 127.0.0.1 until `stop` turns true.
+async fn serve_until(
+    app: Router,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<(SocketAddr, JoinHandle<anyhow::Result<()>>)> {
+    let app_listener = listener().await?;
+    let addr = app_listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        axum::serve(app_listener, app)
+            .with_graceful_shutdown(stopped(stop))
+            .await
+            .context("local server failed")
+    });
+    Ok((addr, task))
+}
+
 /// Starts the bare endpoint on a port-0 listener; it stops when `stop` turns true.
 async fn serve_bare(
     url: &str,
@@ -262,42 +435,56 @@ async fn serve_bare(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<anyhow::Result<()>>)> {
     let pool = connect(url, pool_size).await?;
-    let bare_listener = listener().await?;
-    let addr = bare_listener.local_addr()?;
     let app = Router::new()
         .route("/tenants/{id}", get(tenant))
         .with_state(pool);
-    let task = tokio::spawn(async move {
-        axum::serve(bare_listener, app)
-            .with_graceful_shutdown(stopped(stop))
-            .await
-            .context("bare server failed")
-    });
-    Ok((addr, task))
+    serve_until(app, stop).await
+}
+
+/// An axum app on a port-0 listener on 127.0.0.1 until [`Local::stop`]: the bare endpoint
+/// alone, or a provider's fake.
+pub struct Local {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Local {
+    /// Serves `app`.
+    pub async fn serve(app: Router) -> anyhow::Result<Self> {
+        let (stop, rx) = watch::channel(false);
+        let (addr, task) = serve_until(app, rx).await?;
+        Ok(Self { addr, stop, task })
+    }
+
+    /// Stops it and waits (briefly) for it to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        match tokio::time::timeout(Duration::from_secs(5), self.task).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => eprintln!("local server ended with an error: {e:#}"),
+            Ok(Err(e)) => eprintln!("local server task failed: {e}"),
+            Err(_) => eprintln!("local server did not stop within 5 s"),
+        }
+    }
 }
 
 /// The bare endpoint alone, on any database with a `tenants` table (as `working-day` uses it).
 pub struct Bare {
     pub addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<anyhow::Result<()>>,
+    local: Local,
 }
 
 impl Bare {
     pub async fn start(url: &str, pool_size: u32) -> anyhow::Result<Self> {
         let (stop, rx) = watch::channel(false);
         let (addr, task) = serve_bare(url, pool_size, rx).await?;
-        Ok(Self { addr, stop, task })
+        let local = Local { addr, stop, task };
+        Ok(Self { addr, local })
     }
 
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        match tokio::time::timeout(Duration::from_secs(5), self.task).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => eprintln!("bare server ended with an error: {e:#}"),
-            Ok(Err(e)) => eprintln!("bare server task failed: {e}"),
-            Err(_) => eprintln!("bare server did not stop within 5 s"),
-        }
+        self.local.stop().await;
     }
 }
 

@@ -41,6 +41,7 @@ export const consolePages = [
   '/proposals/new',
   '/calendar',
   '/calendar/activities/new',
+  '/calendar/connections',
 ];
 
 /** Roles of the demo tenant that `crm seed-demo` creates. */

@@ -535,6 +535,7 @@ impl TestApp {
             ciphers: worker::cipher_cache(),
             metrics: std::sync::Arc::new(worker::WorkerMetrics::new().expect("metrics")),
             providers: worker::real_providers(platform, redis).expect("providers"),
+            calendars: worker::calendar_sync::calendar_sync(Default::default()).expect("calendars"),
             stopping: worker::never_stopping(),
         }
     }

@@ -45,6 +45,8 @@ pub struct ApiConfig {
     /// `https://crm.example.com`: the URL Twilio signs its webhooks with. None: the request's
     /// `Host` over plain HTTP (local use).
     pub public_url: Option<String>,
+    /// The calendar providers users may connect (`CRM_GOOGLE_*`, `CRM_MICROSOFT_*`).
+    pub calendar_providers: services::calendar::providers::CalendarProviders,
 }
 
 impl ApiConfig {
@@ -72,6 +74,7 @@ impl ApiConfig {
             trust_forwarded_for: false,
             secure_cookies: true,
             public_url: None,
+            calendar_providers: Default::default(),
         }
     }
 }

@@ -120,6 +120,7 @@ pub async fn build_state(config: ApiConfig) -> anyhow::Result<AppState> {
         draining: AtomicBool::new(false),
         live: live::Hub::default(),
         openapi_json: Default::default(),
+        oauth: integrations::oauth::OAuthClient::new()?,
     })))
 }
 
@@ -181,6 +182,7 @@ fn protected_routes() -> OpenApiRouter<AppState> {
         .merge(routes::proposal_templates::router())
         .merge(routes::proposals::router())
         .merge(routes::activities::router())
+        .merge(routes::calendar_connections::router())
         .merge(routes::calendar_feed::router())
         .merge(routes::calendar_settings::router())
         .merge(routes::events::router())

@@ -29,6 +29,8 @@ pub struct Inner {
     pub live: crate::live::Hub,
     /// The OpenAPI document, generated from the routes when the router is built.
     pub openapi_json: OnceLock<String>,
+    /// Calls the calendar providers' token endpoints (connect, disconnect).
+    pub oauth: integrations::oauth::OAuthClient,
 }
 
 /// Cheap to clone; every handler gets it.

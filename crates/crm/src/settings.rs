@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use api::ApiConfig;
 use domain::Secret;
+use services::calendar::providers::{CalendarProviders, Registration};
 use worker::WorkerConfig;
 
 /// The development master key: the bytes of `dev-only-master-key-not-secret!!`, public on
@@ -147,6 +148,69 @@ fn url(name: &'static str, value: String, schemes: &[&str]) -> Result<Secret, Se
             reason: format!("must be a URL starting with {}://", schemes.join(":// or ")),
         })
     }
+}
+
+/// The calendar providers users may connect: `CRM_GOOGLE_CLIENT_ID` with
+/// `CRM_GOOGLE_CLIENT_SECRET` registers Google (`CRM_GOOGLE_AUTHORIZE_URL`,
+/// `CRM_GOOGLE_TOKEN_URL`, `CRM_GOOGLE_REVOKE_URL` and `CRM_GOOGLE_CALENDAR_BASE_URL` move its
+/// endpoints, for a local fake); `CRM_MICROSOFT_CLIENT_ID` with `CRM_MICROSOFT_CLIENT_SECRET`
+/// registers Outlook (`CRM_MICROSOFT_AUTHORIZE_URL`, `CRM_MICROSOFT_TOKEN_URL`,
+/// `CRM_MICROSOFT_GRAPH_BASE_URL`).
+fn calendar_providers<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<CalendarProviders, SettingError> {
+    let registration = |prefix: &'static [&'static str; 6],
+                        make: fn(String, String) -> Registration|
+     -> Result<Option<Registration>, SettingError> {
+        let [id_name, secret_name, authorize, token, revoke, api] = *prefix;
+        let Some(id) = env.get(id_name) else {
+            return Ok(None);
+        };
+        let secret = env.get(secret_name).ok_or(SettingError {
+            name: secret_name,
+            reason: format!("must be set when {id_name} is"),
+        })?;
+        let mut reg = make(id, secret);
+        let web = &["https", "http"];
+        if let Some(v) = env.get(authorize) {
+            reg.oauth.authorize_url = url(authorize, v, web)?.expose().to_owned();
+        }
+        if let Some(v) = env.get(token) {
+            reg.oauth.token_url = url(token, v, web)?.expose().to_owned();
+        }
+        if let Some(v) = env.get(revoke) {
+            reg.oauth.revoke_url = Some(url(revoke, v, web)?.expose().to_owned());
+        }
+        if let Some(v) = env.get(api) {
+            reg.api_base_url = url(api, v, web)?.expose().to_owned();
+        }
+        Ok(Some(reg))
+    };
+    Ok(CalendarProviders {
+        google: registration(
+            &[
+                "CRM_GOOGLE_CLIENT_ID",
+                "CRM_GOOGLE_CLIENT_SECRET",
+                "CRM_GOOGLE_AUTHORIZE_URL",
+                "CRM_GOOGLE_TOKEN_URL",
+                "CRM_GOOGLE_REVOKE_URL",
+                "CRM_GOOGLE_CALENDAR_BASE_URL",
+            ],
+            Registration::google,
+        )?,
+        microsoft: registration(
+            &[
+                "CRM_MICROSOFT_CLIENT_ID",
+                "CRM_MICROSOFT_CLIENT_SECRET",
+                "CRM_MICROSOFT_AUTHORIZE_URL",
+                "CRM_MICROSOFT_TOKEN_URL",
+                "CRM_MICROSOFT_REVOKE_URL",
+                "CRM_MICROSOFT_GRAPH_BASE_URL",
+            ],
+            Registration::microsoft,
+        )?,
+        notices_base: None,
+    })
 }
 
 impl Settings {
@@ -344,6 +408,9 @@ impl Settings {
             Some(_) => env.flag("CRM_ALLOW_INTERNAL_SMTP")?,
             None => dev,
         };
+        api.calendar_providers = calendar_providers(&env)?;
+        api.calendar_providers.notices_base = api.public_url.clone();
+        worker.calendar_providers = api.calendar_providers.clone();
         worker.master_keys = api.master_keys.clone();
         worker.redis_url = api.redis_url.clone();
 
@@ -424,6 +491,41 @@ mod tests {
         assert_eq!(s.metrics_addr.to_string(), "127.0.0.1:9090");
         assert_eq!(s.worker.dead_after, Duration::from_secs(60));
         assert_eq!(s.api.statement_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn calendar_providers_register_with_their_credentials_and_endpoints() {
+        let s = parse(&[], true).expect("settings");
+        assert_eq!(s.api.calendar_providers.configured(), vec![]);
+        let e = parse(&[("CRM_GOOGLE_CLIENT_ID", "id")], true).expect_err("no secret");
+        assert_eq!(e.name, "CRM_GOOGLE_CLIENT_SECRET");
+        let s = parse(
+            &[
+                ("CRM_GOOGLE_CLIENT_ID", "id"),
+                ("CRM_GOOGLE_CLIENT_SECRET", "secret"),
+                ("CRM_GOOGLE_TOKEN_URL", "http://127.0.0.1:9/token"),
+                ("CRM_PUBLIC_URL", "https://crm.example.com"),
+            ],
+            true,
+        )
+        .expect("settings");
+        let google = s.worker.calendar_providers.google.expect("google");
+        assert_eq!(google.oauth.token_url, "http://127.0.0.1:9/token");
+        assert_eq!(google.api_base_url, "https://www.googleapis.com");
+        assert_eq!(
+            s.api.calendar_providers.notices_base.as_deref(),
+            Some("https://crm.example.com")
+        );
+        let e = parse(
+            &[
+                ("CRM_MICROSOFT_CLIENT_ID", "id"),
+                ("CRM_MICROSOFT_CLIENT_SECRET", "s"),
+                ("CRM_MICROSOFT_GRAPH_BASE_URL", "graph.example.com"),
+            ],
+            true,
+        )
+        .expect_err("not a URL");
+        assert_eq!(e.name, "CRM_MICROSOFT_GRAPH_BASE_URL");
     }
 
     #[test]

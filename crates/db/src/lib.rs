@@ -9,6 +9,8 @@ pub mod api_keys;
 pub mod audit;
 pub mod authz;
 pub mod business_calendars;
+pub mod calendar_connections;
+pub mod calendar_event_links;
 pub mod calendar_feeds;
 pub mod channel_settings;
 pub mod clients;

@@ -154,6 +154,12 @@ catalogue! {
     CalendarFeedRevoked = "calendar_feed.revoked", contact: false;
     /// A user changed their calendar settings (their default reminders).
     CalendarSettingsChanged = "calendar_settings.changed", contact: false;
+    /// A user connected their Google or Outlook calendar (or connected it again).
+    CalendarConnected = "calendar_connection.connected", contact: false;
+    /// A user disconnected an external calendar (its tokens deleted and revoked).
+    CalendarDisconnected = "calendar_connection.disconnected", contact: false;
+    /// A sync resolved a conflict on an activity changed on both sides since the last sync.
+    ActivitySyncConflict = "activity.sync_conflict", contact: false;
     /// A proposal template was written (its version 1).
     ProposalTemplateCreated = "proposal_template.created", contact: false;
     /// A proposal template was renamed or its content changed (a new version).

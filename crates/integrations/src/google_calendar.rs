@@ -28,6 +28,9 @@ pub enum CalendarError {
     /// 412: the event changed since the ETag given.
     #[error("the event changed meanwhile")]
     Changed,
+    /// 409 on an insert: an event with that id already exists.
+    #[error("the event already exists")]
+    Duplicate,
     /// 404 or 410 on one event: it is gone.
     #[error("no such event")]
     NotFound,
@@ -93,6 +96,10 @@ pub struct ExtendedProperties {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventBody {
+    /// The id to create the event under (base32hex, 5 to 1024 characters): a second insert
+    /// under the same id answers 409 instead of making a copy. Only on insert.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub summary: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -209,22 +216,20 @@ impl GoogleCalendar {
         read_event(send(req, false).await?)
     }
 
-    /// Replaces an event if it still has `etag`.
+    /// Replaces an event if it still has `etag` (any version of it without one).
     pub async fn update(
         &self,
         access_token: &str,
         calendar: &str,
         event_id: &str,
-        etag: &str,
+        etag: Option<&str>,
         event: &EventBody,
     ) -> Result<GoogleEvent, CalendarError> {
         let url = format!("{}/{}", self.events_url(calendar), encode(event_id));
-        let req = self
-            .http
-            .put(url)
-            .bearer_auth(access_token)
-            .header(reqwest::header::IF_MATCH, etag)
-            .json(event);
+        let mut req = self.http.put(url).bearer_auth(access_token).json(event);
+        if let Some(etag) = etag {
+            req = req.header(reqwest::header::IF_MATCH, etag);
+        }
         read_event(send(req, false).await?)
     }
 
@@ -315,6 +320,7 @@ async fn send(req: reqwest::RequestBuilder, listing: bool) -> Result<Vec<u8>, Ca
         401 => CalendarError::Unauthorized,
         410 if listing => CalendarError::FullSyncNeeded,
         404 | 410 => CalendarError::NotFound,
+        409 => CalendarError::Duplicate,
         412 => CalendarError::Changed,
         429 => CalendarError::RateLimited { retry_after },
         403 if detail.contains("ateLimitExceeded") => CalendarError::RateLimited { retry_after },

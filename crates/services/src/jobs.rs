@@ -37,6 +37,9 @@ pub enum Job {
     /// Sends the activity reminders that came due, tenant by tenant
     /// ([`crate::calendar::reminders::remind`]).
     RemindActivities,
+    /// Syncs the connected calendars whose sync is due, tenant by tenant
+    /// ([`crate::calendar::sync::sync_connection`]).
+    SyncCalendars,
 }
 
 impl Job {
@@ -52,6 +55,7 @@ impl Job {
             Self::SendPlatformMail { .. } => "send_platform_mail",
             Self::SweepProposals => "sweep_proposals",
             Self::RemindActivities => "remind_activities",
+            Self::SyncCalendars => "sync_calendars",
         }
     }
 
@@ -63,7 +67,8 @@ impl Job {
             | Self::PruneSearchWords
             | Self::EscalateTickets
             | Self::SweepProposals
-            | Self::RemindActivities => None,
+            | Self::RemindActivities
+            | Self::SyncCalendars => None,
             Self::ImportClients { tenant_id, .. }
             | Self::DeliverCommunication { tenant_id, .. }
             | Self::SendPlatformMail { tenant_id, .. } => Some(*tenant_id),
@@ -140,6 +145,11 @@ pub const SCHEDULE: &[Periodic] = &[
         cadence: Cadence::Minute,
         job: |_| Job::RemindActivities,
         once_per_period: Some("activity-reminders"),
+    },
+    Periodic {
+        cadence: Cadence::Minute,
+        job: |_| Job::SyncCalendars,
+        once_per_period: Some("calendar-sync"),
     },
 ];
 

@@ -5,35 +5,18 @@
 //! `sla_escalation_last_pass_timestamp_seconds` (an alert fires when passes stop coming).
 
 use db::audit::Actor;
-use futures::StreamExt;
 use services::Scope;
 use services::sla_escalation::{BreachNotices, PassCounts, escalate};
 use uuid::Uuid;
 
 use crate::WorkerCtx;
-
-/// Tenants passed at the same time: their transactions wait on the database and the disk
-/// more than on this process (the worker's pool has room for them beside its jobs).
-const TENANTS_AT_ONCE: usize = 4;
+use crate::tenant_pass::each_tenant;
 
 /// One pass over every tenant.
 pub async fn run(ctx: &WorkerCtx) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
-    let mut total = PassCounts::default();
-    let mut failed = 0_u32;
-    let tenants = db::tenants::list_ids(&ctx.db).await?;
-    let mut passes = futures::stream::iter(tenants)
-        .map(|tenant| async move { (tenant, one_tenant(ctx, tenant, now).await) })
-        .buffer_unordered(TENANTS_AT_ONCE);
-    while let Some((tenant, outcome)) = passes.next().await {
-        match outcome {
-            Ok(counts) => total += counts,
-            Err(e) => {
-                failed += 1;
-                tracing::warn!(%tenant, error = %e, "SLA escalation failed for a tenant");
-            }
-        }
-    }
+    let (total, failed) =
+        each_tenant(ctx, "SLA escalation", |tenant| one_tenant(ctx, tenant, now)).await?;
     ctx.metrics.observe_escalation(&total, failed);
     tracing::info!(
         checked = total.checked,

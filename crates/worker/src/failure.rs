@@ -63,7 +63,8 @@ async fn record(ctx: &WorkerCtx, job: &Job, reason: &str) -> anyhow::Result<()> 
         | Job::PruneSearchWords
         | Job::EscalateTickets
         | Job::SweepProposals
-        | Job::RemindActivities => Ok(()),
+        | Job::RemindActivities
+        | Job::SyncCalendars => Ok(()),
         Job::DeliverCommunication { .. } | Job::SendPlatformMail { .. } => Ok(()),
     }
 }

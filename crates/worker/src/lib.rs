@@ -2,6 +2,8 @@
 //! Jobs are one serde-tagged enum (`services::jobs::Job`, with the periodic ones in
 //! `services::jobs::SCHEDULE`); `run_job` runs one, for the runtime and for tests.
 
+pub mod calendar_sync;
+mod calendar_sync_metrics;
 mod delivery;
 mod escalation;
 mod failure;
@@ -13,6 +15,7 @@ mod proposal_sweep;
 mod reminder_metrics;
 mod reminders;
 mod send_window;
+mod tenant_pass;
 
 pub use services::jobs::Job;
 use services::jobs::{Cadence, Periodic, SCHEDULE};
@@ -55,6 +58,8 @@ pub struct WorkerCtx {
     pub metrics: std::sync::Arc<WorkerMetrics>,
     /// The providers messages are sent through (`Job::DeliverCommunication`).
     pub providers: std::sync::Arc<services::communications::delivery::Providers>,
+    /// The calendar providers users connect and their clients (`Job::SyncCalendars`).
+    pub calendars: std::sync::Arc<calendar_sync::CalendarSync>,
     /// True once the worker is shutting down: long jobs stop at their next safe point.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }
@@ -133,6 +138,7 @@ pub async fn run_job(ctx: &WorkerCtx, job: &Job) -> anyhow::Result<()> {
         Job::EscalateTickets => escalation::run(ctx).await?,
         Job::SweepProposals => proposal_sweep::run(ctx).await?,
         Job::RemindActivities => reminders::run(ctx).await?,
+        Job::SyncCalendars => calendar_sync::run(ctx).await?,
         Job::DeliverCommunication {
             tenant_id,
             communication_id,
@@ -169,6 +175,8 @@ pub struct WorkerConfig {
     pub dead_after: Duration,
     /// Where the providers' APIs are (`CRM_WHATSAPP_BASE_URL`, `CRM_SMS_BASE_URL`).
     pub platform: services::communications::channels::Platform,
+    /// The calendar providers users connect (`CRM_GOOGLE_*`, `CRM_MICROSOFT_*`).
+    pub calendar_providers: services::calendar::providers::CalendarProviders,
 }
 
 impl WorkerConfig {
@@ -195,6 +203,7 @@ impl Default for WorkerConfig {
             shutdown_grace: Duration::from_secs(20),
             dead_after: Duration::from_secs(60),
             platform: services::communications::channels::Platform::default(),
+            calendar_providers: Default::default(),
         }
     }
 }
@@ -302,6 +311,7 @@ pub async fn run(
         ciphers: cipher_cache(),
         metrics: metrics.clone(),
         providers: real_providers(config.platform.clone(), redis)?,
+        calendars: calendar_sync::calendar_sync(config.calendar_providers.clone())?,
         stopping,
     };
     let scheduler = tokio::spawn(schedule(pool.clone(), config.clone()));

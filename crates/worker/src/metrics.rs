@@ -27,6 +27,7 @@ pub struct WorkerMetrics {
     message_latency: HistogramVec,
     proposals_swept: IntCounterVec,
     pub reminders: crate::reminder_metrics::ReminderMetrics,
+    pub calendar_sync: crate::calendar_sync_metrics::CalendarSyncMetrics,
 }
 
 impl WorkerMetrics {
@@ -125,8 +126,10 @@ impl WorkerMetrics {
             registry.register(c)?;
         }
         let reminders = crate::reminder_metrics::ReminderMetrics::register(&registry)?;
+        let calendar_sync = crate::calendar_sync_metrics::CalendarSyncMetrics::register(&registry)?;
         Ok(Self {
             reminders,
+            calendar_sync,
             registry,
             jobs,
             duration,

@@ -4,34 +4,18 @@
 //! `proposals_swept_total` by outcome (`expired`, `reminded`).
 
 use db::audit::Actor;
-use futures::StreamExt;
 use services::Scope;
 use services::proposals::expiry::{SweepCounts, sweep};
 use uuid::Uuid;
 
 use crate::WorkerCtx;
-
-/// Tenants passed at the same time.
-const TENANTS_AT_ONCE: usize = 4;
+use crate::tenant_pass::each_tenant;
 
 /// One pass over every tenant.
 pub async fn run(ctx: &WorkerCtx) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
-    let mut total = SweepCounts::default();
-    let mut failed = 0_u32;
-    let tenants = db::tenants::list_ids(&ctx.db).await?;
-    let mut passes = futures::stream::iter(tenants)
-        .map(|tenant| async move { (tenant, one_tenant(ctx, tenant, now).await) })
-        .buffer_unordered(TENANTS_AT_ONCE);
-    while let Some((tenant, outcome)) = passes.next().await {
-        match outcome {
-            Ok(counts) => total += counts,
-            Err(e) => {
-                failed += 1;
-                tracing::warn!(%tenant, error = %e, "proposal sweep failed for a tenant");
-            }
-        }
-    }
+    let (total, failed) =
+        each_tenant(ctx, "proposal sweep", |tenant| one_tenant(ctx, tenant, now)).await?;
     ctx.metrics.observe_proposal_sweep(&total);
     if total != SweepCounts::default() || failed > 0 {
         tracing::info!(

@@ -7,34 +7,18 @@
 //! `calendar_reminder_last_pass_timestamp_seconds`.
 
 use db::audit::Actor;
-use futures::StreamExt;
 use services::Scope;
 use services::calendar::reminders::{PassCounts, remind};
 use uuid::Uuid;
 
 use crate::WorkerCtx;
-
-/// Tenants passed at the same time.
-const TENANTS_AT_ONCE: usize = 4;
+use crate::tenant_pass::each_tenant;
 
 /// One pass over every tenant.
 pub async fn run(ctx: &WorkerCtx) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
-    let mut total = PassCounts::default();
-    let mut failed = 0_u32;
-    let tenants = db::tenants::list_ids(&ctx.db).await?;
-    let mut passes = futures::stream::iter(tenants)
-        .map(|tenant| async move { (tenant, one_tenant(ctx, tenant, now).await) })
-        .buffer_unordered(TENANTS_AT_ONCE);
-    while let Some((tenant, outcome)) = passes.next().await {
-        match outcome {
-            Ok(counts) => total += counts,
-            Err(e) => {
-                failed += 1;
-                tracing::warn!(%tenant, error = %e, "reminder pass failed for a tenant");
-            }
-        }
-    }
+    let (total, failed) =
+        each_tenant(ctx, "reminders", |tenant| one_tenant(ctx, tenant, now)).await?;
     ctx.metrics.reminders.observe(&total, failed);
     if total.sent > 0 || total.missed > 0 || failed > 0 {
         tracing::info!(

@@ -22,8 +22,9 @@ use tokio::process::Command;
 /// Most tickets a pass reads in one tenant (`services::sla_escalation::MOST_PER_PASS`).
 const MOST_PER_TENANT: i64 = 10_000;
 
+/// How a pass's child connects, as `crm worker` does.
 #[derive(Args)]
-pub struct EscalationPass {
+pub struct WorkerArgs {
     /// The `crm_app` connection, as `crm worker`'s `DATABASE_URL`.
     #[arg(long)]
     database_url: String,
@@ -34,6 +35,12 @@ pub struct EscalationPass {
     /// Connections of the pool (`crm worker`: its concurrency, 4 by default, + 4).
     #[arg(long, default_value_t = 8)]
     pool_size: u32,
+}
+
+#[derive(Args)]
+pub struct EscalationPass {
+    #[command(flatten)]
+    worker: WorkerArgs,
 }
 
 /// What the child says about its pass.
@@ -54,25 +61,35 @@ pub fn status_kib(pid: &str, field: &str) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// The child: one pass, its figures on stdout.
-pub async fn run_child(args: EscalationPass) -> anyhow::Result<()> {
-    let db = PgPoolOptions::new()
-        .max_connections(args.pool_size)
-        .connect(&args.database_url)
-        .await
-        .context("cannot connect to Postgres")?;
-    let ctx = worker::WorkerCtx {
-        db,
-        master_keys: db::crypto::MasterKeys::parse(&args.master_keys)?,
-        redis: worker::notice_pool(&args.redis_url),
-        ciphers: worker::cipher_cache(),
-        metrics: Arc::new(worker::WorkerMetrics::new()?),
-        providers: worker::real_providers(Default::default(), None)?,
-        stopping: worker::never_stopping(),
-    };
+impl WorkerArgs {
+    /// The worker's context as `crm worker` builds it, syncing calendars with `calendars`.
+    pub async fn ctx(
+        &self,
+        calendars: Arc<worker::calendar_sync::CalendarSync>,
+    ) -> anyhow::Result<worker::WorkerCtx> {
+        let db = PgPoolOptions::new()
+            .max_connections(self.pool_size)
+            .connect(&self.database_url)
+            .await
+            .context("cannot connect to Postgres")?;
+        Ok(worker::WorkerCtx {
+            db,
+            master_keys: db::crypto::MasterKeys::parse(&self.master_keys)?,
+            redis: worker::notice_pool(&self.redis_url),
+            ciphers: worker::cipher_cache(),
+            metrics: Arc::new(worker::WorkerMetrics::new()?),
+            providers: worker::real_providers(Default::default(), None)?,
+            calendars,
+            stopping: worker::never_stopping(),
+        })
+    }
+}
+
+/// Runs `job` once on `ctx`; prints its time and memory on stdout as one JSON line.
+pub async fn run_timed(ctx: &worker::WorkerCtx, job: &worker::Job) -> anyhow::Result<()> {
     let rss_before_kib = status_kib("self", "VmRSS").unwrap_or(0);
     let started = Instant::now();
-    worker::run_job(&ctx, &worker::Job::EscalateTickets).await?;
+    worker::run_job(ctx, job).await?;
     let figures = ChildFigures {
         pass_seconds: started.elapsed().as_secs_f64(),
         rss_before_kib,
@@ -81,6 +98,13 @@ pub async fn run_child(args: EscalationPass) -> anyhow::Result<()> {
     };
     println!("{}", serde_json::to_string(&figures)?);
     Ok(())
+}
+
+/// The child: one pass, its figures on stdout.
+pub async fn run_child(args: EscalationPass) -> anyhow::Result<()> {
+    let calendars = worker::calendar_sync::calendar_sync(Default::default())?;
+    let ctx = args.worker.ctx(calendars).await?;
+    run_timed(&ctx, &worker::Job::EscalateTickets).await
 }
 
 /// How the benchmark starts a pass.
@@ -122,8 +146,67 @@ pub struct PassFigures {
     pub rss_before_mib: f64,
 }
 
-fn mib(kib: u64) -> f64 {
+/// KiB in MiB.
+pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
+}
+
+/// A child's pass, measured from outside.
+#[derive(Debug)]
+pub struct ChildRun {
+    /// What the child said.
+    pub figures: ChildFigures,
+    /// From starting the child to its exit.
+    pub wall_seconds: f64,
+    /// The highest `VmRSS` read every 20 ms, in KiB.
+    pub sampled_max_kib: u64,
+}
+
+impl Launch<'_> {
+    /// Runs `subcommand` of this executable (a pass's child) with the worker's arguments and
+    /// `extra`, reading its `VmRSS` every 20 ms until it exits; fails if the child does.
+    pub async fn run(&self, subcommand: &str, extra: &[&str]) -> anyhow::Result<ChildRun> {
+        let started = Instant::now();
+        let child = Command::new(self.bin)
+            .arg(subcommand)
+            .args(["--database-url", &self.database_url])
+            .args(["--redis-url", &self.redis_url])
+            .args(["--master-keys", self.master_keys])
+            .args(["--pool-size", &self.pool_size.to_string()])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", self.bin.display()))?;
+        let pid = child.id().context("the pass exited at once")?.to_string();
+        let output = tokio::spawn(child.wait_with_output());
+        let mut sampled_max_kib = 0u64;
+        while !output.is_finished() {
+            sampled_max_kib = sampled_max_kib.max(status_kib(&pid, "VmRSS").unwrap_or(0));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let output = output.await??;
+        let wall_seconds = started.elapsed().as_secs_f64();
+        anyhow::ensure!(
+            output.status.success(),
+            "the pass failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let figures = stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok())
+            .with_context(|| format!("the pass printed no figures: {stdout}"))?;
+        Ok(ChildRun {
+            figures,
+            wall_seconds,
+            sampled_max_kib,
+        })
+    }
 }
 
 /// What there is to do now (read as `postgres`).
@@ -157,52 +240,19 @@ pub async fn measure(
 ) -> anyhow::Result<PassFigures> {
     let work = work(pool).await?;
     let since: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(pool).await?;
-    let started = Instant::now();
-    let child = Command::new(launch.bin)
-        .arg("escalation-pass")
-        .args(["--database-url", &launch.database_url])
-        .args(["--redis-url", &launch.redis_url])
-        .args(["--master-keys", launch.master_keys])
-        .args(["--pool-size", &launch.pool_size.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot start {}", launch.bin.display()))?;
-    let pid = child.id().context("the pass exited at once")?.to_string();
-    let output = tokio::spawn(child.wait_with_output());
-    let mut sampled = 0u64;
-    while !output.is_finished() {
-        sampled = sampled.max(status_kib(&pid, "VmRSS").unwrap_or(0));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let output = output.await??;
-    let wall_seconds = started.elapsed().as_secs_f64();
-    anyhow::ensure!(
-        output.status.success(),
-        "the pass failed ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let figures: ChildFigures = stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str(l).ok())
-        .with_context(|| format!("the pass printed no figures: {stdout}"))?;
+    let run = launch.run("escalation-pass", &[]).await?;
     let (warned, breached, predicted) = actions_since(pool, since).await?;
     Ok(PassFigures {
         name: name.to_owned(),
         work,
-        pass_seconds: figures.pass_seconds,
-        wall_seconds,
+        pass_seconds: run.figures.pass_seconds,
+        wall_seconds: run.wall_seconds,
         warned,
         breached,
         predicted,
-        peak_rss_mib: mib(figures.hwm_kib),
-        sampled_max_rss_mib: mib(sampled),
-        rss_before_mib: mib(figures.rss_before_kib),
+        peak_rss_mib: mib(run.figures.hwm_kib),
+        sampled_max_rss_mib: mib(run.sampled_max_kib),
+        rss_before_mib: mib(run.figures.rss_before_kib),
     })
 }
 

@@ -267,12 +267,14 @@ async fn writes_carry_the_etag_and_a_watch_channel_is_opened_and_stopped() {
         .expect("insert");
     assert_eq!((made.id.as_str(), made.etag.as_str()), ("g1", "\"100\""));
     let changed = google
-        .update("tok", "primary", "g1", "\"100\"", &body)
+        .update("tok", "primary", "g1", Some("\"100\""), &body)
         .await
         .expect("update");
     assert_eq!(changed.etag, "\"101\"");
     assert_eq!(
-        google.update("tok", "primary", "g1", "\"99\"", &body).await,
+        google
+            .update("tok", "primary", "g1", Some("\"99\""), &body)
+            .await,
         Err(CalendarError::Changed)
     );
     let week = Duration::from_secs(7 * 24 * 3600);

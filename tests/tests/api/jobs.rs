@@ -137,6 +137,7 @@ async fn purging_idempotency_keys_is_idempotent_and_keeps_fresh_keys() {
         ciphers: worker::cipher_cache(),
         metrics: Arc::new(WorkerMetrics::new().expect("metrics")),
         providers: worker::real_providers(Default::default(), None).expect("providers"),
+        calendars: worker::calendar_sync::calendar_sync(Default::default()).expect("calendars"),
         stopping: worker::never_stopping(),
     };
     for _ in 0..2 {

@@ -3,7 +3,9 @@
 
 mod activities;
 mod audit;
+mod calendar_connections;
 mod calendar_feed;
+mod calendar_sync;
 mod ciphers;
 mod clients;
 mod communications;

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod business_calendars;
+pub mod calendar_connections;
 pub mod calendar_feed;
 pub mod calendar_settings;
 pub mod channels;

@@ -46,6 +46,18 @@ pub fn routes() -> Router<WebState> {
         .route("/calendar/feed/revoke", post(super::calendar_feed::revoke))
         .route("/calendar/reminders", post(super::calendar_settings::save))
         .route(
+            "/calendar/connections",
+            get(super::calendar_connections::show).post(super::calendar_connections::start),
+        )
+        .route(
+            "/calendar/connections/{provider}/callback",
+            get(super::calendar_connections::finish),
+        )
+        .route(
+            "/calendar/connections/{id}/disconnect",
+            post(super::calendar_connections::disconnect),
+        )
+        .route(
             "/calendar/activities/{id}/move",
             post(calendar_move::move_activity),
         )

@@ -38,6 +38,8 @@ pub struct Stored {
     pub outcome: String,
     pub completed_at: Option<DateTime<Utc>>,
     pub version: i32,
+    /// How a sync last resolved a change made both here and in a connected calendar.
+    pub sync_conflict: Option<String>,
 }
 
 #[derive(Template)]
@@ -194,6 +196,7 @@ async fn stored(page: &mut Page, a: &Versioned<ActivityOut>) -> Result<Stored, P
         outcome: v.outcome.clone().unwrap_or_default(),
         completed_at: v.completed_at,
         version: a.version,
+        sync_conflict: services::calendar::sync::sync_conflict(&mut page.ctx, v.id).await?,
     })
 }
 

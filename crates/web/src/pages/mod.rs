@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod calendar;
 pub mod calendar_activity;
+pub mod calendar_connections;
 pub mod calendar_feed;
 pub mod calendar_form;
 pub mod calendar_lines;

@@ -1,12 +1,13 @@
 //! The providers' webhooks: WhatsApp Cloud (the subscription handshake, then signed events),
-//! Twilio (inbound SMS and status callbacks) and Mailgun (inbound e-mail forwarded by a
-//! route). They carry no bearer credential: each is
+//! Twilio (inbound SMS and status callbacks), Mailgun (inbound e-mail forwarded by a
+//! route) and Google Calendar's change notices (checked by their secret channel id). They carry no bearer credential: each is
 //! verified with the tenant's own secret for the channel (`X-Hub-Signature-256` with the app
 //! secret, `X-Twilio-Signature` with the auth token) before anything is read or stored, and
 //! answers 401 when the signature does not match. The tenant is in the path; a tenant without
 //! the channel set up answers 404. They are for the providers, not API clients, so they are
 //! not in the OpenAPI document (docs/communications.md describes them).
 
+mod google_calendar;
 mod mailgun;
 mod twilio;
 mod whatsapp;
@@ -40,6 +41,10 @@ pub fn router() -> Router<AppState> {
             post(twilio::status),
         )
         .route("/api/v1/webhooks/mailgun/{tenant}", post(mailgun::inbound))
+        .route(
+            "/api/v1/webhooks/google-calendar/{tenant}",
+            post(google_calendar::notice),
+        )
 }
 
 /// A scope of the system in the tenant named by the path segment `tenant`, with its cipher;
