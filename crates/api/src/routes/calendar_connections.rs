@@ -14,8 +14,8 @@ use services::calendar::connections::{
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
+use super::parse_id;
 use crate::auth::Ctx;
 use crate::http::problem::ApiResult;
 use crate::http::{ApiJson, public_base};
@@ -85,9 +85,10 @@ async fn start_connection(
 async fn disconnect(
     State(state): State<AppState>,
     mut ctx: Ctx,
-    Path(id): Path<Uuid>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<DisconnectedOut>> {
     ctx.require("calendar.view").await?;
+    let id = parse_id(&id)?;
     let cipher = cipher(&state, &mut ctx).await?;
     let out = connections::disconnect(
         &mut ctx,
